@@ -1,0 +1,123 @@
+// Package bot speaks the Bot Framework protocol for Grænsen: the Gin
+// webhook, inbound authentication, the turn pipeline (dedupe, load, step,
+// save, send), card rendering and proactive sending.
+//
+// Where a message is handled: router.go receives it (handleMessages),
+// turn.go runs the turn, and the dialogs package decides what to answer.
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/kk/graensen/bot/auth"
+	"github.com/kk/graensen/bot/cards"
+	"github.com/kk/graensen/bot/connector"
+	"github.com/kk/graensen/bot/seal"
+	"github.com/kk/graensen/dialogs"
+	"github.com/kk/graensen/dialogs/redisstore"
+)
+
+// Verifier authenticates inbound requests (bot/auth.Verifier).
+type Verifier interface {
+	Verify(ctx context.Context, authorization, serviceURL, channelID string) (*auth.Claims, error)
+}
+
+// Config holds a Bot's dependencies. Everything is injected; the package
+// has no globals, so tests build as many bots as they like.
+type Config struct {
+	AppID     string
+	Engine    *dialogs.Engine
+	Store     *redisstore.Store
+	Connector *connector.Client
+	// Verifier authenticates requests. Nil turns authentication off, which
+	// New allows only with Local set and no AppID.
+	Verifier Verifier
+	Local    bool
+	Renderer *cards.Renderer
+	Hasher   *seal.Hasher
+	Keys     *seal.Keyring
+	Logger   *slog.Logger
+	Metrics  *Metrics
+	Version  string
+	// ConvTTL is how long an idle conversation's dialog state is kept;
+	// UserTTL how long an idle user's profile is kept.
+	ConvTTL, UserTTL time.Duration
+	// SendTimeout bounds carrying out one turn's outputs, retries included.
+	SendTimeout time.Duration
+	Now         func() time.Time
+	Rand        func(n int) []byte
+}
+
+// Bot is the running bot. Create it with New.
+type Bot struct {
+	cfg     Config
+	log     *slog.Logger
+	metrics *Metrics
+	// sends tracks outputs being carried out after the HTTP answer, so a
+	// graceful shutdown can drain them.
+	sends sync.WaitGroup
+}
+
+// ErrAuthRequired is returned by New when authentication would be off
+// outside local mode.
+var ErrAuthRequired = errors.New("inbound authentication is required unless in local mode without an app id")
+
+// New checks the configuration and returns a Bot.
+func New(cfg Config) (*Bot, error) {
+	if cfg.Verifier == nil && (!cfg.Local || cfg.AppID != "") {
+		return nil, ErrAuthRequired
+	}
+	if cfg.Engine == nil || cfg.Store == nil || cfg.Connector == nil || cfg.Renderer == nil || cfg.Hasher == nil || cfg.Keys == nil {
+		return nil, errors.New("bot: engine, store, connector, renderer, hasher and keys are required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics()
+	}
+	if cfg.ConvTTL <= 0 {
+		cfg.ConvTTL = 7 * 24 * time.Hour
+	}
+	if cfg.UserTTL <= 0 {
+		cfg.UserTTL = 400 * 24 * time.Hour
+	}
+	if cfg.SendTimeout <= 0 {
+		cfg.SendTimeout = 2 * time.Minute
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = func(n int) []byte {
+			b := make([]byte, n)
+			_, _ = rand.Read(b)
+			return b
+		}
+	}
+	b := &Bot{cfg: cfg, log: cfg.Logger, metrics: cfg.Metrics}
+	cfg.Renderer.Missing = func(id string) {
+		b.log.Error("message missing in both languages", "msg_id", id)
+	}
+	return b, nil
+}
+
+// Drain waits until every turn's outputs have been carried out, or ctx ends.
+func (b *Bot) Drain(ctx context.Context) error {
+	done := make(chan struct{})
+	go func() { b.sends.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Metrics is the bot's Prometheus metrics.
+func (b *Bot) Metrics() *Metrics { return b.metrics }

@@ -1,0 +1,298 @@
+package bot_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/infracloudio/msbotbuilder-go/schema"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/kk/graensen/bot"
+	"github.com/kk/graensen/bot/cards/cardschema"
+	"github.com/kk/graensen/dialogs/redisstore"
+	"github.com/kk/graensen/dialogs/redisstore/redistest"
+)
+
+func newTestLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+func TestMessageGetsOneValidCardReply(t *testing.T) {
+	h := newHarness(t, harnessOpts{local: true})
+	h.mustPost(h.message("m1", "menu"))
+	got := h.conn.wait(t, 1)
+	s := got[0]
+	if s.Method != http.MethodPost || s.Path != "/v3/conversations/a:conv-secret-id/activities" {
+		t.Fatalf("sent %s %s", s.Method, s.Path)
+	}
+	if s.Activity.ReplyToID != "m1" || s.Activity.Conversation.ID != "a:conv-secret-id" {
+		t.Fatalf("reply not addressed back: %+v", s.Activity)
+	}
+	card := cardOf(t, s)
+	if err := cardschema.Validate(card); err != nil {
+		t.Fatalf("card invalid: %v", err)
+	}
+	if txt := cardText(card); !strings.Contains(txt, "Hvor går grænsen?") {
+		t.Fatalf("menu card in Danish expected, got:\n%s", txt)
+	}
+	if n := len(h.conn.settle(50 * time.Millisecond)); n != 1 {
+		t.Fatalf("got %d sends, want 1", n)
+	}
+}
+
+func TestBadInputGetsClearStatus(t *testing.T) {
+	h := newHarness(t, harnessOpts{local: true})
+	deep := strings.Repeat("[", 200) + strings.Repeat("]", 200)
+	cases := []struct {
+		name string
+		body any
+		want int
+	}{
+		{"malformed json", `{"type":"message",`, http.StatusBadRequest},
+		{"trailing garbage", `{"type":"message"} x`, http.StatusBadRequest},
+		{"deeply nested", `{"type":"message","value":{"a":` + deep + `}}`, http.StatusBadRequest},
+		{"oversize", `{"type":"message","text":"` + strings.Repeat("x", bot.MaxBody) + `"}`, http.StatusRequestEntityTooLarge},
+		{"no conversation", `{"type":"message","channelId":"msteams","serviceUrl":"http://x/"}`, http.StatusBadRequest},
+		{"other channel", func() any { a := h.message("o1", "hi"); a.ChannelID = "slack"; return a }(), http.StatusBadRequest},
+		{"unknown activity type", func() any { a := h.activity("typing", "t1"); return a }(), http.StatusOK},
+		{"unknown invoke", func() any { a := h.activity(schema.Invoke, "i1"); a.Name = "composeExtension/query"; return a }(), http.StatusNotImplemented},
+		{"invoke without action", func() any {
+			a := h.activity(schema.Invoke, "i2")
+			a.Name = "adaptiveCard/action"
+			a.Value = map[string]any{"x": 1}
+			return a
+		}(), http.StatusBadRequest},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resp := h.post(tc.body, "")
+			if resp.StatusCode != tc.want {
+				t.Fatalf("status %d, want %d", resp.StatusCode, tc.want)
+			}
+		})
+	}
+	if got := h.conn.settle(50 * time.Millisecond); len(got) != 0 {
+		t.Fatalf("bad input caused %d sends", len(got))
+	}
+	dump := redistest.Dump(context.Background(), t, h.store.Client(), h.prefix)
+	if len(dump) != 0 {
+		t.Fatalf("bad input left state: %v", dump)
+	}
+}
+
+func TestForgedTokenRefusedBeforeAnySideEffect(t *testing.T) {
+	h := newHarness(t, harnessOpts{verifier: fakeVerifier{}, appID: "app-1"})
+	a := h.message("m1", "menu")
+	a.Recipient.ID = "28:app-1"
+	for _, authz := range []string{"", "Bearer forged", "Basic abc"} {
+		if resp := h.post(a, authz); resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("auth %q: status %d, want 401", authz, resp.StatusCode)
+		}
+	}
+	if got := h.conn.settle(50 * time.Millisecond); len(got) != 0 {
+		t.Fatalf("refused request caused %d sends", len(got))
+	}
+	if dump := redistest.Dump(context.Background(), t, h.store.Client(), h.prefix); len(dump) != 0 {
+		t.Fatalf("refused request wrote state: %v", dump)
+	}
+	if resp := h.post(a, "Bearer good"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("valid token: status %d", resp.StatusCode)
+	}
+	h.conn.wait(t, 1)
+	// Addressed to another bot: refused even with a valid token.
+	a.Recipient.ID = "28:someone-else"
+	a.ID = "m2"
+	if resp := h.post(a, "Bearer good"); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("other bot: status %d, want 400", resp.StatusCode)
+	}
+}
+
+func TestAuthCannotBeOffOutsideLocalMode(t *testing.T) {
+	for _, c := range []struct {
+		local bool
+		appID string
+	}{{false, ""}, {false, "app"}, {true, "app"}} {
+		_, err := bot.New(bot.Config{Local: c.local, AppID: c.appID})
+		if !errors.Is(err, bot.ErrAuthRequired) {
+			t.Errorf("local=%v appID=%q: err = %v, want ErrAuthRequired", c.local, c.appID, err)
+		}
+	}
+}
+
+func TestRedeliveredActivityGetsOneReply(t *testing.T) {
+	h := newHarness(t, harnessOpts{local: true})
+	a := h.message("dup-1", "menu")
+	var wg sync.WaitGroup
+	for i := 0; i < 5; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); h.mustPost(a) }()
+	}
+	wg.Wait()
+	h.mustPost(a) // again, later
+	if got := h.conn.settle(100 * time.Millisecond); len(got) != 1 {
+		t.Fatalf("got %d replies to one activity delivered 6 times, want 1", len(got))
+	}
+}
+
+func TestConcurrentMessagesInOneConversationAllAnswered(t *testing.T) {
+	h := newHarness(t, harnessOpts{local: true})
+	var wg sync.WaitGroup
+	for i := 0; i < 10; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); h.mustPost(h.message(fmt.Sprintf("c-%d", i), "menu")) }()
+	}
+	wg.Wait()
+	if got := h.conn.wait(t, 10); len(h.conn.settle(50*time.Millisecond)) != 10 {
+		t.Fatalf("got %d replies, want 10", len(got))
+	}
+}
+
+func TestInstallWelcomesOnceAndUninstallForgets(t *testing.T) {
+	h := newHarness(t, harnessOpts{local: true})
+	inst := h.activity(schema.InstallationUpdate, "ins-1")
+	inst.Action = "add"
+	h.mustPost(inst)
+	got := h.conn.wait(t, 2) // welcome + role question
+	for _, s := range got {
+		if err := cardschema.Validate(cardOf(t, s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !strings.Contains(cardText(cardOf(t, got[1])), "Leder") {
+		t.Fatalf("second card should ask the role: %s", cardText(cardOf(t, got[1])))
+	}
+	// Teams also announces the install as conversationUpdate: no second welcome.
+	cu := h.activity(schema.ConversationUpdate, "cu-1")
+	cu.MembersAdded = []schema.ChannelAccount{{ID: "28:bot"}}
+	h.mustPost(cu)
+	if n := len(h.conn.settle(80 * time.Millisecond)); n != 2 {
+		t.Fatalf("got %d cards after the second install event, want 2", n)
+	}
+	// Picking a role saves it: managers see guidance first.
+	h.mustPost(h.submit("r1", map[string]any{"a": "role", "v": "manager"}))
+	menu := cardText(cardOf(t, h.conn.wait(t, 3)[2]))
+	if strings.Index(menu, "Vejledning til ledere") > strings.Index(menu, "Hvor går grænsen?") {
+		t.Fatalf("manager menu should list guidance first:\n%s", menu)
+	}
+	ctx := context.Background()
+	keys := redistest.Dump(ctx, t, h.store.Client(), h.prefix)
+	if !hasKeyWith(keys, "user:") {
+		t.Fatalf("no profile stored: %v", keys)
+	}
+	rm := h.activity(schema.InstallationUpdate, "ins-2")
+	rm.Action = "remove"
+	h.mustPost(rm)
+	keys = redistest.Dump(ctx, t, h.store.Client(), h.prefix)
+	if hasKeyWith(keys, "user:") {
+		t.Fatalf("uninstall left the profile: %v", keys)
+	}
+}
+
+func hasKeyWith(m map[string]string, part string) bool {
+	for k := range m {
+		if strings.Contains(k, part) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestNothingIdentifyingInRedisOrLogs(t *testing.T) {
+	h := newHarness(t, harnessOpts{local: true})
+	inst := h.activity(schema.InstallationUpdate, "ins-1")
+	inst.Action = "add"
+	h.mustPost(inst)
+	h.mustPost(h.submit("r1", map[string]any{"a": "role", "v": "employee"}))
+	h.mustPost(h.message("m2", "my private words about Karen"))
+	h.conn.wait(t, 4)
+	dump := redistest.Dump(context.Background(), t, h.store.Client(), h.prefix)
+	secrets := []string{"29:user-secret-id", "user-secret-id", "Karen", "aad-0000-secret", "a:conv-secret-id", "conv-secret-id", "tenant-secret-id", "private words", h.conn.srv.URL}
+	for k, v := range dump {
+		for _, s := range secrets {
+			if strings.Contains(k, s) || strings.Contains(v, s) {
+				t.Errorf("Redis key %q holds %q", k, s)
+			}
+		}
+	}
+	for _, s := range secrets {
+		if strings.Contains(h.logs.String(), s) {
+			t.Errorf("logs hold %q", s)
+		}
+	}
+}
+
+func TestInvokeAnswersInTheBody(t *testing.T) {
+	h := newHarness(t, harnessOpts{local: true})
+	a := h.activity(schema.Invoke, "inv-1")
+	a.Name = "adaptiveCard/action"
+	a.Value = map[string]any{"action": map[string]any{"type": "Action.Execute", "verb": "menu", "data": map[string]any{}}}
+	resp := h.post(a, "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	var ir bot.InvokeResponse
+	if err := json.NewDecoder(resp.Body).Decode(&ir); err != nil {
+		t.Fatal(err)
+	}
+	if ir.StatusCode != 200 || ir.Type != "application/vnd.microsoft.card.adaptive" {
+		t.Fatalf("invoke response %+v", ir)
+	}
+	if err := cardschema.Validate(ir.Value); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.conn.settle(50 * time.Millisecond)); n != 0 {
+		t.Fatalf("invoke also sent %d messages", n)
+	}
+}
+
+func TestRedisDownGivesKindMessageAndNotReady(t *testing.T) {
+	dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 100 * time.Millisecond, MaxRetries: -1})
+	t.Cleanup(func() { dead.Close() })
+	h := newHarness(t, harnessOpts{local: true, store: redisstore.New(dead, "x:")})
+	h.mustPost(h.message("m1", "menu"))
+	got := h.conn.wait(t, 1)
+	if txt := cardText(cardOf(t, got[0])); !strings.Contains(txt, "teknisk fejl") {
+		t.Fatalf("want the kind Danish apology, got %q", txt)
+	}
+	resp, err := http.Get(h.http.URL + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("readyz = %d with Redis down", resp.StatusCode)
+	}
+}
+
+func TestHealthReadyMetrics(t *testing.T) {
+	h := newHarness(t, harnessOpts{local: true})
+	h.mustPost(h.message("m1", "menu"))
+	h.conn.wait(t, 1)
+	for path, want := range map[string]string{"/healthz": `"version":"test-1"`, "/readyz": `"ready"`, "/metrics": `graensen_turns_total{outcome="ok",type="message"} 1`} {
+		resp, err := http.Get(h.http.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !bytes.Contains(b, []byte(want)) {
+			t.Errorf("%s: %d, want %q in:\n%.2000s", path, resp.StatusCode, want, b)
+		}
+	}
+	resp, _ := http.Get(h.http.URL + "/metrics")
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !bytes.Contains(b, []byte(`graensen_connector_requests_total{op="send",status="201"}`)) && !bytes.Contains(b, []byte(`graensen_connector_requests_total{op="send",status="200"}`)) {
+		t.Errorf("no connector send metric:\n%.3000s", b)
+	}
+}

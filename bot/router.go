@@ -1,0 +1,256 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/infracloudio/msbotbuilder-go/schema"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/kk/graensen/dialogs"
+)
+
+// MaxBody is the largest accepted request body (256 KiB).
+const MaxBody = 256 << 10
+
+// maxDepth bounds JSON nesting: deeper bodies are hostile, not activities.
+const maxDepth = 64
+
+// channels the bot answers on; anything else is refused.
+var productionChannels = map[string]bool{"msteams": true}
+var localChannels = map[string]bool{"msteams": true, "emulator": true, "webchat": true, "test": true}
+
+// NewRouter builds the HTTP handler: the Bot Framework webhook and the
+// operational endpoints.
+func (b *Bot) NewRouter() *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(b.requestID, b.recoverer, b.count)
+	r.POST("/api/messages", b.handleMessages)
+	r.GET("/healthz", b.handleHealth)
+	r.GET("/readyz", b.handleReady)
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(b.metrics.Registry, promhttp.HandlerOpts{})))
+	r.NoRoute(func(c *gin.Context) { c.JSON(http.StatusNotFound, gin.H{"error": "not found"}) })
+	return r
+}
+
+type ctxKey struct{}
+
+// requestID gives every request a random id for its log lines (never a user
+// or conversation id).
+func (b *Bot) requestID(c *gin.Context) {
+	id := hex.EncodeToString(b.cfg.Rand(8))
+	c.Header("X-Request-Id", id)
+	c.Set("log", b.log.With("request_id", id))
+	c.Next()
+}
+
+func (b *Bot) logger(c *gin.Context) *slog.Logger {
+	if l, ok := c.Get("log"); ok {
+		return l.(*slog.Logger)
+	}
+	return b.log
+}
+
+// recoverer turns a panic into a 500 and one log line, never a crash.
+func (b *Bot) recoverer(c *gin.Context) {
+	defer func() {
+		if v := recover(); v != nil {
+			b.logger(c).Error("panic in handler", "panic", v)
+			c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"error": "internal error"})
+		}
+	}()
+	c.Next()
+}
+
+func (b *Bot) count(c *gin.Context) {
+	c.Next()
+	route := c.FullPath()
+	if route == "" {
+		route = "unmatched"
+	}
+	b.metrics.HTTPRequests.WithLabelValues(route, strconv.Itoa(c.Writer.Status())).Inc()
+}
+
+func (b *Bot) handleHealth(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{"status": "up", "version": b.cfg.Version})
+}
+
+func (b *Bot) handleReady(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	if err := b.cfg.Store.Ping(ctx); err != nil {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready", "redis": "down"})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}
+
+// handleMessages is the Bot Framework webhook: POST /api/messages.
+func (b *Bot) handleMessages(c *gin.Context) {
+	log := b.logger(c)
+	start := time.Now()
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, MaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			c.JSON(http.StatusRequestEntityTooLarge, gin.H{"error": "body too large"})
+			return
+		}
+		c.JSON(http.StatusBadRequest, gin.H{"error": "unreadable body"})
+		return
+	}
+	var a schema.Activity
+	if err := decodeActivity(body, &a); err != nil {
+		c.JSON(http.StatusBadRequest, gin.H{"error": "malformed activity"})
+		return
+	}
+	// Authenticate before anything has a side effect.
+	if b.cfg.Verifier != nil {
+		if _, err := b.cfg.Verifier.Verify(c.Request.Context(), c.GetHeader("Authorization"), a.ServiceURL, a.ChannelID); err != nil {
+			log.Warn("request refused", "reason", err.Error())
+			c.JSON(http.StatusUnauthorized, gin.H{"error": "unauthorized"})
+			return
+		}
+	}
+	if msg := b.checkActivity(&a); msg != "" {
+		c.JSON(http.StatusBadRequest, gin.H{"error": msg})
+		return
+	}
+	kind, ok := turnKind(&a)
+	if !ok {
+		b.metrics.Turns.WithLabelValues(metricType(a.Type), "ignored").Inc()
+		c.Status(http.StatusOK)
+		return
+	}
+	in := dialogs.Input{
+		Kind: kind, Scope: scopeOf(&a), Locale: a.Locale, ReplyToID: a.ReplyToID,
+		ActivityID: a.ID, AadID: a.From.AadObjectID, Now: b.now(), Rand: b.cfg.Rand,
+	}
+	switch kind {
+	case dialogs.KindMessage:
+		in.Text = cleanText(a.Text)
+		in.Values = submitValues(a.Value)
+	case dialogs.KindInvoke:
+		if a.Name != "adaptiveCard/action" {
+			b.metrics.Turns.WithLabelValues("invoke", "ignored").Inc()
+			c.JSON(http.StatusNotImplemented, gin.H{"error": "invoke not supported"})
+			return
+		}
+		vals, err := invokeValues(a.Value)
+		if err != nil {
+			c.JSON(http.StatusBadRequest, InvokeResponse{StatusCode: 400, Type: "application/vnd.microsoft.error", Value: gin.H{"code": "BadRequest", "message": "malformed action"}})
+			return
+		}
+		in.Values = vals
+	}
+
+	// A turn must finish well within Teams' 15 s; Redis calls are bounded
+	// far below this, so the limit only guards against the unforeseen.
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 10*time.Second)
+	defer cancel()
+	res, err := b.runTurn(ctx, &a, kind, in)
+	b.metrics.Turns.WithLabelValues(metricType(a.Type), res.outcome).Inc()
+	b.metrics.TurnSeconds.WithLabelValues(metricType(a.Type)).Observe(time.Since(start).Seconds())
+	if err != nil {
+		log.Error("turn failed", "type", metricType(a.Type), "err", err)
+		if kind == dialogs.KindInvoke {
+			c.JSON(http.StatusOK, InvokeResponse{StatusCode: 200, Type: "application/vnd.microsoft.activity.message",
+				Value: b.cfg.Renderer.Text(langOf(a.Locale), dialogs.M("core.error.unavailable"))})
+			return
+		}
+		if kind == dialogs.KindMessage {
+			b.apologize(&a)
+		}
+		// The user has been told; a redelivery would only repeat the apology.
+		c.Status(http.StatusOK)
+		return
+	}
+	if res.invoke != nil {
+		c.JSON(http.StatusOK, res.invoke)
+		return
+	}
+	c.Status(http.StatusOK)
+}
+
+// checkActivity refuses activities the bot must not act on: another
+// channel, another bot, or missing the fields a reply needs.
+func (b *Bot) checkActivity(a *schema.Activity) string {
+	allowed := productionChannels
+	if b.cfg.Local {
+		allowed = localChannels
+	}
+	if !allowed[a.ChannelID] {
+		return "channel not supported"
+	}
+	if b.cfg.AppID != "" && a.Recipient.ID != "" && a.Recipient.ID != "28:"+b.cfg.AppID && a.Recipient.ID != b.cfg.AppID {
+		return "activity addressed to another bot"
+	}
+	if a.Type == "" || a.ServiceURL == "" || a.Conversation.ID == "" {
+		return "activity lacks type, serviceUrl or conversation"
+	}
+	return ""
+}
+
+// decodeActivity parses a body, refusing deep nesting before decoding.
+func decodeActivity(body []byte, a *schema.Activity) error {
+	if err := checkDepth(body); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(a); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("trailing data")
+	}
+	return nil
+}
+
+func checkDepth(body []byte) error {
+	depth := 0
+	inStr, esc := false, false
+	for _, ch := range body {
+		switch {
+		case esc:
+			esc = false
+		case inStr && ch == '\\':
+			esc = true
+		case ch == '"':
+			inStr = !inStr
+		case inStr:
+		case ch == '{' || ch == '[':
+			depth++
+			if depth > maxDepth {
+				return errors.New("json nested too deeply")
+			}
+		case ch == '}' || ch == ']':
+			depth--
+		}
+	}
+	return nil
+}
+
+func metricType(t schema.ActivityTypes) string {
+	switch t {
+	case schema.Message, schema.Invoke, schema.InstallationUpdate, schema.ConversationUpdate:
+		return string(t)
+	}
+	return "other"
+}
+
+func langOf(locale string) dialogs.Lang {
+	if len(locale) >= 2 && locale[:2] == "da" {
+		return dialogs.Danish
+	}
+	return dialogs.English
+}

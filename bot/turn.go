@@ -1,0 +1,221 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/infracloudio/msbotbuilder-go/schema"
+
+	"github.com/kk/graensen/dialogs"
+	"github.com/kk/graensen/dialogs/redisstore"
+)
+
+// maxAttempts bounds reruns of a turn that lost an optimistic-concurrency
+// race; ten messages at once in one conversation settle well within it.
+const maxAttempts = 16
+
+// errStore marks a turn that failed because the store is unreachable.
+var errStore = errors.New("state store unavailable")
+
+// turnResult is what the HTTP layer needs from a turn.
+type turnResult struct {
+	// invoke is the body of an invoke's HTTP answer (nil for other turns).
+	invoke *InvokeResponse
+	// outcome is the metrics label.
+	outcome string
+}
+
+// InvokeResponse is the body of the HTTP answer to an invoke activity.
+type InvokeResponse struct {
+	StatusCode int    `json:"statusCode"`
+	Type       string `json:"type"`
+	Value      any    `json:"value"`
+}
+
+// runTurn is one turn end to end: load the conversation and the profile,
+// step the engine, save with optimistic concurrency (rerunning on a
+// conflict), and only then carry out the outputs.
+func (b *Bot) runTurn(ctx context.Context, a *schema.Activity, kind dialogs.Kind, in dialogs.Input) (turnResult, error) {
+	conv := b.cfg.Hasher.Sum("conv", a.ChannelID+"|"+a.Conversation.ID)
+	user := b.cfg.Hasher.Sum("user", userKeyID(a))
+	personal := scopeOf(a) == dialogs.ScopePersonal
+
+	var res dialogs.Result
+	for attempt := 0; ; attempt++ {
+		if attempt == maxAttempts {
+			return turnResult{outcome: "conflict"}, fmt.Errorf("turn: %d conflicting attempts", attempt)
+		}
+		data, err := b.cfg.Store.LoadTurn(ctx, conv, user)
+		if err != nil {
+			return turnResult{outcome: "store_error"}, fmt.Errorf("%w: %w", errStore, err)
+		}
+		st := b.openState(conv, data.Conv)
+		prof := decodeProfile(data.Profile)
+		res = b.cfg.Engine.Step(st, prof, in)
+		if res.Duplicate {
+			return turnResult{outcome: "duplicate"}, nil
+		}
+		commit, err := b.commitFor(conv, user, data, res, a, personal)
+		if err != nil {
+			return turnResult{outcome: "error"}, err
+		}
+		err = b.cfg.Store.CommitTurn(ctx, commit)
+		if errors.Is(err, redisstore.ErrConflict) {
+			b.metrics.Conflicts.Inc()
+			continue
+		}
+		if err != nil {
+			return turnResult{outcome: "store_error"}, fmt.Errorf("%w: %w", errStore, err)
+		}
+		break
+	}
+
+	out := res.Outputs
+	var tr turnResult
+	tr.outcome = "ok"
+	if kind == dialogs.KindInvoke {
+		tr.invoke, out = b.invokeAnswer(res.Lang, out)
+	}
+	b.deliver(a, res.Lang, out)
+	return tr, nil
+}
+
+// commitFor builds the write of one turn: the sealed dialog state, the
+// profile if it changed, and the sealed conversation reference if it moved.
+func (b *Bot) commitFor(conv, user string, data redisstore.TurnData, res dialogs.Result, a *schema.Activity, personal bool) (redisstore.TurnCommit, error) {
+	st, err := json.Marshal(res.State)
+	if err != nil {
+		return redisstore.TurnCommit{}, fmt.Errorf("encode state: %w", err)
+	}
+	c := redisstore.TurnCommit{
+		Conv: conv, User: user, ConvVer: data.ConvVer,
+		ConvData: b.cfg.Keys.Seal(st, []byte("conv:"+conv)), ConvTTL: b.cfg.ConvTTL,
+		UserVer: data.UserVer, UserTTL: b.cfg.UserTTL,
+	}
+	for _, o := range res.Outputs {
+		if _, ok := o.(dialogs.Forget); ok {
+			c.Forget = true
+			return c, nil
+		}
+	}
+	if res.ProfileChanged {
+		p, err := json.Marshal(res.Profile)
+		if err != nil {
+			return c, fmt.Errorf("encode profile: %w", err)
+		}
+		c.Profile = p
+	}
+	// The reference of the 1:1 chat is what reminders and campaigns use;
+	// it is rewritten only when it changed (e.g. a new serviceUrl).
+	if personal {
+		ref, err := json.Marshal(refOf(a))
+		if err != nil {
+			return c, fmt.Errorf("encode reference: %w", err)
+		}
+		if sum := b.cfg.Hasher.Sum("ref", string(ref)); sum != data.RefSum {
+			c.Ref, c.RefSum = b.cfg.Keys.Seal(ref, []byte("ref:"+user)), sum
+		}
+	}
+	return c, nil
+}
+
+// openState decrypts and decodes a conversation's state. State that does
+// not open (a retired key, corruption) starts the conversation afresh
+// rather than failing every turn.
+func (b *Bot) openState(conv string, sealed []byte) dialogs.State {
+	var st dialogs.State
+	if len(sealed) == 0 {
+		return st
+	}
+	plain, err := b.cfg.Keys.Open(sealed, []byte("conv:"+conv))
+	if err == nil {
+		err = json.Unmarshal(plain, &st)
+	}
+	if err != nil {
+		b.log.Warn("dialog state unreadable, starting afresh", "err", err)
+		return dialogs.State{}
+	}
+	return st
+}
+
+func decodeProfile(raw []byte) dialogs.Profile {
+	var p dialogs.Profile
+	if len(raw) > 0 {
+		_ = json.Unmarshal(raw, &p) // a corrupt profile is a fresh one
+	}
+	return p
+}
+
+// invokeAnswer turns the first card of an invoke's outputs into the HTTP
+// answer (it replaces the clicked card); the rest are sent as messages.
+func (b *Bot) invokeAnswer(lang dialogs.Lang, out []dialogs.Output) (*InvokeResponse, []dialogs.Output) {
+	for i, o := range out {
+		if r, ok := o.(dialogs.Reply); ok {
+			rest := append(append([]dialogs.Output{}, out[:i]...), out[i+1:]...)
+			return &InvokeResponse{StatusCode: 200, Type: "application/vnd.microsoft.card.adaptive", Value: b.cfg.Renderer.Card(lang, r.Card)}, rest
+		}
+	}
+	return &InvokeResponse{StatusCode: 200, Type: "application/vnd.microsoft.activity.message", Value: ""}, out
+}
+
+// deliver carries out a committed turn's outputs after the HTTP answer, in
+// order, tracked so that shutdown drains them.
+func (b *Bot) deliver(a *schema.Activity, lang dialogs.Lang, out []dialogs.Output) {
+	if len(out) == 0 {
+		return
+	}
+	b.sends.Add(1)
+	go func() {
+		defer b.sends.Done()
+		ctx, cancel := context.WithTimeout(context.Background(), b.cfg.SendTimeout)
+		defer cancel()
+		for _, o := range out {
+			if err := b.carryOut(ctx, a, lang, o); err != nil {
+				// Logged without ids or text: the error names the operation and status.
+				b.log.Warn("output not delivered", "err", err)
+				b.metrics.Turns.WithLabelValues(string(a.Type), "send_error").Inc()
+				return
+			}
+		}
+	}()
+}
+
+func (b *Bot) carryOut(ctx context.Context, a *schema.Activity, lang dialogs.Lang, o dialogs.Output) error {
+	switch o := o.(type) {
+	case dialogs.Reply:
+		_, err := b.cfg.Connector.Send(ctx, a.ServiceURL, a.Conversation.ID, b.replyActivity(a, lang, o.Card))
+		return err
+	case dialogs.Update:
+		act := b.replyActivity(a, lang, o.Card)
+		act.ID = o.ActivityID
+		return b.cfg.Connector.Update(ctx, a.ServiceURL, a.Conversation.ID, o.ActivityID, act)
+	}
+	return nil
+}
+
+// replyActivity addresses a card back to the conversation of a.
+func (b *Bot) replyActivity(a *schema.Activity, lang dialogs.Lang, c dialogs.Card) *schema.Activity {
+	return &schema.Activity{
+		Type:         schema.Message,
+		From:         a.Recipient,
+		Recipient:    schema.ChannelAccount{ID: a.From.ID},
+		Conversation: schema.ConversationAccount{ID: a.Conversation.ID},
+		ReplyToID:    a.ID,
+		Locale:       string(lang),
+		Attachments:  []schema.Attachment{b.cfg.Renderer.Attachment(lang, c)},
+	}
+}
+
+// apologize tells the user kindly that the turn could not be handled (the
+// store is down), without touching any state.
+func (b *Bot) apologize(a *schema.Activity) {
+	lang := langOf(a.Locale)
+	card := dialogs.Card{Name: "unavailable", Blocks: []dialogs.Block{{Kind: dialogs.BlockText, Msg: dialogs.M("core.error.unavailable")}}}
+	b.deliver(a, lang, []dialogs.Output{dialogs.Reply{Card: card}})
+}
+
+// now is the injected clock.
+func (b *Bot) now() time.Time { return b.cfg.Now() }

@@ -1,0 +1,230 @@
+// Package dialogs is the core of Grænsen: what the bot says and asks, as pure
+// functions of the stored state and one input.
+//
+// A turn is Engine.Step(state, profile, input) → new state, new profile and
+// a list of outputs. Outputs are data ("send this card", "update that card",
+// "schedule this reminder"); the bot package carries them out after the new
+// state has been saved. Nothing here does I/O: time and randomness arrive in
+// the Input, texts are message ids that the bot localizes, so every dialog is
+// tested as a transcript without HTTP or Redis.
+package dialogs
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Lang is a language Grænsen speaks.
+type Lang string
+
+// The languages: Danish first, English always.
+const (
+	Danish  Lang = "da"
+	English Lang = "en"
+)
+
+// Role is what the user told us they are; it orders the menu.
+type Role string
+
+// The roles a user can pick.
+const (
+	RoleUnknown  Role = ""
+	RoleEmployee Role = "employee"
+	RoleManager  Role = "manager"
+	RoleRep      Role = "rep" // AMR or TR: safety or union representative
+	RoleHR       Role = "hr"  // HR or AMK staff
+)
+
+// Kind says what happened in a turn.
+type Kind int
+
+// The kinds of input the engine understands.
+const (
+	KindMessage   Kind = iota // a typed message or a card submit (Values set)
+	KindInstall               // the bot was installed or added to the conversation
+	KindUninstall             // the bot was removed: forget the user
+	KindInvoke                // an invoke whose answer goes in the HTTP body
+)
+
+// Scope is where the conversation takes place.
+type Scope int
+
+// The scopes: a private 1:1 chat or a team channel (or group chat).
+const (
+	ScopePersonal Scope = iota
+	ScopeChannel
+)
+
+// Input is one normalised turn. It carries no raw identity beyond what a
+// decision needs: AadID is only compared against configured handler and
+// admin lists and never stored by a dialog.
+type Input struct {
+	Kind   Kind
+	Scope  Scope
+	Text   string            // typed text, mention stripped, trimmed
+	Values map[string]string // card submit values (action data merged with inputs)
+	Locale string            // the activity's locale, e.g. "da-DK"
+	// ReplyToID is the id of the card a submit came from, so it can be updated.
+	ReplyToID string
+	// ActivityID is the inbound activity id, used to detect redelivery.
+	ActivityID string
+	// AadID is the user's Entra object id, for authorisation checks only.
+	AadID string
+	Now   time.Time
+	// Rand returns fresh random bytes (ids, receipt codes). Injected so
+	// transcripts are deterministic.
+	Rand func(n int) []byte
+}
+
+// Profile is what Grænsen remembers about a user across conversations. It
+// holds no identity: it is stored under a keyed hash of the user's id.
+type Profile struct {
+	Lang   Lang                      `json:"l,omitempty"` // the user's choice; empty means follow the client
+	Role   Role                      `json:"r,omitempty"`
+	Asked  bool                      `json:"a,omitempty"` // the role question was shown once
+	Muted  bool                      `json:"m,omitempty"` // campaign messages muted
+	Guides map[string]*GuideProgress `json:"g,omitempty"`
+}
+
+// GuideProgress is how far a user is in one playbook.
+type GuideProgress struct {
+	Step    int             `json:"s"`
+	Checked map[string]bool `json:"c,omitempty"` // "<step>.<check>" → ticked
+	Updated time.Time       `json:"u"`           // day of last use, for ordering
+	Done    bool            `json:"f,omitempty"` // finished: no longer "under way"
+}
+
+// State is one conversation's dialog state: a stack of frames, most recent
+// last, plus the ids of recently handled activities.
+type State struct {
+	Stack []Frame `json:"k,omitempty"`
+	// Seen holds the last activity ids handled in this conversation: a
+	// redelivered activity is recognised here, atomically with the state.
+	Seen []string `json:"d,omitempty"`
+	// Welcomed is set once the bot has greeted here: Teams announces an
+	// install both as installationUpdate and conversationUpdate.
+	Welcomed bool `json:"w,omitempty"`
+}
+
+// Frame is one active dialog on the stack.
+type Frame struct {
+	Dialog  string          `json:"n"`
+	Version int             `json:"v"`
+	Step    string          `json:"s,omitempty"`
+	Data    json.RawMessage `json:"x,omitempty"`
+	// Tag marks the cards this frame sent, so a click on a stale card is
+	// recognised instead of being applied to another dialog.
+	Tag string `json:"t,omitempty"`
+}
+
+// Msg is a localizable text: a message id and its template data.
+type Msg struct {
+	ID   string         `json:"id"`
+	Data map[string]any `json:"data,omitempty"`
+}
+
+// M builds a Msg without data.
+func M(id string) Msg { return Msg{ID: id} }
+
+// BlockKind says how a Block renders.
+type BlockKind string
+
+// The kinds of card block.
+const (
+	BlockHeading BlockKind = "heading"
+	BlockText    BlockKind = "text"
+	BlockSubtle  BlockKind = "subtle"
+	BlockRaw     BlockKind = "raw"    // Text shown as is (a receipt code)
+	BlockFacts   BlockKind = "facts"  // Facts
+	BlockChoice  BlockKind = "choice" // Input.ChoiceSet
+	BlockInput   BlockKind = "input"  // Input.Text
+	BlockToggle  BlockKind = "toggle" // Input.Toggle
+	BlockDate    BlockKind = "date"   // Input.Date
+	BlockTime    BlockKind = "time"   // Input.Time
+	BlockActions BlockKind = "actions"
+)
+
+// Block is one element of a card.
+type Block struct {
+	Kind      BlockKind `json:"kind"`
+	Msg       Msg       `json:"msg,omitzero"`   // text, heading or input label
+	Text      string    `json:"text,omitempty"` // raw text (BlockRaw) or input value
+	ID        string    `json:"id,omitempty"`   // input id
+	Choices   []Choice  `json:"choices,omitempty"`
+	Multi     bool      `json:"multi,omitempty"`
+	Multiline bool      `json:"multiline,omitempty"`
+	MaxLen    int       `json:"maxLen,omitempty"`
+	Required  bool      `json:"required,omitempty"`
+	Checked   bool      `json:"checked,omitempty"`
+	Facts     []Fact    `json:"facts,omitempty"`
+	Actions   []Action  `json:"actions,omitempty"`
+}
+
+// Choice is one option of a choice input.
+type Choice struct {
+	Value string `json:"value"`
+	Label Msg    `json:"label"`
+}
+
+// Fact is a label and a value, both localizable (Value may be raw).
+type Fact struct {
+	Label Msg    `json:"label"`
+	Value Msg    `json:"value,omitzero"`
+	Raw   string `json:"raw,omitempty"`
+}
+
+// Action is a button. With URL set it opens a link; otherwise it submits
+// Data (with the card's inputs) back to the bot.
+type Action struct {
+	Label Msg               `json:"label"`
+	Data  map[string]string `json:"data,omitempty"`
+	URL   string            `json:"url,omitempty"`
+	// Primary marks the main action of a card.
+	Primary bool `json:"primary,omitempty"`
+}
+
+// Card is a message to show: rendered by the bot as an Adaptive Card 1.5.
+type Card struct {
+	Name    string   `json:"name"` // stable name, for tests and golden files
+	Blocks  []Block  `json:"blocks"`
+	Actions []Action `json:"actions,omitempty"`
+}
+
+// Output is an effect of a turn, carried out by the bot after the state
+// has been saved.
+type Output interface{ output() }
+
+// Reply sends a card to the conversation.
+type Reply struct{ Card Card }
+
+// Update replaces the card with that activity id (e.g. a submitted form,
+// so what was typed does not stay on screen).
+type Update struct {
+	ActivityID string
+	Card       Card
+}
+
+// Forget deletes everything stored about the user: profile and conversation
+// reference (on uninstall).
+type Forget struct{}
+
+func (Reply) output()  {}
+func (Update) output() {}
+func (Forget) output() {}
+
+// Verb names in card submit data. Every submit carries "a" (the action);
+// "v" is its argument and "t" the tag of the frame that sent the card.
+const (
+	KeyAction = "a"
+	KeyArg    = "v"
+	KeyTag    = "t"
+)
+
+// Submit builds action data for verb with an optional argument.
+func Submit(verb, arg string) map[string]string {
+	d := map[string]string{KeyAction: verb}
+	if arg != "" {
+		d[KeyArg] = arg
+	}
+	return d
+}
