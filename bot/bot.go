@@ -51,6 +51,9 @@ type Config struct {
 	SendTimeout time.Duration
 	Now         func() time.Time
 	Rand        func(n int) []byte
+	// Effects carry out the dialogs' domain outputs (reports, reminders,
+	// campaigns), tried in order.
+	Effects []Effect
 }
 
 // Bot is the running bot. Create it with New.

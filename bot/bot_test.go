@@ -296,3 +296,29 @@ func TestHealthReadyMetrics(t *testing.T) {
 		t.Errorf("no connector send metric:\n%.3000s", b)
 	}
 }
+
+func TestSendToUserUsesSealedReferenceAndDropsUnreachable(t *testing.T) {
+	h := newHarness(t, harnessOpts{local: true})
+	h.mustPost(h.message("m1", "english"))
+	h.conn.wait(t, 1)
+	ctx := context.Background()
+	key := h.bot.UserKey("aad-0000-secret")
+	card := dialogsCard("core.help.title")
+	if _, err := h.bot.SendToUser(ctx, key, card); err != nil {
+		t.Fatal(err)
+	}
+	got := h.conn.wait(t, 2)
+	if got[1].Path != "/v3/conversations/a:conv-secret-id/activities" || !strings.Contains(cardText(cardOf(t, got[1])), "Help") {
+		t.Fatalf("proactive send went to %s with %q", got[1].Path, cardText(cardOf(t, got[1])))
+	}
+	// Teams says the user blocked or uninstalled: the reference is dropped.
+	h.conn.mu.Lock()
+	h.conn.fail = []int{http.StatusForbidden}
+	h.conn.mu.Unlock()
+	if _, err := h.bot.SendToUser(ctx, key, card); err == nil {
+		t.Fatal("403 not reported")
+	}
+	if _, err := h.bot.SendToUser(ctx, key, card); !errors.Is(err, bot.ErrNoReference) {
+		t.Fatalf("after 403: err = %v, want ErrNoReference", err)
+	}
+}

@@ -273,3 +273,7 @@ func (s *syncBuffer) String() string {
 }
 
 var errTest = errors.New("test")
+
+func dialogsCard(msgID string) dialogs.Card {
+	return dialogs.Card{Name: "test", Blocks: []dialogs.Block{{Kind: dialogs.BlockHeading, Msg: dialogs.M(msgID)}}}
+}

@@ -35,6 +35,40 @@ type InvokeResponse struct {
 	Value      any    `json:"value"`
 }
 
+// TurnContext is what an Effect may know of the turn. It holds identity
+// only as keyed hashes, plus the activity for addressing replies; effects
+// must never store the activity's ids.
+type TurnContext struct {
+	Activity *schema.Activity
+	ConvKey  string // keyed hash of the conversation
+	UserKey  string // keyed hash of the user
+	Lang     dialogs.Lang
+	Now      time.Time
+}
+
+// Prepared is an effect's part in a turn: Ops are committed atomically with
+// the turn's state (all or nothing), Outputs are delivered in place of the
+// domain output (e.g. a status card built from stored data), and After runs
+// once the commit has succeeded (e.g. waking a worker).
+type Prepared struct {
+	Ops     []redisstore.Op
+	Outputs []dialogs.Output
+	After   func(ctx context.Context) error
+}
+
+// Effect carries out a domain output of the dialogs (anything beyond
+// Reply, Update and Forget). It returns handled=false for outputs that are
+// not its own. Prepare may run more than once for a turn (a rerun after a
+// conflict), so it must only read and compute, never write.
+type Effect func(ctx context.Context, tc TurnContext, o dialogs.Output) (p Prepared, handled bool, err error)
+
+// afterOutput is a delivery step that runs a prepared After function.
+type afterOutput struct {
+	fn func(ctx context.Context) error
+}
+
+func (afterOutput) IsOutput() {}
+
 // runTurn is one turn end to end: load the conversation and the profile,
 // step the engine, save with optimistic concurrency (rerunning on a
 // conflict), and only then carry out the outputs.
@@ -62,6 +96,10 @@ func (b *Bot) runTurn(ctx context.Context, a *schema.Activity, kind dialogs.Kind
 		if err != nil {
 			return turnResult{outcome: "error"}, err
 		}
+		tc := TurnContext{Activity: a, ConvKey: conv, UserKey: user, Lang: res.Lang, Now: in.Now}
+		if res.Outputs, err = b.prepare(ctx, tc, res.Outputs, &commit); err != nil {
+			return turnResult{outcome: "error"}, err
+		}
 		err = b.cfg.Store.CommitTurn(ctx, commit)
 		if errors.Is(err, redisstore.ErrConflict) {
 			b.metrics.Conflicts.Inc()
@@ -81,6 +119,40 @@ func (b *Bot) runTurn(ctx context.Context, a *schema.Activity, kind dialogs.Kind
 	}
 	b.deliver(a, res.Lang, out)
 	return tr, nil
+}
+
+// prepare runs the effects of the domain outputs: their writes join the
+// commit, their outputs replace them in the delivery list.
+func (b *Bot) prepare(ctx context.Context, tc TurnContext, outs []dialogs.Output, c *redisstore.TurnCommit) ([]dialogs.Output, error) {
+	var final []dialogs.Output
+	for _, o := range outs {
+		switch o.(type) {
+		case dialogs.Reply, dialogs.Update, dialogs.Forget:
+			final = append(final, o)
+			continue
+		}
+		handled := false
+		for _, eff := range b.cfg.Effects {
+			p, ok, err := eff(ctx, tc, o)
+			if err != nil {
+				return nil, fmt.Errorf("effect %T: %w", o, err)
+			}
+			if !ok {
+				continue
+			}
+			handled = true
+			c.Ops = append(c.Ops, p.Ops...)
+			final = append(final, p.Outputs...)
+			if p.After != nil {
+				final = append(final, afterOutput{p.After})
+			}
+			break
+		}
+		if !handled {
+			return nil, fmt.Errorf("no effect handles output %T", o)
+		}
+	}
+	return final, nil
 }
 
 // commitFor builds the write of one turn: the sealed dialog state, the
@@ -192,6 +264,8 @@ func (b *Bot) carryOut(ctx context.Context, a *schema.Activity, lang dialogs.Lan
 		act := b.replyActivity(a, lang, o.Card)
 		act.ID = o.ActivityID
 		return b.cfg.Connector.Update(ctx, a.ServiceURL, a.Conversation.ID, o.ActivityID, act)
+	case afterOutput:
+		return o.fn(ctx)
 	}
 	return nil
 }

@@ -192,7 +192,7 @@ type Card struct {
 
 // Output is an effect of a turn, carried out by the bot after the state
 // has been saved.
-type Output interface{ output() }
+type Output interface{ IsOutput() }
 
 // Reply sends a card to the conversation.
 type Reply struct{ Card Card }
@@ -208,9 +208,9 @@ type Update struct {
 // reference (on uninstall).
 type Forget struct{}
 
-func (Reply) output()  {}
-func (Update) output() {}
-func (Forget) output() {}
+func (Reply) IsOutput()  {}
+func (Update) IsOutput() {}
+func (Forget) IsOutput() {}
 
 // Verb names in card submit data. Every submit carries "a" (the action);
 // "v" is its argument and "t" the tag of the frame that sent the card.

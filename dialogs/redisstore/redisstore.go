@@ -103,6 +103,23 @@ type TurnCommit struct {
 	RefSum string
 	// Forget deletes the user's profile and reference (uninstall).
 	Forget bool
+	// Ops are further writes committed atomically with the state (a filed
+	// report, a scheduled reminder): all or nothing with the turn.
+	Ops []Op
+}
+
+// Op is one Redis write inside a turn's commit. Cmd is one of the
+// commands in allowedOps; Key is a full key (see Store.Key).
+type Op struct {
+	Cmd  string
+	Key  string
+	Args []any
+}
+
+// allowedOps are the commands an Op may use (checked again in the script).
+var allowedOps = map[string]bool{
+	"SET": true, "DEL": true, "HSET": true, "HDEL": true, "PEXPIRE": true, "PEXPIREAT": true,
+	"ZADD": true, "ZREM": true, "SADD": true, "SREM": true, "XADD": true, "INCRBY": true,
 }
 
 var commitScript = redis.NewScript(`
@@ -127,6 +144,15 @@ if ARGV[7] ~= '' then
   redis.call('SADD', KEYS[3], ARGV[10])
 end
 if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[6]) end
+-- further ops: ARGV[11] = count, then per op: cmd, nargs, args...; keys from KEYS[4]
+local i = 12
+for n = 1, tonumber(ARGV[11]) do
+  local cmd, nargs = ARGV[i], tonumber(ARGV[i + 1])
+  local args = {}
+  for j = 1, nargs do args[j] = ARGV[i + 1 + j] end
+  redis.call(cmd, KEYS[3 + n], unpack(args))
+  i = i + 2 + nargs
+end
 return 1
 `)
 
@@ -142,10 +168,18 @@ func (s *Store) CommitTurn(ctx context.Context, c TurnCommit) error {
 		forget = "1"
 	}
 	keys := []string{s.Key("conv", c.Conv), s.Key("user", c.User), s.Key("users")}
-	res, err := commitScript.Run(ctx, s.rdb, keys,
-		c.ConvVer, c.ConvData, c.ConvTTL.Milliseconds(),
+	args := []any{c.ConvVer, c.ConvData, c.ConvTTL.Milliseconds(),
 		userVer, c.Profile, c.UserTTL.Milliseconds(),
-		c.Ref, c.RefSum, forget, c.User).Int()
+		c.Ref, c.RefSum, forget, c.User, len(c.Ops)}
+	for _, op := range c.Ops {
+		if !allowedOps[op.Cmd] {
+			return fmt.Errorf("commit turn: op %q not allowed", op.Cmd)
+		}
+		keys = append(keys, op.Key)
+		args = append(args, op.Cmd, len(op.Args))
+		args = append(args, op.Args...)
+	}
+	res, err := commitScript.Run(ctx, s.rdb, keys, args...).Int()
 	if err != nil {
 		return fmt.Errorf("commit turn: %w", err)
 	}

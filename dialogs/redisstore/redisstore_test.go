@@ -85,3 +85,33 @@ func TestConcurrentCommitsExactlyOneWins(t *testing.T) {
 		t.Fatalf("wins = %d, want 1", wins)
 	}
 }
+
+func TestCommitOpsAreAtomicWithTheState(t *testing.T) {
+	ctx := context.Background()
+	rdb, prefix := redistest.New(t)
+	s := redisstore.New(rdb, prefix)
+	ops := []redisstore.Op{
+		{Cmd: "SET", Key: s.Key("report", "r1"), Args: []any{"sealed", "PX", 60000}},
+		{Cmd: "ZADD", Key: s.Key("sched"), Args: []any{100, "deadline:r1"}},
+	}
+	c := redisstore.TurnCommit{Conv: "c", User: "u", ConvData: []byte("x"), ConvTTL: time.Minute, UserTTL: time.Minute, Ops: ops}
+	if err := s.CommitTurn(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if rdb.Get(ctx, s.Key("report", "r1")).Val() != "sealed" || rdb.ZScore(ctx, s.Key("sched"), "deadline:r1").Val() != 100 {
+		t.Fatal("ops not applied")
+	}
+	// A losing commit applies none of its ops.
+	c.Ops = []redisstore.Op{{Cmd: "SET", Key: s.Key("report", "r2"), Args: []any{"sealed"}}}
+	if err := s.CommitTurn(ctx, c); !errors.Is(err, redisstore.ErrConflict) {
+		t.Fatalf("err = %v", err)
+	}
+	if rdb.Exists(ctx, s.Key("report", "r2")).Val() != 0 {
+		t.Fatal("a conflicting commit wrote its ops")
+	}
+	c.ConvVer = 1
+	c.Ops = []redisstore.Op{{Cmd: "FLUSHALL", Key: s.Key("x")}}
+	if err := s.CommitTurn(ctx, c); err == nil {
+		t.Fatal("a command outside the allowed set was accepted")
+	}
+}
