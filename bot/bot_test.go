@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -18,19 +17,16 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kk/graensen/bot"
+	"github.com/kk/graensen/bot/bottest"
 	"github.com/kk/graensen/bot/cards/cardschema"
 	"github.com/kk/graensen/dialogs/redisstore"
 	"github.com/kk/graensen/dialogs/redisstore/redistest"
 )
 
-func newTestLogger(w io.Writer) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
-}
-
 func TestMessageGetsOneValidCardReply(t *testing.T) {
-	h := newHarness(t, harnessOpts{local: true})
-	h.mustPost(h.message("m1", "menu"))
-	got := h.conn.wait(t, 1)
+	h := bottest.New(t, bottest.Options{Local: true})
+	h.MustPost(h.Message("m1", "menu"))
+	got := h.Conn.Wait(t, 1)
 	s := got[0]
 	if s.Method != http.MethodPost || s.Path != "/v3/conversations/a:conv-secret-id/activities" {
 		t.Fatalf("sent %s %s", s.Method, s.Path)
@@ -38,20 +34,20 @@ func TestMessageGetsOneValidCardReply(t *testing.T) {
 	if s.Activity.ReplyToID != "m1" || s.Activity.Conversation.ID != "a:conv-secret-id" {
 		t.Fatalf("reply not addressed back: %+v", s.Activity)
 	}
-	card := cardOf(t, s)
+	card := bottest.CardOf(t, s)
 	if err := cardschema.Validate(card); err != nil {
 		t.Fatalf("card invalid: %v", err)
 	}
-	if txt := cardText(card); !strings.Contains(txt, "Hvor går grænsen?") {
+	if txt := bottest.CardText(card); !strings.Contains(txt, "Hvor går grænsen?") {
 		t.Fatalf("menu card in Danish expected, got:\n%s", txt)
 	}
-	if n := len(h.conn.settle(50 * time.Millisecond)); n != 1 {
+	if n := len(h.Conn.Settle(50 * time.Millisecond)); n != 1 {
 		t.Fatalf("got %d sends, want 1", n)
 	}
 }
 
 func TestBadInputGetsClearStatus(t *testing.T) {
-	h := newHarness(t, harnessOpts{local: true})
+	h := bottest.New(t, bottest.Options{Local: true})
 	deep := strings.Repeat("[", 200) + strings.Repeat("]", 200)
 	cases := []struct {
 		name string
@@ -63,11 +59,11 @@ func TestBadInputGetsClearStatus(t *testing.T) {
 		{"deeply nested", `{"type":"message","value":{"a":` + deep + `}}`, http.StatusBadRequest},
 		{"oversize", `{"type":"message","text":"` + strings.Repeat("x", bot.MaxBody) + `"}`, http.StatusRequestEntityTooLarge},
 		{"no conversation", `{"type":"message","channelId":"msteams","serviceUrl":"http://x/"}`, http.StatusBadRequest},
-		{"other channel", func() any { a := h.message("o1", "hi"); a.ChannelID = "slack"; return a }(), http.StatusBadRequest},
-		{"unknown activity type", func() any { a := h.activity("typing", "t1"); return a }(), http.StatusOK},
-		{"unknown invoke", func() any { a := h.activity(schema.Invoke, "i1"); a.Name = "composeExtension/query"; return a }(), http.StatusNotImplemented},
+		{"other channel", func() any { a := h.Message("o1", "hi"); a.ChannelID = "slack"; return a }(), http.StatusBadRequest},
+		{"unknown activity type", func() any { a := h.Activity("typing", "t1"); return a }(), http.StatusOK},
+		{"unknown invoke", func() any { a := h.Activity(schema.Invoke, "i1"); a.Name = "composeExtension/query"; return a }(), http.StatusNotImplemented},
 		{"invoke without action", func() any {
-			a := h.activity(schema.Invoke, "i2")
+			a := h.Activity(schema.Invoke, "i2")
 			a.Name = "adaptiveCard/action"
 			a.Value = map[string]any{"x": 1}
 			return a
@@ -75,44 +71,44 @@ func TestBadInputGetsClearStatus(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			resp := h.post(tc.body, "")
+			resp := h.Post(tc.body, "")
 			if resp.StatusCode != tc.want {
 				t.Fatalf("status %d, want %d", resp.StatusCode, tc.want)
 			}
 		})
 	}
-	if got := h.conn.settle(50 * time.Millisecond); len(got) != 0 {
+	if got := h.Conn.Settle(50 * time.Millisecond); len(got) != 0 {
 		t.Fatalf("bad input caused %d sends", len(got))
 	}
-	dump := redistest.Dump(context.Background(), t, h.store.Client(), h.prefix)
+	dump := redistest.Dump(context.Background(), t, h.Store.Client(), h.Prefix)
 	if len(dump) != 0 {
 		t.Fatalf("bad input left state: %v", dump)
 	}
 }
 
 func TestForgedTokenRefusedBeforeAnySideEffect(t *testing.T) {
-	h := newHarness(t, harnessOpts{verifier: fakeVerifier{}, appID: "app-1"})
-	a := h.message("m1", "menu")
+	h := bottest.New(t, bottest.Options{Verifier: bottest.FakeVerifier{}, AppID: "app-1"})
+	a := h.Message("m1", "menu")
 	a.Recipient.ID = "28:app-1"
 	for _, authz := range []string{"", "Bearer forged", "Basic abc"} {
-		if resp := h.post(a, authz); resp.StatusCode != http.StatusUnauthorized {
+		if resp := h.Post(a, authz); resp.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("auth %q: status %d, want 401", authz, resp.StatusCode)
 		}
 	}
-	if got := h.conn.settle(50 * time.Millisecond); len(got) != 0 {
+	if got := h.Conn.Settle(50 * time.Millisecond); len(got) != 0 {
 		t.Fatalf("refused request caused %d sends", len(got))
 	}
-	if dump := redistest.Dump(context.Background(), t, h.store.Client(), h.prefix); len(dump) != 0 {
+	if dump := redistest.Dump(context.Background(), t, h.Store.Client(), h.Prefix); len(dump) != 0 {
 		t.Fatalf("refused request wrote state: %v", dump)
 	}
-	if resp := h.post(a, "Bearer good"); resp.StatusCode != http.StatusOK {
+	if resp := h.Post(a, "Bearer good"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("valid token: status %d", resp.StatusCode)
 	}
-	h.conn.wait(t, 1)
+	h.Conn.Wait(t, 1)
 	// Addressed to another bot: refused even with a valid token.
 	a.Recipient.ID = "28:someone-else"
 	a.ID = "m2"
-	if resp := h.post(a, "Bearer good"); resp.StatusCode != http.StatusBadRequest {
+	if resp := h.Post(a, "Bearer good"); resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("other bot: status %d, want 400", resp.StatusCode)
 	}
 }
@@ -130,69 +126,69 @@ func TestAuthCannotBeOffOutsideLocalMode(t *testing.T) {
 }
 
 func TestRedeliveredActivityGetsOneReply(t *testing.T) {
-	h := newHarness(t, harnessOpts{local: true})
-	a := h.message("dup-1", "menu")
+	h := bottest.New(t, bottest.Options{Local: true})
+	a := h.Message("dup-1", "menu")
 	var wg sync.WaitGroup
 	for i := 0; i < 5; i++ {
 		wg.Add(1)
-		go func() { defer wg.Done(); h.mustPost(a) }()
+		go func() { defer wg.Done(); h.MustPost(a) }()
 	}
 	wg.Wait()
-	h.mustPost(a) // again, later
-	if got := h.conn.settle(100 * time.Millisecond); len(got) != 1 {
+	h.MustPost(a) // again, later
+	if got := h.Conn.Settle(100 * time.Millisecond); len(got) != 1 {
 		t.Fatalf("got %d replies to one activity delivered 6 times, want 1", len(got))
 	}
 }
 
 func TestConcurrentMessagesInOneConversationAllAnswered(t *testing.T) {
-	h := newHarness(t, harnessOpts{local: true})
+	h := bottest.New(t, bottest.Options{Local: true})
 	var wg sync.WaitGroup
 	for i := 0; i < 10; i++ {
 		wg.Add(1)
-		go func() { defer wg.Done(); h.mustPost(h.message(fmt.Sprintf("c-%d", i), "menu")) }()
+		go func() { defer wg.Done(); h.MustPost(h.Message(fmt.Sprintf("c-%d", i), "menu")) }()
 	}
 	wg.Wait()
-	if got := h.conn.wait(t, 10); len(h.conn.settle(50*time.Millisecond)) != 10 {
+	if got := h.Conn.Wait(t, 10); len(h.Conn.Settle(50*time.Millisecond)) != 10 {
 		t.Fatalf("got %d replies, want 10", len(got))
 	}
 }
 
 func TestInstallWelcomesOnceAndUninstallForgets(t *testing.T) {
-	h := newHarness(t, harnessOpts{local: true})
-	inst := h.activity(schema.InstallationUpdate, "ins-1")
+	h := bottest.New(t, bottest.Options{Local: true})
+	inst := h.Activity(schema.InstallationUpdate, "ins-1")
 	inst.Action = "add"
-	h.mustPost(inst)
-	got := h.conn.wait(t, 2) // welcome + role question
+	h.MustPost(inst)
+	got := h.Conn.Wait(t, 2) // welcome + role question
 	for _, s := range got {
-		if err := cardschema.Validate(cardOf(t, s)); err != nil {
+		if err := cardschema.Validate(bottest.CardOf(t, s)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if !strings.Contains(cardText(cardOf(t, got[1])), "Leder") {
-		t.Fatalf("second card should ask the role: %s", cardText(cardOf(t, got[1])))
+	if !strings.Contains(bottest.CardText(bottest.CardOf(t, got[1])), "Leder") {
+		t.Fatalf("second card should ask the role: %s", bottest.CardText(bottest.CardOf(t, got[1])))
 	}
 	// Teams also announces the install as conversationUpdate: no second welcome.
-	cu := h.activity(schema.ConversationUpdate, "cu-1")
+	cu := h.Activity(schema.ConversationUpdate, "cu-1")
 	cu.MembersAdded = []schema.ChannelAccount{{ID: "28:bot"}}
-	h.mustPost(cu)
-	if n := len(h.conn.settle(80 * time.Millisecond)); n != 2 {
+	h.MustPost(cu)
+	if n := len(h.Conn.Settle(80 * time.Millisecond)); n != 2 {
 		t.Fatalf("got %d cards after the second install event, want 2", n)
 	}
 	// Picking a role saves it: managers see guidance first.
-	h.mustPost(h.submit("r1", map[string]any{"a": "role", "v": "manager"}))
-	menu := cardText(cardOf(t, h.conn.wait(t, 3)[2]))
+	h.MustPost(h.Submit("r1", map[string]any{"a": "role", "v": "manager"}))
+	menu := bottest.CardText(bottest.CardOf(t, h.Conn.Wait(t, 3)[2]))
 	if strings.Index(menu, "Vejledning til ledere") > strings.Index(menu, "Hvor går grænsen?") {
 		t.Fatalf("manager menu should list guidance first:\n%s", menu)
 	}
 	ctx := context.Background()
-	keys := redistest.Dump(ctx, t, h.store.Client(), h.prefix)
+	keys := redistest.Dump(ctx, t, h.Store.Client(), h.Prefix)
 	if !hasKeyWith(keys, "user:") {
 		t.Fatalf("no profile stored: %v", keys)
 	}
-	rm := h.activity(schema.InstallationUpdate, "ins-2")
+	rm := h.Activity(schema.InstallationUpdate, "ins-2")
 	rm.Action = "remove"
-	h.mustPost(rm)
-	keys = redistest.Dump(ctx, t, h.store.Client(), h.prefix)
+	h.MustPost(rm)
+	keys = redistest.Dump(ctx, t, h.Store.Client(), h.Prefix)
 	if hasKeyWith(keys, "user:") {
 		t.Fatalf("uninstall left the profile: %v", keys)
 	}
@@ -208,15 +204,15 @@ func hasKeyWith(m map[string]string, part string) bool {
 }
 
 func TestNothingIdentifyingInRedisOrLogs(t *testing.T) {
-	h := newHarness(t, harnessOpts{local: true})
-	inst := h.activity(schema.InstallationUpdate, "ins-1")
+	h := bottest.New(t, bottest.Options{Local: true})
+	inst := h.Activity(schema.InstallationUpdate, "ins-1")
 	inst.Action = "add"
-	h.mustPost(inst)
-	h.mustPost(h.submit("r1", map[string]any{"a": "role", "v": "employee"}))
-	h.mustPost(h.message("m2", "my private words about Karen"))
-	h.conn.wait(t, 4)
-	dump := redistest.Dump(context.Background(), t, h.store.Client(), h.prefix)
-	secrets := []string{"29:user-secret-id", "user-secret-id", "Karen", "aad-0000-secret", "a:conv-secret-id", "conv-secret-id", "tenant-secret-id", "private words", h.conn.srv.URL}
+	h.MustPost(inst)
+	h.MustPost(h.Submit("r1", map[string]any{"a": "role", "v": "employee"}))
+	h.MustPost(h.Message("m2", "my private words about Karen"))
+	h.Conn.Wait(t, 4)
+	dump := redistest.Dump(context.Background(), t, h.Store.Client(), h.Prefix)
+	secrets := []string{"29:user-secret-id", "user-secret-id", "Karen", "aad-0000-secret", "a:conv-secret-id", "conv-secret-id", "tenant-secret-id", "private words", h.Conn.Srv.URL}
 	for k, v := range dump {
 		for _, s := range secrets {
 			if strings.Contains(k, s) || strings.Contains(v, s) {
@@ -225,18 +221,18 @@ func TestNothingIdentifyingInRedisOrLogs(t *testing.T) {
 		}
 	}
 	for _, s := range secrets {
-		if strings.Contains(h.logs.String(), s) {
+		if strings.Contains(h.Logs.String(), s) {
 			t.Errorf("logs hold %q", s)
 		}
 	}
 }
 
 func TestInvokeAnswersInTheBody(t *testing.T) {
-	h := newHarness(t, harnessOpts{local: true})
-	a := h.activity(schema.Invoke, "inv-1")
+	h := bottest.New(t, bottest.Options{Local: true})
+	a := h.Activity(schema.Invoke, "inv-1")
 	a.Name = "adaptiveCard/action"
 	a.Value = map[string]any{"action": map[string]any{"type": "Action.Execute", "verb": "menu", "data": map[string]any{}}}
-	resp := h.post(a, "")
+	resp := h.Post(a, "")
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
@@ -250,7 +246,7 @@ func TestInvokeAnswersInTheBody(t *testing.T) {
 	if err := cardschema.Validate(ir.Value); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(h.conn.settle(50 * time.Millisecond)); n != 0 {
+	if n := len(h.Conn.Settle(50 * time.Millisecond)); n != 0 {
 		t.Fatalf("invoke also sent %d messages", n)
 	}
 }
@@ -258,13 +254,13 @@ func TestInvokeAnswersInTheBody(t *testing.T) {
 func TestRedisDownGivesKindMessageAndNotReady(t *testing.T) {
 	dead := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 100 * time.Millisecond, MaxRetries: -1})
 	t.Cleanup(func() { dead.Close() })
-	h := newHarness(t, harnessOpts{local: true, store: redisstore.New(dead, "x:")})
-	h.mustPost(h.message("m1", "menu"))
-	got := h.conn.wait(t, 1)
-	if txt := cardText(cardOf(t, got[0])); !strings.Contains(txt, "teknisk fejl") {
+	h := bottest.New(t, bottest.Options{Local: true, Store: redisstore.New(dead, "x:")})
+	h.MustPost(h.Message("m1", "menu"))
+	got := h.Conn.Wait(t, 1)
+	if txt := bottest.CardText(bottest.CardOf(t, got[0])); !strings.Contains(txt, "teknisk fejl") {
 		t.Fatalf("want the kind Danish apology, got %q", txt)
 	}
-	resp, err := http.Get(h.http.URL + "/readyz")
+	resp, err := http.Get(h.HTTP.URL + "/readyz")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,11 +271,11 @@ func TestRedisDownGivesKindMessageAndNotReady(t *testing.T) {
 }
 
 func TestHealthReadyMetrics(t *testing.T) {
-	h := newHarness(t, harnessOpts{local: true})
-	h.mustPost(h.message("m1", "menu"))
-	h.conn.wait(t, 1)
+	h := bottest.New(t, bottest.Options{Local: true})
+	h.MustPost(h.Message("m1", "menu"))
+	h.Conn.Wait(t, 1)
 	for path, want := range map[string]string{"/healthz": `"version":"test-1"`, "/readyz": `"ready"`, "/metrics": `graensen_turns_total{outcome="ok",type="message"} 1`} {
-		resp, err := http.Get(h.http.URL + path)
+		resp, err := http.Get(h.HTTP.URL + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -289,7 +285,7 @@ func TestHealthReadyMetrics(t *testing.T) {
 			t.Errorf("%s: %d, want %q in:\n%.2000s", path, resp.StatusCode, want, b)
 		}
 	}
-	resp, _ := http.Get(h.http.URL + "/metrics")
+	resp, _ := http.Get(h.HTTP.URL + "/metrics")
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if !bytes.Contains(b, []byte(`graensen_connector_requests_total{op="send",status="201"}`)) && !bytes.Contains(b, []byte(`graensen_connector_requests_total{op="send",status="200"}`)) {
@@ -298,27 +294,27 @@ func TestHealthReadyMetrics(t *testing.T) {
 }
 
 func TestSendToUserUsesSealedReferenceAndDropsUnreachable(t *testing.T) {
-	h := newHarness(t, harnessOpts{local: true})
-	h.mustPost(h.message("m1", "english"))
-	h.conn.wait(t, 1)
+	h := bottest.New(t, bottest.Options{Local: true})
+	h.MustPost(h.Message("m1", "english"))
+	h.Conn.Wait(t, 1)
 	ctx := context.Background()
-	key := h.bot.UserKey("aad-0000-secret")
-	card := dialogsCard("core.help.title")
-	if _, err := h.bot.SendToUser(ctx, key, card); err != nil {
+	key := h.Bot.UserKey("aad-0000-secret")
+	card := bottest.TextCard("core.help.title")
+	if _, err := h.Bot.SendToUser(ctx, key, card); err != nil {
 		t.Fatal(err)
 	}
-	got := h.conn.wait(t, 2)
-	if got[1].Path != "/v3/conversations/a:conv-secret-id/activities" || !strings.Contains(cardText(cardOf(t, got[1])), "Help") {
-		t.Fatalf("proactive send went to %s with %q", got[1].Path, cardText(cardOf(t, got[1])))
+	got := h.Conn.Wait(t, 2)
+	if got[1].Path != "/v3/conversations/a:conv-secret-id/activities" || !strings.Contains(bottest.CardText(bottest.CardOf(t, got[1])), "Help") {
+		t.Fatalf("proactive send went to %s with %q", got[1].Path, bottest.CardText(bottest.CardOf(t, got[1])))
 	}
 	// Teams says the user blocked or uninstalled: the reference is dropped.
-	h.conn.mu.Lock()
-	h.conn.fail = []int{http.StatusForbidden}
-	h.conn.mu.Unlock()
-	if _, err := h.bot.SendToUser(ctx, key, card); err == nil {
+	h.Conn.Mu.Lock()
+	h.Conn.Fail = []int{http.StatusForbidden}
+	h.Conn.Mu.Unlock()
+	if _, err := h.Bot.SendToUser(ctx, key, card); err == nil {
 		t.Fatal("403 not reported")
 	}
-	if _, err := h.bot.SendToUser(ctx, key, card); !errors.Is(err, bot.ErrNoReference) {
+	if _, err := h.Bot.SendToUser(ctx, key, card); !errors.Is(err, bot.ErrNoReference) {
 		t.Fatalf("after 403: err = %v, want ErrNoReference", err)
 	}
 }

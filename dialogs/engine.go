@@ -50,7 +50,25 @@ type Engine struct {
 	// starts maps a verb to the dialog it begins.
 	starts map[string]string
 	// SeenMax is how many recent activity ids a conversation remembers.
-	seenMax int
+	seenMax  int
+	handlers map[string]bool
+	admins   map[string]bool
+}
+
+// IsHandler reports whether the turn's user is a configured case handler.
+func (t *Turn) IsHandler() bool { return t.In.AadID != "" && t.e.handlers[strings.ToLower(t.In.AadID)] }
+
+// IsAdmin reports whether the turn's user is a configured AMK admin.
+func (t *Turn) IsAdmin() bool { return t.In.AadID != "" && t.e.admins[strings.ToLower(t.In.AadID)] }
+
+func set(ids []string) map[string]bool {
+	m := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if id = strings.TrimSpace(strings.ToLower(id)); id != "" {
+			m[id] = true
+		}
+	}
+	return m
 }
 
 // MatchFunc answers a free-text question (dialogs/match): best is a
@@ -63,17 +81,23 @@ type MatchFunc func(lang, text string) (best string, choices []string)
 type Config struct {
 	Content *content.Library
 	Matcher MatchFunc // nil disables free-text questions
+	// Handlers are the Entra object ids of the anonymous unit's case
+	// handlers; Admins those of AMK's campaign admins. Checked on every
+	// action, server-side.
+	Handlers, Admins []string
 }
 
 // New builds an Engine with every dialog registered.
 func New(cfg Config) *Engine {
 	e := &Engine{
-		lib:     cfg.Content,
-		matcher: cfg.Matcher,
-		dialogs: map[string]Dialog{},
-		views:   map[string]func(*Turn, string){},
-		starts:  map[string]string{},
-		seenMax: 32,
+		lib:      cfg.Content,
+		matcher:  cfg.Matcher,
+		dialogs:  map[string]Dialog{},
+		views:    map[string]func(*Turn, string){},
+		starts:   map[string]string{},
+		seenMax:  32,
+		handlers: set(cfg.Handlers),
+		admins:   set(cfg.Admins),
 	}
 	e.registerQA()
 	for _, r := range registerExtra {

@@ -1,11 +1,14 @@
-package bot_test
+// Package bottest runs a whole bot for tests: the real router on httptest,
+// a real Redis (redistest), the real connector client talking to a fake
+// Bot Connector on httptest, and the real engine, renderer and sealing.
+package bottest
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -27,107 +30,113 @@ import (
 	"github.com/kk/graensen/locales"
 )
 
-// sent is one request the fake Bot Connector received.
-type sent struct {
+// Sent is one request the fake Bot Connector received.
+type Sent struct {
 	Method, Path string
 	Activity     schema.Activity
 }
 
-// fakeConnector is a Bot Connector on httptest: it records what the bot
+// Connector is a Bot Connector on httptest: it records what the bot
 // sends and answers with activity ids (or with the statuses queued).
-type fakeConnector struct {
-	srv  *httptest.Server
-	mu   sync.Mutex
-	got  []sent
-	fail []int // statuses to answer before succeeding
+type Connector struct {
+	Srv  *httptest.Server
+	Mu   sync.Mutex
+	got  []Sent
+	Fail []int // statuses to answer before succeeding
 	cond *sync.Cond
 }
 
-func newFakeConnector(t *testing.T) *fakeConnector {
-	f := &fakeConnector{}
-	f.cond = sync.NewCond(&f.mu)
-	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+func NewConnector(t *testing.T) *Connector {
+	f := &Connector{}
+	f.cond = sync.NewCond(&f.Mu)
+	f.Srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		if len(f.fail) > 0 {
-			code := f.fail[0]
-			f.fail = f.fail[1:]
+		f.Mu.Lock()
+		defer f.Mu.Unlock()
+		if len(f.Fail) > 0 {
+			code := f.Fail[0]
+			f.Fail = f.Fail[1:]
 			w.WriteHeader(code)
 			return
 		}
 		var a schema.Activity
 		_ = json.Unmarshal(body, &a)
-		f.got = append(f.got, sent{Method: r.Method, Path: r.URL.Path, Activity: a})
+		f.got = append(f.got, Sent{Method: r.Method, Path: r.URL.Path, Activity: a})
 		f.cond.Broadcast()
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"id":"bot-act-1"}`))
 	}))
-	t.Cleanup(f.srv.Close)
+	t.Cleanup(f.Srv.Close)
 	return f
 }
 
-// wait returns once n requests arrived (or fails the test after 5 s).
-func (f *fakeConnector) wait(t *testing.T, n int) []sent {
+// Wait returns once n requests arrived (or fails the test after 5 s).
+func (f *Connector) Wait(t *testing.T, n int) []Sent {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
 	for len(f.got) < n {
 		if time.Now().After(deadline) {
 			t.Fatalf("connector got %d requests, want %d", len(f.got), n)
 		}
-		f.mu.Unlock()
+		f.Mu.Unlock()
 		time.Sleep(2 * time.Millisecond)
-		f.mu.Lock()
+		f.Mu.Lock()
 	}
-	return append([]sent(nil), f.got...)
+	return append([]Sent(nil), f.got...)
 }
 
-// settle waits a moment and returns everything received (to assert that
+// Settle waits a moment and returns everything received (to assert that
 // nothing more arrives).
-func (f *fakeConnector) settle(d time.Duration) []sent {
+func (f *Connector) Settle(d time.Duration) []Sent {
 	time.Sleep(d)
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]sent(nil), f.got...)
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	return append([]Sent(nil), f.got...)
 }
 
-// fakeVerifier accepts exactly "Bearer good".
-type fakeVerifier struct{}
+// FakeVerifier accepts exactly "Bearer good".
+type FakeVerifier struct{}
 
-func (fakeVerifier) Verify(_ context.Context, h, _, _ string) (*auth.Claims, error) {
+func (FakeVerifier) Verify(_ context.Context, h, _, _ string) (*auth.Claims, error) {
 	if h == "Bearer good" {
 		return &auth.Claims{}, nil
 	}
 	return nil, auth.ErrUnauthorized
 }
 
-type harness struct {
+type Harness struct {
 	t      *testing.T
-	bot    *bot.Bot
-	http   *httptest.Server
-	conn   *fakeConnector
-	store  *redisstore.Store
-	prefix string
-	logs   *syncBuffer
+	Bot    *bot.Bot
+	HTTP   *httptest.Server
+	Conn   *Connector
+	Store  *redisstore.Store
+	Prefix string
+	Logs   *SyncBuffer
+	Hasher *seal.Hasher
+	Keys   *seal.Keyring
 }
 
-type harnessOpts struct {
-	verifier bot.Verifier
-	appID    string
-	local    bool
-	store    *redisstore.Store // override (e.g. a dead Redis)
+type Options struct {
+	Verifier bot.Verifier
+	AppID    string
+	Local    bool
+	Store    *redisstore.Store // override (e.g. a dead Redis)
+	// Engine configures the dialog engine (Content defaults to the embedded library).
+	Engine dialogs.Config
+	// Effects builds the bot's effects; h.Bot is set by the time they run.
+	Effects func(h *Harness) []bot.Effect
 }
 
-func newHarness(t *testing.T, o harnessOpts) *harness {
+func New(t *testing.T, o Options) *Harness {
 	t.Helper()
 	rdb, prefix := redistest.New(t)
 	store := redisstore.New(rdb, prefix)
-	if o.store != nil {
-		store = o.store
+	if o.Store != nil {
+		store = o.Store
 	}
-	conn := newFakeConnector(t)
+	conn := NewConnector(t)
 	metrics := bot.NewMetrics()
 	client, err := connector.New(connector.Config{AppID: "", Observer: metrics, Sleep: func(context.Context, time.Duration) error { return nil }})
 	if err != nil {
@@ -135,30 +144,41 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	}
 	hasher, _ := seal.NewHasher(bytes.Repeat([]byte{7}, 32))
 	keys, _ := seal.NewKeyring("k1", map[string][]byte{"k1": bytes.Repeat([]byte{9}, 32)})
-	logs := &syncBuffer{}
+	logs := &SyncBuffer{}
 	r := cards.New(locales.MustBundle())
+	if o.Engine.Content == nil {
+		o.Engine.Content = content.MustLoad()
+	}
+	h := &Harness{t: t, Conn: conn, Store: store, Prefix: prefix, Logs: logs, Hasher: hasher, Keys: keys}
+	var effects []bot.Effect
+	if o.Effects != nil {
+		effects = o.Effects(h)
+	}
 	b, err := bot.New(bot.Config{
-		AppID: o.appID, Engine: dialogs.New(dialogs.Config{Content: content.MustLoad()}), Store: store,
-		Connector: client, Verifier: o.verifier, Local: o.local, Renderer: r, Hasher: hasher, Keys: keys,
-		Logger: newTestLogger(logs), Metrics: metrics, Version: "test-1",
+		AppID: o.AppID, Engine: dialogs.New(o.Engine), Store: store,
+		Connector: client, Verifier: o.Verifier, Local: o.Local, Renderer: r, Hasher: hasher, Keys: keys,
+		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Metrics: metrics, Version: "test-1",
+		Effects: effects,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.Bot = b
 	srv := httptest.NewServer(b.NewRouter())
+	h.HTTP = srv
 	t.Cleanup(func() {
 		srv.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = b.Drain(ctx)
 	})
-	return &harness{t: t, bot: b, http: srv, conn: conn, store: store, prefix: prefix, logs: logs}
+	return h
 }
 
-// activity builds a Teams-like activity from a user in a 1:1 chat.
-func (h *harness) activity(typ schema.ActivityTypes, id string) schema.Activity {
+// Activity builds a Teams-like activity from a user in a 1:1 chat.
+func (h *Harness) Activity(typ schema.ActivityTypes, id string) schema.Activity {
 	return schema.Activity{
-		Type: typ, ID: id, ChannelID: "msteams", ServiceURL: h.conn.srv.URL + "/",
+		Type: typ, ID: id, ChannelID: "msteams", ServiceURL: h.Conn.Srv.URL + "/",
 		From:         schema.ChannelAccount{ID: "29:user-secret-id", Name: "Karen Hansen", AadObjectID: "aad-0000-secret"},
 		Recipient:    schema.ChannelAccount{ID: "28:bot", Name: "Grænsen"},
 		Conversation: schema.ConversationAccount{ID: "a:conv-secret-id", ConversationType: "personal", TenantID: "tenant-secret-id"},
@@ -166,19 +186,19 @@ func (h *harness) activity(typ schema.ActivityTypes, id string) schema.Activity 
 	}
 }
 
-func (h *harness) message(id, text string) schema.Activity {
-	a := h.activity(schema.Message, id)
+func (h *Harness) Message(id, text string) schema.Activity {
+	a := h.Activity(schema.Message, id)
 	a.Text = text
 	return a
 }
 
-func (h *harness) submit(id string, values map[string]any) schema.Activity {
-	a := h.activity(schema.Message, id)
+func (h *Harness) Submit(id string, values map[string]any) schema.Activity {
+	a := h.Activity(schema.Message, id)
 	a.Value = values
 	return a
 }
 
-func (h *harness) post(a any, authz string) *http.Response {
+func (h *Harness) Post(a any, authz string) *http.Response {
 	h.t.Helper()
 	var body []byte
 	switch v := a.(type) {
@@ -192,7 +212,7 @@ func (h *harness) post(a any, authz string) *http.Response {
 			h.t.Fatal(err)
 		}
 	}
-	req, _ := http.NewRequest(http.MethodPost, h.http.URL+"/api/messages", bytes.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, h.HTTP.URL+"/api/messages", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	if authz != "" {
 		req.Header.Set("Authorization", authz)
@@ -205,16 +225,16 @@ func (h *harness) post(a any, authz string) *http.Response {
 	return resp
 }
 
-func (h *harness) mustPost(a any) {
+func (h *Harness) MustPost(a any) {
 	h.t.Helper()
-	if resp := h.post(a, ""); resp.StatusCode != http.StatusOK {
+	if resp := h.Post(a, ""); resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(resp.Body)
 		h.t.Fatalf("status %d: %s", resp.StatusCode, b)
 	}
 }
 
-// cardOf returns the Adaptive Card content of a sent activity.
-func cardOf(t *testing.T, s sent) map[string]any {
+// CardOf returns the Adaptive Card content of a sent activity.
+func CardOf(t *testing.T, s Sent) map[string]any {
 	t.Helper()
 	if len(s.Activity.Attachments) != 1 || s.Activity.Attachments[0].ContentType != cards.ContentType {
 		t.Fatalf("activity is not one adaptive card: %+v", s.Activity.Attachments)
@@ -226,8 +246,8 @@ func cardOf(t *testing.T, s sent) map[string]any {
 	return m
 }
 
-// cardText is all text of a card (texts, titles, labels) joined.
-func cardText(card any) string {
+// CardText is all text of a card (texts, titles, labels) joined.
+func CardText(card any) string {
 	var sb strings.Builder
 	var walk func(v any)
 	walk = func(v any) {
@@ -254,26 +274,24 @@ func cardText(card any) string {
 	return sb.String()
 }
 
-// syncBuffer is a goroutine-safe log sink.
-type syncBuffer struct {
+// SyncBuffer is a goroutine-safe log sink.
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
 }
 
-var errTest = errors.New("test")
-
-func dialogsCard(msgID string) dialogs.Card {
+func TextCard(msgID string) dialogs.Card {
 	return dialogs.Card{Name: "test", Blocks: []dialogs.Block{{Kind: dialogs.BlockHeading, Msg: dialogs.M(msgID)}}}
 }

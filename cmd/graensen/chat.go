@@ -1,0 +1,185 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kk/graensen/bot/cards"
+	"github.com/kk/graensen/dialogs"
+	"github.com/kk/graensen/locales"
+)
+
+// chat runs the dialog engine in the terminal: cards become text with
+// numbered buttons, so content can be tried without Teams. State lives in
+// memory for the session.
+func chat(ctx context.Context, args []string, in io.Reader, out io.Writer) error {
+	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
+	fs.SetOutput(out)
+	locale := fs.String("locale", "da-DK", "the client locale (da-DK or en-US)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	r := cards.New(locales.MustBundle())
+	t := &terminal{eng: newEngine(r, Config{}), r: r, out: out, in: bufio.NewScanner(in), locale: *locale}
+	t.in.Buffer(make([]byte, 64<<10), 64<<10)
+	fmt.Fprintln(out, "Grænsen – terminal chat. Type a number to press a button, or write a message. Ctrl-D quits.")
+	t.turn(dialogs.Input{Kind: dialogs.KindInstall})
+	for ctx.Err() == nil {
+		fmt.Fprint(out, "\n> ")
+		line, ok := t.read()
+		if !ok {
+			fmt.Fprintln(out)
+			return nil
+		}
+		if n, err := strconv.Atoi(line); err == nil && n >= 1 && n <= len(t.buttons) {
+			t.press(t.buttons[n-1])
+			continue
+		}
+		t.turn(dialogs.Input{Kind: dialogs.KindMessage, Text: line})
+	}
+	return nil
+}
+
+type button struct {
+	action dialogs.Action
+	card   dialogs.Card // the card it belongs to, for its inputs
+}
+
+type terminal struct {
+	eng     *dialogs.Engine
+	r       *cards.Renderer
+	out     io.Writer
+	in      *bufio.Scanner
+	locale  string
+	state   dialogs.State
+	profile dialogs.Profile
+	buttons []button
+	seq     int
+}
+
+func (t *terminal) read() (string, bool) {
+	if !t.in.Scan() {
+		return "", false
+	}
+	return strings.TrimSpace(t.in.Text()), true
+}
+
+func (t *terminal) turn(in dialogs.Input) {
+	t.seq++
+	in.Locale, in.Now, in.ActivityID = t.locale, time.Now(), "chat-"+strconv.Itoa(t.seq)
+	in.Rand = func(n int) []byte { b := make([]byte, n); _, _ = rand.Read(b); return b }
+	res := t.eng.Step(t.state, t.profile, in)
+	t.state, t.profile = res.State, res.Profile
+	t.buttons = nil
+	for _, o := range res.Outputs {
+		switch o := o.(type) {
+		case dialogs.Reply:
+			t.show(res.Lang, o.Card)
+		case dialogs.Update:
+			t.show(res.Lang, o.Card)
+		}
+	}
+}
+
+// press submits a button, first asking for the values of the card's inputs.
+func (t *terminal) press(b button) {
+	vals := map[string]string{}
+	lang := dialogs.Lang(t.profile.Lang)
+	if lang == "" {
+		lang = dialogs.English
+		if strings.HasPrefix(t.locale, "da") {
+			lang = dialogs.Danish
+		}
+	}
+	for _, blk := range b.card.Blocks {
+		switch blk.Kind {
+		case dialogs.BlockChoice:
+			fmt.Fprintf(t.out, "%s\n", t.r.Text(lang, blk.Msg))
+			for i, c := range blk.Choices {
+				fmt.Fprintf(t.out, "   (%d) %s\n", i+1, t.r.Text(lang, c.Label))
+			}
+			fmt.Fprint(t.out, "  choose: ")
+			line, _ := t.read()
+			var picked []string
+			for _, f := range strings.FieldsFunc(line, func(r rune) bool { return r == ',' || r == ' ' }) {
+				if n, err := strconv.Atoi(f); err == nil && n >= 1 && n <= len(blk.Choices) {
+					picked = append(picked, blk.Choices[n-1].Value)
+				}
+			}
+			if len(picked) > 0 {
+				vals[blk.ID] = strings.Join(picked, ",")
+			}
+		case dialogs.BlockInput, dialogs.BlockDate, dialogs.BlockTime:
+			fmt.Fprintf(t.out, "%s: ", t.r.Text(lang, blk.Msg))
+			if line, _ := t.read(); line != "" {
+				vals[blk.ID] = line
+			}
+		case dialogs.BlockToggle:
+			mark := "n"
+			if blk.Checked {
+				mark = "y"
+			}
+			fmt.Fprintf(t.out, "[%s] %s (y/n, enter keeps): ", mark, t.r.Text(lang, blk.Msg))
+			line, _ := t.read()
+			switch strings.ToLower(line) {
+			case "y", "j", "yes", "ja":
+				vals[blk.ID] = "true"
+			case "n", "no", "nej":
+				vals[blk.ID] = "false"
+			default:
+				vals[blk.ID] = strconv.FormatBool(blk.Checked)
+			}
+		}
+	}
+	for k, v := range b.action.Data {
+		vals[k] = v
+	}
+	t.turn(dialogs.Input{Kind: dialogs.KindMessage, Values: vals})
+}
+
+// show prints a card as text and numbers its buttons.
+func (t *terminal) show(lang dialogs.Lang, c dialogs.Card) {
+	fmt.Fprintln(t.out)
+	addButtons := func(as []dialogs.Action) {
+		for _, a := range as {
+			if a.URL != "" {
+				fmt.Fprintf(t.out, "  [link] %s: %s\n", t.r.Text(lang, a.Label), a.URL)
+				continue
+			}
+			t.buttons = append(t.buttons, button{action: a, card: c})
+			fmt.Fprintf(t.out, "  [%d] %s\n", len(t.buttons), t.r.Text(lang, a.Label))
+		}
+	}
+	for _, b := range c.Blocks {
+		switch b.Kind {
+		case dialogs.BlockHeading:
+			fmt.Fprintf(t.out, "== %s ==\n", t.r.Text(lang, b.Msg))
+		case dialogs.BlockText:
+			fmt.Fprintln(t.out, t.r.Text(lang, b.Msg))
+		case dialogs.BlockSubtle:
+			fmt.Fprintf(t.out, "(%s)\n", t.r.Text(lang, b.Msg))
+		case dialogs.BlockRaw:
+			fmt.Fprintf(t.out, "   %s\n", b.Text)
+		case dialogs.BlockFacts:
+			for _, f := range b.Facts {
+				v := f.Raw
+				if f.Value.ID != "" {
+					v = t.r.Text(lang, f.Value)
+				}
+				fmt.Fprintf(t.out, "  %s %s\n", t.r.Text(lang, f.Label), v)
+			}
+		case dialogs.BlockChoice, dialogs.BlockInput, dialogs.BlockToggle, dialogs.BlockDate, dialogs.BlockTime:
+			fmt.Fprintf(t.out, "  <%s> (asked when you press a button)\n", t.r.Text(lang, b.Msg))
+		case dialogs.BlockActions:
+			addButtons(b.Actions)
+		}
+	}
+	addButtons(c.Actions)
+}

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything read from the environment. The Bot Framework
+// settings use the names the Bot Framework SDKs use.
+type Config struct {
+	Env            string // "local" (default) or "production"
+	AppID          string // MicrosoftAppId
+	AppPassword    string // MicrosoftAppPassword
+	TenantID       string // MicrosoftAppTenantId
+	AppType        string // MicrosoftAppType: SingleTenant (default) or MultiTenant
+	OpenIDMetadata string // BotOpenIdMetadata
+	TokenURL       string // ToChannelFromBotLoginUrl
+	RedisURL       string // REDIS_URL
+	Port           string // PORT, default 3978
+	HashKey        []byte // GRAENSEN_HASH_KEY (base64, ≥32 bytes)
+	DataKeys       string // GRAENSEN_DATA_KEYS ("id:base64key,...", first is current)
+	RedisPrefix    string // GRAENSEN_REDIS_PREFIX, default "g:"
+	ConvTTL        time.Duration
+	UserTTL        time.Duration
+	LogLevel       string   // LOG_LEVEL: debug, info (default), warn, error
+	Handlers       []string // GRAENSEN_HANDLERS: Entra object ids of the unit's case handlers (comma-separated)
+	Admins         []string // GRAENSEN_ADMINS: Entra object ids of AMK's campaign admins (comma-separated)
+	// DevKeys is set when local mode derived development keys.
+	DevKeys bool
+}
+
+// Local reports whether the bot runs in local mode.
+func (c Config) Local() bool { return c.Env == "local" }
+
+// loadConfig reads and checks the configuration. Production refuses to
+// start without credentials, Redis and keys; local mode fills in
+// development defaults (and the caller warns about each).
+func loadConfig(getenv func(string) string) (Config, error) {
+	c := Config{
+		Env:            strings.ToLower(strings.TrimSpace(getenv("GRAENSEN_ENV"))),
+		AppID:          strings.TrimSpace(getenv("MicrosoftAppId")),
+		AppPassword:    getenv("MicrosoftAppPassword"),
+		TenantID:       strings.TrimSpace(getenv("MicrosoftAppTenantId")),
+		AppType:        strings.TrimSpace(getenv("MicrosoftAppType")),
+		OpenIDMetadata: strings.TrimSpace(getenv("BotOpenIdMetadata")),
+		TokenURL:       strings.TrimSpace(getenv("ToChannelFromBotLoginUrl")),
+		RedisURL:       strings.TrimSpace(getenv("REDIS_URL")),
+		Port:           strings.TrimSpace(getenv("PORT")),
+		DataKeys:       strings.TrimSpace(getenv("GRAENSEN_DATA_KEYS")),
+		RedisPrefix:    getenv("GRAENSEN_REDIS_PREFIX"),
+		LogLevel:       strings.ToLower(getenv("LOG_LEVEL")),
+	}
+	if c.Env == "" {
+		c.Env = "local"
+	}
+	c.Handlers = list(getenv("GRAENSEN_HANDLERS"))
+	c.Admins = list(getenv("GRAENSEN_ADMINS"))
+	if c.Env != "local" && c.Env != "production" {
+		return c, fmt.Errorf("GRAENSEN_ENV must be local or production, not %q", c.Env)
+	}
+	if c.Port == "" {
+		c.Port = "3978"
+	}
+	if _, err := strconv.Atoi(c.Port); err != nil {
+		return c, fmt.Errorf("PORT must be a number: %q", c.Port)
+	}
+	if c.RedisPrefix == "" {
+		c.RedisPrefix = "g:"
+	}
+	var err error
+	if c.ConvTTL, err = duration(getenv, "GRAENSEN_CONV_TTL", 7*24*time.Hour); err != nil {
+		return c, err
+	}
+	if c.UserTTL, err = duration(getenv, "GRAENSEN_USER_TTL", 400*24*time.Hour); err != nil {
+		return c, err
+	}
+	if hk := strings.TrimSpace(getenv("GRAENSEN_HASH_KEY")); hk != "" {
+		if c.HashKey, err = base64.StdEncoding.DecodeString(hk); err != nil || len(c.HashKey) < 32 {
+			return c, errors.New("GRAENSEN_HASH_KEY must be base64 of at least 32 random bytes")
+		}
+	}
+	if c.Env == "production" {
+		var missing []string
+		for name, v := range map[string]string{"MicrosoftAppId": c.AppID, "MicrosoftAppPassword": c.AppPassword, "REDIS_URL": c.RedisURL, "GRAENSEN_DATA_KEYS": c.DataKeys} {
+			if v == "" {
+				missing = append(missing, name)
+			}
+		}
+		if c.HashKey == nil {
+			missing = append(missing, "GRAENSEN_HASH_KEY")
+		}
+		if c.TenantID == "" && !strings.EqualFold(c.AppType, "MultiTenant") && c.TokenURL == "" {
+			missing = append(missing, "MicrosoftAppTenantId")
+		}
+		if len(missing) > 0 {
+			slices.Sort(missing)
+			return c, fmt.Errorf("production mode needs %s", strings.Join(missing, ", "))
+		}
+	}
+	if c.HashKey == nil || c.DataKeys == "" {
+		// Local mode only: fixed development keys, so a local Redis stays
+		// readable across restarts. They are not secret.
+		c.DevKeys = true
+		if c.HashKey == nil {
+			h := sha256.Sum256([]byte("graensen development hash key"))
+			c.HashKey = h[:]
+		}
+		if c.DataKeys == "" {
+			k := sha256.Sum256([]byte("graensen development data key"))
+			c.DataKeys = "dev:" + base64.StdEncoding.EncodeToString(k[:])
+		}
+	}
+	return c, nil
+}
+
+func duration(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%s must be a positive duration like 168h: %q", name, v)
+	}
+	return d, nil
+}
+
+func list(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

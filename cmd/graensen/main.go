@@ -1,0 +1,258 @@
+// Command graensen runs the Grænsen Teams bot.
+//
+//	graensen [serve]      run the bot (default)
+//	graensen chat         talk to the bot in the terminal, no Teams needed
+//	graensen manifest     write the Teams app package (zip)
+//	graensen version      print the version
+//
+// Configuration comes from environment variables; see README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/kk/graensen/bot"
+	"github.com/kk/graensen/bot/auth"
+	"github.com/kk/graensen/bot/cards"
+	"github.com/kk/graensen/bot/connector"
+	"github.com/kk/graensen/bot/schedule"
+	"github.com/kk/graensen/bot/seal"
+	"github.com/kk/graensen/dialogs"
+	"github.com/kk/graensen/dialogs/content"
+	"github.com/kk/graensen/dialogs/match"
+	"github.com/kk/graensen/dialogs/redisstore"
+	"github.com/kk/graensen/locales"
+)
+
+// version is set at build time: -ldflags "-X main.version=1.2.3".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "graensen:", err)
+		os.Exit(1)
+	}
+}
+
+// run is main without the process: tests call it with their own
+// environment and streams.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, getenv, stderr, nil)
+	case "chat":
+		return chat(ctx, args, stdin, stdout)
+	case "manifest":
+		return manifestCmd(args, stdout)
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "graensen", version)
+		return nil
+	case "help", "--help", "-h":
+		fmt.Fprintln(stdout, "usage: graensen [serve|chat|manifest|version]")
+		return nil
+	}
+	return fmt.Errorf("unknown command %q (serve, chat, manifest, version)", cmd)
+}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	switch level {
+	case "debug":
+		l = slog.LevelDebug
+	case "warn":
+		l = slog.LevelWarn
+	case "error":
+		l = slog.LevelError
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// app is the wired bot with what must be closed after it.
+type app struct {
+	bot   *bot.Bot
+	rdb   *redis.Client
+	store *redisstore.Store
+	// sched runs due items (reminders, deadlines, campaigns); features add
+	// their handlers by kind in wire.
+	sched   *schedule.Runner
+	closers []func()
+}
+
+func (a *app) Close() {
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		a.closers[i]()
+	}
+}
+
+// newEngine builds the dialog engine over the embedded content.
+func newEngine(r *cards.Renderer, cfg Config) *dialogs.Engine {
+	lib := content.MustLoad()
+	text := func(lang, id string) string { return r.Text(dialogs.Lang(lang), dialogs.M(id)) }
+	m := match.FromLibrary(lib, text)
+	return dialogs.New(dialogs.Config{Content: lib, Handlers: cfg.Handlers, Admins: cfg.Admins,
+		Matcher: func(lang, q string) (string, []string) {
+			d := m.Decide(lang, q)
+			return d.Best, d.Choices
+		}})
+}
+
+// wire builds every part from the configuration.
+func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
+	a := &app{}
+	var opt *redis.Options
+	if cfg.RedisURL != "" {
+		var err error
+		if opt, err = redis.ParseURL(cfg.RedisURL); err != nil {
+			return nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
+	} else {
+		m := miniredis.NewMiniRedis()
+		if err := m.Start(); err != nil {
+			return nil, fmt.Errorf("start embedded redis: %w", err)
+		}
+		a.closers = append(a.closers, m.Close)
+		log.Warn("no REDIS_URL: using an embedded in-memory Redis; nothing persists across restarts")
+		opt = &redis.Options{Addr: m.Addr()}
+	}
+	// Short timeouts: a turn must answer within Teams' 15 s even when
+	// Redis is down, and readiness must notice quickly.
+	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout, opt.MaxRetries = time.Second, time.Second, time.Second, 1
+	a.rdb = redis.NewClient(opt)
+	a.closers = append(a.closers, func() { _ = a.rdb.Close() })
+	if cfg.Env == "production" {
+		warnPersistence(ctx, a.rdb, log)
+	}
+
+	hasher, err := seal.NewHasher(cfg.HashKey)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := seal.ParseKeys(cfg.DataKeys)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.DevKeys {
+		log.Warn("using development keys for hashing and sealing: set GRAENSEN_HASH_KEY and GRAENSEN_DATA_KEYS outside a laptop")
+	}
+	metrics := bot.NewMetrics()
+	conn, err := connector.New(connector.Config{
+		AppID: cfg.AppID, AppPassword: cfg.AppPassword, TenantID: cfg.TenantID, AppType: cfg.AppType,
+		TokenURL: cfg.TokenURL, Observer: metrics,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("connector: %w", err)
+	}
+	var verifier bot.Verifier
+	if cfg.AppID != "" {
+		v, err := auth.NewVerifier(auth.Config{AppID: cfg.AppID, OpenIDMetadataURL: cfg.OpenIDMetadata})
+		if err != nil {
+			return nil, fmt.Errorf("auth: %w", err)
+		}
+		verifier = v
+	} else {
+		log.Warn("!!! AUTHENTICATION IS OFF: local mode without MicrosoftAppId. Anyone who can reach this port can talk to the bot. Never run like this in production. !!!")
+	}
+	renderer := cards.New(locales.MustBundle())
+	a.store = redisstore.New(a.rdb, cfg.RedisPrefix)
+	a.sched = &schedule.Runner{Store: a.store, Log: log, Handlers: map[string]schedule.Handler{}}
+	// Features register their effects here and their scheduled kinds in
+	// a.sched.Handlers; effects may use a.bot, which is set below before
+	// any turn runs.
+	var effects []bot.Effect
+	b, err := bot.New(bot.Config{
+		AppID: cfg.AppID, Engine: newEngine(renderer, cfg), Store: a.store,
+		Connector: conn, Verifier: verifier, Local: cfg.Local(), Renderer: renderer,
+		Hasher: hasher, Keys: keys, Logger: log, Metrics: metrics, Version: version,
+		ConvTTL: cfg.ConvTTL, UserTTL: cfg.UserTTL, Effects: effects,
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.bot = b
+	return a, nil
+}
+
+// warnPersistence warns when Redis would lose reports and reminders on a
+// restart (no AOF).
+func warnPersistence(ctx context.Context, rdb *redis.Client, log *slog.Logger) {
+	info, err := rdb.Info(ctx, "persistence").Result()
+	if err != nil {
+		log.Warn("could not read Redis persistence settings", "err", err)
+		return
+	}
+	if strings.Contains(info, "aof_enabled:0") {
+		log.Warn("Redis has no append-only file (AOF): reports, receipts and reminders can be lost on a Redis restart; enable appendonly yes")
+	}
+}
+
+// serve runs the HTTP server until ctx ends, then shuts down gracefully:
+// stop accepting, finish in-flight requests, deliver pending replies.
+// If ln is nil it listens on PORT.
+func serve(ctx context.Context, getenv func(string) string, logw io.Writer, ln net.Listener) error {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(logw, cfg.LogLevel)
+	a, err := wire(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if ln == nil {
+		if ln, err = net.Listen("tcp", ":"+cfg.Port); err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
+	}
+	srv := &http.Server{
+		Handler:           a.bot.NewRouter(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      20 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	schedCtx, stopSched := context.WithCancel(context.Background())
+	schedDone := make(chan struct{})
+	go func() { defer close(schedDone); a.sched.Run(schedCtx) }()
+	defer func() { stopSched(); <-schedDone }()
+	log.Info("graensen listening", "addr", ln.Addr().String(), "env", cfg.Env, "version", version)
+
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 25*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error("shutdown", "err", err)
+	}
+	if err := a.bot.Drain(sctx); err != nil {
+		log.Error("pending replies not delivered before shutdown deadline", "err", err)
+	}
+	return nil
+}
