@@ -451,6 +451,12 @@ func (c *Client) do(ctx context.Context, op, method, u string, payload any) ([]b
 		}
 		resp, err := c.httpClient.Do(req)
 		if err != nil {
+			// The URL holds the conversation id: keep it out of errors
+			// (and so out of logs).
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				err = ue.Err
+			}
 			c.observer.Sent(op, 0)
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return nil, fmt.Errorf("connector: %s: %w", op, ctxErr)

@@ -64,11 +64,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return chat(ctx, args, stdin, stdout)
 	case "manifest":
 		return manifestCmd(args, stdout)
+	case "healthcheck":
+		return healthcheck(ctx, getenv)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "graensen", version)
 		return nil
 	case "help", "--help", "-h":
-		fmt.Fprintln(stdout, "usage: graensen [serve|chat|manifest|version]")
+		fmt.Fprintln(stdout, "usage: graensen [serve|chat|manifest|healthcheck|version]")
 		return nil
 	}
 	return fmt.Errorf("unknown command %q (serve, chat, manifest, version)", cmd)
@@ -253,6 +255,30 @@ func serve(ctx context.Context, getenv func(string) string, logw io.Writer, ln n
 	}
 	if err := a.bot.Drain(sctx); err != nil {
 		log.Error("pending replies not delivered before shutdown deadline", "err", err)
+	}
+	return nil
+}
+
+// healthcheck asks the running bot's /healthz (for container health checks
+// in images without curl).
+func healthcheck(ctx context.Context, getenv func(string) string) error {
+	port := getenv("PORT")
+	if port == "" {
+		port = "3978"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:"+port+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("healthcheck: %w", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("healthcheck: status %d", resp.StatusCode)
 	}
 	return nil
 }
