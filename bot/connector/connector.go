@@ -162,7 +162,11 @@ func New(cfg Config) (*Client, error) {
 		observer:      cfg.Observer,
 	}
 	if c.httpClient == nil {
-		c.httpClient = &http.Client{Timeout: DefaultTimeout}
+		// Many turns send to the same few Connector hosts at once: keep
+		// enough idle connections per host that they are reused, not redialled.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 256, 128
+		c.httpClient = &http.Client{Timeout: DefaultTimeout, Transport: tr}
 	}
 	switch {
 	case c.maxRetries == 0:
