@@ -5,6 +5,7 @@ package cards
 import (
 	"errors"
 	"strings"
+	"sync"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
@@ -18,6 +19,9 @@ const ContentType = "application/vnd.microsoft.card.adaptive"
 // Renderer localizes and renders cards. It is safe for concurrent use.
 type Renderer struct {
 	locs map[dialogs.Lang]*i18n.Localizer
+	// plain caches texts without template data: most of a card's texts,
+	// localized on every turn otherwise. Keyed by lang + "\x00" + id.
+	plain sync.Map
 	// Missing is called with a message id that exists in neither language
 	// (a content bug; tests make sure it never happens).
 	Missing func(id string)
@@ -35,6 +39,19 @@ func New(b *i18n.Bundle) *Renderer {
 // falls back to the other one, then to its id, so a user never sees an
 // error, only (in the worst case) an untranslated text.
 func (r *Renderer) Text(lang dialogs.Lang, m dialogs.Msg) string {
+	if len(m.Data) == 0 {
+		key := string(lang) + "\x00" + m.ID
+		if s, ok := r.plain.Load(key); ok {
+			return s.(string)
+		}
+		s := r.text(lang, m)
+		r.plain.Store(key, s)
+		return s
+	}
+	return r.text(lang, m)
+}
+
+func (r *Renderer) text(lang dialogs.Lang, m dialogs.Msg) string {
 	s, err := r.localize(lang, m)
 	if err == nil {
 		return s
