@@ -1,0 +1,496 @@
+// Package match answers free-text questions: it ranks Grænsen's topics,
+// playbooks and excuses for what a user typed, in Danish or English.
+//
+// It is a small, deterministic, pure index (no I/O):
+//
+//   - normalisation: lower case, letters only, æ/ø/å folded to ae/oe/aa
+//     (on the index and the query alike), Danish and English stop words;
+//   - every token is stemmed with the Danish and the English Snowball
+//     stemmer and both stems are indexed;
+//   - spelling slack: a "loose" form for text typed without Danish letters
+//     (toj = tøj), and Damerau-Levenshtein distance ≤1 (≥5 letters) or ≤2
+//     (≥8 letters) against the vocabulary, at a lower weight;
+//   - multi-word phrases of the word lists count as bigrams with a bonus;
+//   - IDF weighting, so words that many documents share count less.
+package match
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/kk/graensen/dialogs/content"
+)
+
+// Doc is one answer the matcher can point to.
+type Doc struct {
+	ID     string            // "topic:<id>", "playbook:<id>" or "excuse:<id>"
+	Words  content.Words     // search words and phrases per language
+	Titles map[string]string // lang -> title text (indexed at a lower weight)
+	// Texts holds a short body text per language (a topic's short answer),
+	// indexed at the lowest weight.
+	Texts map[string]string
+}
+
+// Field weights: how much a term found in a field counts.
+const (
+	wWord       = 1.0  // a one-word entry of Words
+	wPhrasePart = 0.6  // a word inside an entry of Words with more content words
+	wPhraseOne  = 0.8  // the one content word of an entry with stop words ("tale med")
+	wTitle      = 0.6  // a word of a title
+	wText       = 0.25 // a word of a body text
+	wBigram     = 0.9  // bonus for two query words that form a phrase of Words
+	//                    (neighbours once stop words are dropped)
+)
+
+// Query-side weights: how well a query token matched the vocabulary.
+const (
+	qExact   = 1.0  // one of its stems is indexed
+	qLoose   = 0.85 // matched after collapsing ae/oe/aa (typed without æøå)
+	qFuzzy1  = 0.7  // one edit away from a vocabulary word
+	qFuzzy2  = 0.5  // two edits away (long words only)
+	qPrefix  = 0.75 // a spelling sharing all but the end (see prefixWeight)
+	qInflect = 0.9  // the same word with another inflection ending
+)
+
+// Decision thresholds, tuned on the table test. IDF is scaled so that a
+// word found in one document only weighs 1: a score of 1 is about one
+// distinctive search word.
+const (
+	minScore  = 0.45 // below this nothing fits
+	bestScore = 0.8  // a Best must score at least this
+	bestLead  = 1.25 // and lead the runner-up by this factor
+	// bestDominance: a top result this far ahead of the runner-up is Best
+	// even with a lower score ("sexisme", "AMR" typed alone).
+	bestDominance = 2.5
+	// choiceMin: choices score at least this share of the top. It is
+	// 1/bestDominance, so without a Best there are always 2-3 choices.
+	choiceMin = 1 / bestDominance
+	maxChoice = 3
+)
+
+// maxTokens bounds the content words of a question that are looked at.
+const maxTokens = 40
+
+// idfPower sharpens IDF: with a few dozen documents the plain logarithm
+// barely separates a word two documents share from one ten share.
+const idfPower = 2
+
+// endFocus is how much more the last content word of a question counts
+// than the first: questions tend to end in what they are about ("can I talk
+// to a psychologist", "min kollega siger det bare var en joke").
+const endFocus = 0.15
+
+// fieldShare is how much a term's weaker fields add to its strongest one:
+// a word that is both a search word and in the title is a bit more central.
+const fieldShare = 0.25
+
+// Field indexes into a term's per-doc weights.
+const (
+	fWords = iota
+	fTitle
+	fText
+	nFields
+)
+
+// Matcher is an immutable index; it is safe for concurrent use.
+type Matcher struct {
+	ids     []string
+	post    map[string]map[int]float64 // term -> doc -> weight (fields combined)
+	bi      map[string]map[int]float64 // "a b" -> doc -> weight
+	idf     map[string]float64
+	biIdf   map[string]float64
+	surface map[string][]string // folded token -> its stems
+	loose   map[string][]string // loose form -> stems
+	vocab   [][]rune            // folded tokens for typo matching, sorted
+}
+
+// Result is one ranked document.
+type Result struct {
+	ID    string
+	Score float64
+}
+
+// Decision is what to answer: Best when the top result is confident, else
+// Choices with the 2-3 likeliest; both empty when nothing fits.
+type Decision struct {
+	Best    string
+	Choices []string
+}
+
+// New indexes docs. Docs with an empty or repeated id are skipped.
+func New(docs []Doc) *Matcher {
+	m := &Matcher{
+		post:    map[string]map[int]float64{},
+		bi:      map[string]map[int]float64{},
+		idf:     map[string]float64{},
+		biIdf:   map[string]float64{},
+		surface: map[string][]string{},
+		loose:   map[string][]string{},
+	}
+	fields := map[string]map[int]*[nFields]float64{} // term -> doc -> per field
+	seen := map[string]bool{}
+	for _, d := range docs {
+		if d.ID == "" || seen[d.ID] {
+			continue
+		}
+		seen[d.ID] = true
+		n := len(m.ids)
+		m.ids = append(m.ids, d.ID)
+		for _, lang := range sortedKeys(d.Words) {
+			for _, w := range d.Words[lang] {
+				all := tokenize(w)
+				toks := contentTokens(all)
+				weight := wWord
+				switch {
+				case len(toks) > 1:
+					weight = wPhrasePart
+				case len(all) > 1:
+					weight = wPhraseOne
+				}
+				for _, t := range toks {
+					m.add(fields, t, n, fWords, weight)
+				}
+				for i := 1; i < len(toks); i++ {
+					for _, a := range stems(toks[i-1]) {
+						for _, b := range stems(toks[i]) {
+							put(m.bi, a+" "+b, n, 1)
+						}
+					}
+				}
+			}
+		}
+		for _, lang := range sortedKeys(d.Titles) {
+			for _, t := range contentTokens(tokenize(d.Titles[lang])) {
+				m.add(fields, t, n, fTitle, wTitle)
+			}
+		}
+		for _, lang := range sortedKeys(d.Texts) {
+			for _, t := range contentTokens(tokenize(d.Texts[lang])) {
+				m.add(fields, t, n, fText, wText)
+			}
+		}
+	}
+	// A term's weight in a doc: its strongest field plus a share of the
+	// others. Its document frequency is soft: a doc that only mentions it
+	// in a body text counts a quarter.
+	total := float64(len(m.ids))
+	scale := math.Log(1 + total)
+	for _, term := range sortedKeys(fields) {
+		byDoc := fields[term]
+		df := 0.0
+		m.post[term] = map[int]float64{}
+		for _, n := range sortedKeys(byDoc) {
+			f := byDoc[n]
+			best, sum := 0.0, 0.0
+			for _, w := range f {
+				best, sum = max(best, w), sum+w
+			}
+			w := best + fieldShare*(sum-best)
+			m.post[term][n] = w
+			df += min(1, w)
+		}
+		m.idf[term] = math.Pow(math.Log(1+total/max(1, df))/scale, idfPower)
+	}
+	for term, docs := range m.bi {
+		m.biIdf[term] = math.Pow(math.Log(1+total/float64(len(docs)))/scale, idfPower)
+	}
+	for tok := range m.surface {
+		if r := []rune(tok); len(r) >= 4 {
+			m.vocab = append(m.vocab, r)
+		}
+	}
+	slices.SortFunc(m.vocab, func(a, b []rune) int { return strings.Compare(string(a), string(b)) })
+	return m
+}
+
+// add indexes a folded token of doc n in field f at weight w.
+func (m *Matcher) add(fields map[string]map[int]*[nFields]float64, tok string, n, f int, w float64) {
+	ss, ok := m.surface[tok]
+	if !ok {
+		ss = stems(tok)
+		m.surface[tok] = ss
+		l := loose(tok)
+		for _, s := range ss {
+			if !slices.Contains(m.loose[l], s) {
+				m.loose[l] = append(m.loose[l], s)
+			}
+		}
+	}
+	for _, s := range ss {
+		byDoc := fields[s]
+		if byDoc == nil {
+			byDoc = map[int]*[nFields]float64{}
+			fields[s] = byDoc
+		}
+		if byDoc[n] == nil {
+			byDoc[n] = &[nFields]float64{}
+		}
+		byDoc[n][f] = max(byDoc[n][f], w)
+	}
+}
+
+// put keeps the highest weight of term in doc n.
+func put(idx map[string]map[int]float64, term string, n int, w float64) {
+	d := idx[term]
+	if d == nil {
+		d = map[int]float64{}
+		idx[term] = d
+	}
+	if w > d[n] {
+		d[n] = w
+	}
+}
+
+// FromLibrary indexes every topic ("topic:<id>"), playbook ("playbook:<id>")
+// and excuse ("excuse:<id>") of lib. text(lang, msgID) returns a localized
+// message; titles and short texts are indexed with a lower weight than the
+// word lists. A text that is empty or equal to its id counts as missing.
+func FromLibrary(lib *content.Library, text func(lang, msgID string) string) *Matcher {
+	return New(LibraryDocs(lib, text))
+}
+
+// langs are the languages FromLibrary asks text() for.
+var langs = []string{"da", "en"}
+
+// LibraryDocs is the document list FromLibrary indexes, for callers that
+// want to add documents of their own.
+func LibraryDocs(lib *content.Library, text func(lang, msgID string) string) []Doc {
+	msgs := func(id string) map[string]string {
+		out := map[string]string{}
+		if text == nil {
+			return out
+		}
+		for _, lang := range langs {
+			if s := strings.TrimSpace(text(lang, id)); s != "" && s != id {
+				out[lang] = s
+			}
+		}
+		return out
+	}
+	var docs []Doc
+	for _, t := range lib.Topics {
+		docs = append(docs, Doc{
+			ID:     "topic:" + t.ID,
+			Words:  t.Words,
+			Titles: msgs("topic." + t.ID + ".title"),
+			Texts:  msgs("topic." + t.ID + ".short"),
+		})
+	}
+	for _, p := range lib.Playbooks {
+		docs = append(docs, Doc{
+			ID:     "playbook:" + p.ID,
+			Words:  p.Words,
+			Titles: msgs("playbook." + p.ID + ".title"),
+			Texts:  msgs("playbook." + p.ID + ".intro"),
+		})
+	}
+	for _, e := range lib.Excuses {
+		docs = append(docs, Doc{
+			ID:     "excuse:" + e.ID,
+			Words:  e.Words,
+			Titles: msgs("excuse." + e.ID + ".quote"),
+		})
+	}
+	return docs
+}
+
+// cand is a term a query token stands for, with how well it matched.
+type cand struct {
+	term string
+	w    float64
+}
+
+// resolve finds the index terms a content token of the query stands for:
+// its stems when indexed; else its loose spelling; else the closest
+// vocabulary words: another ending of the same word, or a typo within the
+// edit distance.
+func (m *Matcher) resolve(tok string) []cand {
+	var out []cand
+	for _, s := range stems(tok) {
+		if _, ok := m.post[s]; ok {
+			out = append(out, cand{s, qExact})
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	for _, s := range m.loose[loose(tok)] {
+		out = append(out, cand{s, qLoose})
+	}
+	if len(out) > 0 {
+		return out
+	}
+	r := []rune(tok)
+	maxD := fuzzyMax(len(r))
+	bestW := 0.0
+	var near []string
+	for _, v := range m.vocab {
+		w := prefixWeight(r, v)
+		if maxD > 0 {
+			switch d := distance(r, v, maxD); {
+			case d > maxD:
+			case d <= 1:
+				w = max(w, qFuzzy1)
+			default:
+				w = max(w, qFuzzy2)
+			}
+		}
+		switch {
+		case w == 0 || w < bestW:
+		case w > bestW:
+			bestW, near = w, []string{string(v)}
+		default:
+			near = append(near, string(v))
+		}
+	}
+	for _, v := range near {
+		for _, s := range m.surface[v] {
+			if !slices.ContainsFunc(out, func(c cand) bool { return c.term == s }) {
+				out = append(out, cand{s, bestW})
+			}
+		}
+	}
+	return out
+}
+
+// prefixWeight scores two spellings that look like one word with other
+// endings: both at least 5 letters, sharing all but at most the last two
+// letters of the shorter one, and at most 4 letters apart in length
+// ("opfører" and "opførsel"). When what is left of both are common Danish
+// or English inflection endings ("kollega" and "kolleger", "lederkolleger"
+// and "lederkollega") it is nearly a stem match.
+func prefixWeight(a, b []rune) float64 {
+	short := min(len(a), len(b))
+	if short < 5 || len(a)-len(b) > 4 || len(b)-len(a) > 4 {
+		return 0
+	}
+	p := 0
+	for p < short && a[p] == b[p] {
+		p++
+	}
+	if p < 5 || p < short-2 {
+		return 0
+	}
+	if endings[string(a[p:])] && endings[string(b[p:])] {
+		return qInflect
+	}
+	return qPrefix
+}
+
+// endings are inflection endings, folded.
+var endings = set("", "a", "e", "r", "n", "t", "s", "er", "en", "et", "ne", "re",
+	"es", "ed", "ing", "ere", "ene", "erne", "ede", "ende", "aer", "aerne", "ers", "ens")
+
+// Match ranks the documents for a free-text question, best first; ties are
+// sorted by id. lang ("da" or "en") is a hint only, not used for now: both
+// languages are always understood, whatever the user's setting.
+func (m *Matcher) Match(lang, text string) []Result {
+	_ = lang
+	if m == nil || len(m.ids) == 0 {
+		return nil
+	}
+	toks := contentTokens(tokenize(text))
+	if len(toks) == 0 {
+		return nil
+	}
+	if len(toks) > maxTokens {
+		toks = toks[:maxTokens]
+	}
+	resolved := map[string][]cand{}
+	scores := make([]float64, len(m.ids))
+	seen := map[string]bool{}
+	var prev []cand // the content token before, across stop words
+	k := 0          // index of the current content token
+	for _, tok := range toks {
+		cs, ok := resolved[tok]
+		if !ok {
+			cs = m.resolve(tok)
+			resolved[tok] = cs
+		}
+		if !seen[tok] {
+			seen[tok] = true
+			focus := 1.0
+			if len(toks) > 1 {
+				focus += endFocus * float64(k) / float64(len(toks)-1)
+			}
+			best := map[int]float64{}
+			for _, c := range cs {
+				for n, w := range m.post[c.term] {
+					best[n] = max(best[n], focus*w*c.w*m.idf[c.term])
+				}
+			}
+			for n, s := range best {
+				scores[n] += s
+			}
+		}
+		// Phrases: this token and the one before it.
+		best := map[int]float64{}
+		for _, a := range prev {
+			for _, b := range cs {
+				key := a.term + " " + b.term
+				for n, w := range m.bi[key] {
+					best[n] = max(best[n], wBigram*w*a.w*b.w*m.biIdf[key])
+				}
+			}
+		}
+		for n, s := range best {
+			scores[n] += s
+		}
+		prev = cs
+		k++
+	}
+	var out []Result
+	for n, s := range scores {
+		if s > 0 {
+			out = append(out, Result{ID: m.ids[n], Score: round(s)})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Score != out[j].Score {
+			return out[i].Score > out[j].Score
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+// round keeps scores short and stable to compare: floating-point noise in
+// the last digits must not decide a tie (ties sort by id).
+func round(f float64) float64 { return math.Round(f*1e6) / 1e6 }
+
+// Decide turns the ranking into an answer: Best when the top result scores
+// well and clearly leads, or leads by far; otherwise the two or three
+// likeliest as Choices; nothing when even the top scores too little.
+func (m *Matcher) Decide(lang, text string) Decision {
+	rs := m.Match(lang, text)
+	if len(rs) == 0 || rs[0].Score < minScore {
+		return Decision{}
+	}
+	top, second := rs[0].Score, 0.0
+	if len(rs) > 1 {
+		second = rs[1].Score
+	}
+	if (top >= bestScore && top >= bestLead*second) || top >= bestDominance*second {
+		return Decision{Best: rs[0].ID}
+	}
+	var d Decision
+	for _, r := range rs {
+		if len(d.Choices) == maxChoice || r.Score < choiceMin*top {
+			break
+		}
+		d.Choices = append(d.Choices, r.ID)
+	}
+	return d
+}
+
+func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
+	keys := make([]K, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
