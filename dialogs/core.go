@@ -23,6 +23,9 @@ func globalCommand(text string) (verb, arg string) {
 		return unicode.IsSpace(r) || unicode.IsPunct(r)
 	}))
 	s = strings.Join(strings.Fields(s), " ")
+	if v, ok := extraCommands[s]; ok {
+		return v, ""
+	}
 	switch s {
 	case "menu", "menuen", "hovedmenu", "main menu", "start", "hej", "hi", "hello", "hallo":
 		return VerbMenu, ""
@@ -46,13 +49,21 @@ func globalCommand(text string) (verb, arg string) {
 		return VerbGuides, ""
 	case "quiz":
 		return VerbQuiz, ""
+	case "anmeld", "anmeld anonymt", "anonym henvendelse", "report", "report anonymously":
+		return VerbReport, ""
+	case "kvittering", "min kvittering", "kvitteringskode", "receipt", "my receipt", "receipt code":
+		return VerbReceipt, ""
+	case "indbakke", "registrer indbakke", "inbox", "register inbox":
+		return VerbInbox, ""
+	case "påmindelser", "påmindelse", "paamindelser", "mine påmindelser", "reminders", "reminder", "my reminders":
+		return VerbReminders, ""
 	}
 	return "", ""
 }
 
 func (e *Engine) globals() map[string]func(*Turn, string) {
 	return map[string]func(*Turn, string){
-		VerbMenu:    func(t *Turn, _ string) { t.Reply(e.menuCard(t)) },
+		VerbMenu:    func(t *Turn, arg string) { e.saveChecksOf(t, arg); t.Reply(e.menuCard(t)) },
 		VerbHelp:    func(t *Turn, _ string) { t.Reply(helpCard()) },
 		VerbCancel:  e.cancel,
 		VerbRestart: e.restart,
@@ -192,6 +203,15 @@ func (e *Engine) menuCard(t *Turn) Card {
 	if started := e.guidesUnderWay(t); len(started) > 0 {
 		blocks = append(blocks, Block{Kind: BlockSubtle, Msg: M("core.menu.underway")},
 			Block{Kind: BlockActions, Actions: started})
+	}
+	if rem := e.reminderMenu(t); len(rem) > 0 {
+		blocks = append(blocks, Block{Kind: BlockActions, Actions: rem})
+	}
+	if e.reachable(VerbReport) && e.reachable(VerbReceipt) { // anonymous reporting (report.go)
+		blocks = append(blocks, Block{Kind: BlockActions, Actions: []Action{
+			{Label: M("report.menu.report"), Data: Submit(VerbReport, "")},
+			{Label: M("report.menu.receipt"), Data: Submit(VerbReceipt, "")},
+		}})
 	}
 	blocks = append(blocks, Block{Kind: BlockText, Msg: M("core.menu.free")})
 	return Card{Name: "menu", Blocks: blocks, Actions: []Action{

@@ -31,7 +31,8 @@ func (e *Engine) registerGuide() {
 	e.views[VerbSummary] = e.summaryView
 }
 
-func (e *Engine) guidesView(t *Turn, _ string) {
+func (e *Engine) guidesView(t *Turn, arg string) {
+	e.saveChecksOf(t, arg) // "All guides" on a step card carries its ticks
 	blocks := []Block{
 		{Kind: BlockHeading, Msg: M("guide.list.title")},
 		{Kind: BlockText, Msg: M("guide.list.text")},
@@ -54,7 +55,19 @@ func (e *Engine) guidesView(t *Turn, _ string) {
 			blocks = append(blocks, Block{Kind: BlockActions, Actions: acts[i:min(i+3, len(acts))]})
 		}
 	}
-	t.Reply(Card{Name: "guides", Blocks: blocks, Actions: []Action{menuAction()}})
+	t.Reply(Card{Name: "guides", Blocks: blocks, Actions: []Action{
+		{Label: M("remind.list.button"), Data: Submit(VerbReminders, "")},
+		menuAction(),
+	}})
+}
+
+// saveChecksOf saves the ticks submitted with a step card when arg names
+// its playbook (the step card's "All guides" and "Menu" buttons carry it,
+// so ticks are not lost when the user leaves that way).
+func (e *Engine) saveChecksOf(t *Turn, arg string) {
+	if p, ok := e.lib.Playbook(arg); ok {
+		e.saveChecks(t, p)
+	}
 }
 
 // guidesUnderWay lists the playbooks the user has started and not finished,
@@ -216,8 +229,8 @@ func (e *Engine) showStep(t *Turn, p content.Playbook, n int, intro bool) {
 	nav = append(nav, Action{Label: M(next), Data: Submit(VerbStep, p.ID+stepSep+strconv.Itoa(n+1)), Primary: true})
 	nav = append(nav, Action{Label: M("guide.sum.button"), Data: Submit(VerbSummary, p.ID)})
 	t.Reply(Card{Name: "step:" + p.ID + ":" + s.ID, Blocks: blocks, Actions: append(nav,
-		Action{Label: M("guide.all"), Data: Submit(VerbGuides, "")},
-		menuAction(),
+		Action{Label: M("guide.all"), Data: Submit(VerbGuides, p.ID)},
+		Action{Label: M("core.menu.back"), Data: Submit(VerbMenu, p.ID)},
 	)})
 }
 

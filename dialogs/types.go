@@ -84,6 +84,8 @@ type Profile struct {
 	Asked  bool                      `json:"a,omitempty"` // the role question was shown once
 	Muted  bool                      `json:"m,omitempty"` // campaign messages muted
 	Guides map[string]*GuideProgress `json:"g,omitempty"`
+	// Reminders are the follow-ups the user asked for (reminder.go).
+	Reminders []Reminder `json:"rm,omitempty"`
 }
 
 // GuideProgress is how far a user is in one playbook.

@@ -1,0 +1,394 @@
+package dialogs
+
+import (
+	"encoding/base64"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	_ "time/tzdata" // Europe/Copenhagen must resolve in containers without zoneinfo
+
+	"github.com/kk/graensen/dialogs/content"
+)
+
+// Follow-up reminders: where a playbook step says "agree when you talk
+// again" or "set a deadline", the step card offers "Remind me" (VerbRemind).
+// The reminder dialog asks when (quick picks or a date and time, in
+// Europe/Copenhagen), records the reminder in the profile and emits
+// ScheduleReminder; bot/reminder schedules it and later sends ReminderCard.
+
+// Verbs of the reminders.
+const (
+	VerbReminders      = "reminders" // list the user's reminders
+	VerbReminderCancel = "rmcancel"  // arg reminder id: cancel it
+	verbRemindPick     = "rpick"     // tagged; arg one of the picks below
+	verbRemindBack     = "rback"     // tagged: leave the dialog, back to the step
+	remindDialog       = "remind"
+)
+
+// The quick picks; pickDate uses the card's date and time inputs.
+const (
+	pickTomorrow = "tomorrow"
+	pickDays3    = "3d"
+	pickWeek     = "week"
+	pickDate     = "date"
+	inDate       = "rdate"
+	inTime       = "rtime"
+)
+
+// Limits of a reminder.
+const (
+	maxReminders  = 20                   // active reminders per user
+	maxRemindAway = 366 * 24 * time.Hour // at most about a year ahead
+	defaultHour   = 9                    // quick picks remind at 09:00
+)
+
+// Reminder is a follow-up the user asked for, kept in the profile so it can
+// be listed and cancelled. It holds no identity.
+type Reminder struct {
+	ID       string    `json:"i"`
+	At       time.Time `json:"t"` // the instant (UTC)
+	Playbook string    `json:"p"`
+	Step     int       `json:"s"`
+}
+
+// ScheduleReminder asks the bot to send ReminderCard to this user at At.
+type ScheduleReminder struct {
+	ID       string
+	At       time.Time
+	Playbook string
+	Step     int
+}
+
+// CancelReminder asks the bot to forget a scheduled reminder of this user.
+type CancelReminder struct{ ID string }
+
+func (ScheduleReminder) IsOutput() {}
+func (CancelReminder) IsOutput()   {}
+
+// copenhagen is the time zone reminders are chosen in.
+var copenhagen = sync.OnceValue(func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Copenhagen")
+	if err != nil {
+		panic("dialogs: Europe/Copenhagen: " + err.Error()) // tzdata is embedded
+	}
+	return loc
+})
+
+// LocalInstant is the instant of a wall-clock time in loc, handling daylight
+// saving changes: a time that does not exist (skipped in spring) moves
+// forward by the gap, as a wall clock would; a time that exists twice (in
+// autumn) is the first of the two, so a reminder is never late.
+func LocalInstant(y int, m time.Month, d, hh, mm int, loc *time.Location) time.Time {
+	wall := time.Date(y, m, d, hh, mm, 0, 0, time.UTC) // normalises d+1 etc.
+	// The offsets around that day: any change happens between them.
+	_, before := wall.Add(-36 * time.Hour).In(loc).Zone()
+	_, after := wall.Add(36 * time.Hour).In(loc).Zone()
+	var best time.Time
+	for _, off := range []int{before, after} {
+		c := wall.Add(-time.Duration(off) * time.Second)
+		lw := c.In(loc)
+		if lw.Year() == wall.Year() && lw.YearDay() == wall.YearDay() && lw.Hour() == wall.Hour() && lw.Minute() == wall.Minute() {
+			if best.IsZero() || c.Before(best) {
+				best = c
+			}
+		}
+	}
+	if best.IsZero() { // in the gap: the offset before the change moves it forward
+		best = wall.Add(-time.Duration(before) * time.Second)
+	}
+	return best.UTC()
+}
+
+// remindPick computes the instant of a quick pick, or of the date ("YYYY-MM-DD")
+// and time ("HH:MM") inputs, in Copenhagen time. ok is false when the date or
+// time does not parse.
+func remindPick(pick, date, clock string, now time.Time) (time.Time, bool) {
+	loc := copenhagen()
+	y, m, d := now.In(loc).Date()
+	switch pick {
+	case pickTomorrow:
+		return LocalInstant(y, m, d+1, defaultHour, 0, loc), true
+	case pickDays3:
+		return LocalInstant(y, m, d+3, defaultHour, 0, loc), true
+	case pickWeek:
+		return LocalInstant(y, m, d+7, defaultHour, 0, loc), true
+	case pickDate:
+		day, err := time.Parse(time.DateOnly, strings.TrimSpace(date))
+		if err != nil {
+			return time.Time{}, false
+		}
+		hh, mm := defaultHour, 0
+		if c := strings.TrimSpace(clock); c != "" {
+			tc, err := time.Parse("15:04", c)
+			if err != nil {
+				if tc, err = time.Parse(time.TimeOnly, c); err != nil {
+					return time.Time{}, false
+				}
+			}
+			hh, mm = tc.Hour(), tc.Minute()
+		}
+		return LocalInstant(day.Year(), day.Month(), day.Day(), hh, mm, loc), true
+	}
+	return time.Time{}, false
+}
+
+// whenMsg renders an instant as Copenhagen wall-clock time.
+func whenMsg(id string, at time.Time) Msg {
+	l := at.In(copenhagen())
+	return Msg{ID: id, Data: map[string]any{"Day": l.Day(), "Month": int(l.Month()), "Year": l.Year(), "Time": l.Format("15:04")}}
+}
+
+// activeReminders are the reminders still to come, soonest first.
+func activeReminders(p Profile, now time.Time) []Reminder {
+	var out []Reminder
+	for _, r := range p.Reminders {
+		if r.At.After(now) {
+			out = append(out, r)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Reminder) int { return a.At.Compare(b.At) })
+	return out
+}
+
+func init() { registerExtra = append(registerExtra, (*Engine).registerReminders) }
+
+func (e *Engine) registerReminders() {
+	e.register(reminderDialog{})
+	e.views[VerbRemind] = e.remindView
+	e.views[VerbReminders] = e.remindersView
+	e.views[VerbReminderCancel] = e.reminderCancelView
+}
+
+// remindView starts the reminder dialog for "<playbook>:<step>", first
+// saving the ticks submitted with the step card, and replacing a reminder
+// dialog left open earlier.
+func (e *Engine) remindView(t *Turn, arg string) {
+	if id, _, ok := strings.Cut(arg, stepSep); ok {
+		if p, found := e.lib.Playbook(id); found {
+			e.saveChecks(t, p)
+		}
+	}
+	t.st.Stack = slices.DeleteFunc(t.st.Stack, func(f Frame) bool { return f.Dialog == remindDialog })
+	e.Begin(t, remindDialog, arg)
+}
+
+// remindData is the reminder dialog's frame data.
+type remindData struct {
+	Playbook string `json:"p"`
+	Step     int    `json:"s"`
+}
+
+type reminderDialog struct{}
+
+func (reminderDialog) Name() string { return remindDialog }
+func (reminderDialog) Version() int { return 1 }
+
+func (reminderDialog) Begin(t *Turn, f *Frame, arg string) Status {
+	id, idx, _ := strings.Cut(arg, stepSep)
+	p, ok := t.e.lib.Playbook(id)
+	n, err := strconv.Atoi(idx)
+	if !ok || err != nil || n < 0 || n >= len(p.Steps) {
+		t.Reply(notice("core.unknownAction", t.e.menuCard(t)))
+		return Done
+	}
+	d := remindData{Playbook: p.ID, Step: n}
+	SetFrameData(f, d)
+	t.Reply(pickCard(f, p, d, "", "", ""))
+	return Waiting
+}
+
+func (reminderDialog) Continue(t *Turn, f *Frame) Status {
+	d := FrameData[remindData](f)
+	p, ok := t.e.lib.Playbook(d.Playbook)
+	if !ok || d.Step < 0 || d.Step >= len(p.Steps) {
+		t.Reply(notice("core.updated", t.e.menuCard(t)))
+		return Done
+	}
+	switch t.Verb() {
+	case verbRemindBack:
+		t.e.showStep(t, p, d.Step, false)
+		return Done
+	case verbRemindPick:
+	default:
+		t.Reply(pickCard(f, p, d, "", "", ""))
+		return Waiting
+	}
+	date, clock := t.In.Values[inDate], t.In.Values[inTime]
+	at, ok := remindPick(t.Arg(), date, clock, t.In.Now)
+	switch {
+	case !ok:
+		t.Reply(pickCard(f, p, d, "remind.retry.date", date, clock))
+		return Waiting
+	case !at.After(t.In.Now):
+		t.Reply(pickCard(f, p, d, "remind.retry.past", date, clock))
+		return Waiting
+	case at.After(t.In.Now.Add(maxRemindAway)):
+		t.Reply(pickCard(f, p, d, "remind.retry.far", date, clock))
+		return Waiting
+	}
+	active := activeReminders(t.Profile, t.In.Now)
+	if len(active) >= maxReminders {
+		t.Reply(notice("remind.limit", t.e.reminderList(t, active)))
+		return Done
+	}
+	r := Reminder{ID: t.reminderID(), At: at.UTC(), Playbook: p.ID, Step: d.Step}
+	prof := t.Profile
+	prof.Reminders = append(slices.Clone(active), r)
+	t.SetProfile(prof)
+	t.Emit(ScheduleReminder(r))
+	t.Reply(Card{Name: "remind:set", Blocks: []Block{
+		{Kind: BlockHeading, Msg: M("remind.set.title")},
+		{Kind: BlockText, Msg: whenMsg("remind.set.text", r.At)},
+		{Kind: BlockSubtle, Msg: M("playbook." + p.ID + ".title")},
+		{Kind: BlockText, Msg: M("playbook." + p.ID + "." + p.Steps[d.Step].ID + ".title")},
+	}, Actions: []Action{
+		{Label: M("remind.back"), Data: Submit(VerbStep, p.ID+stepSep+strconv.Itoa(d.Step)), Primary: true},
+		{Label: M("remind.set.undo"), Data: Submit(VerbReminderCancel, r.ID)},
+		{Label: M("remind.list.button"), Data: Submit(VerbReminders, "")},
+		menuAction(),
+	}})
+	return Done
+}
+
+// reminderID is a short random id, unique among the user's reminders.
+func (t *Turn) reminderID() string {
+	if t.In.Rand == nil {
+		return strconv.FormatInt(t.In.Now.UnixNano(), 36)
+	}
+	return base64.RawURLEncoding.EncodeToString(t.In.Rand(9))
+}
+
+// pickCard asks when to remind, with an optional retry notice and the
+// date and time the user typed before.
+func pickCard(f *Frame, p content.Playbook, d remindData, retry, date, clock string) Card {
+	if clock == "" {
+		clock = "09:00"
+	}
+	pick := func(arg, label string) Action {
+		return Action{Label: M(label), Data: Tagged(f, Submit(verbRemindPick, arg))}
+	}
+	var blocks []Block
+	if retry != "" {
+		blocks = append(blocks, Block{Kind: BlockText, Msg: M(retry)})
+	}
+	blocks = append(blocks,
+		Block{Kind: BlockHeading, Msg: M("remind.pick.title")},
+		Block{Kind: BlockSubtle, Msg: M("playbook." + p.ID + ".title")},
+		Block{Kind: BlockText, Msg: M("playbook." + p.ID + "." + p.Steps[d.Step].ID + ".title")},
+		Block{Kind: BlockText, Msg: M("remind.pick.text")},
+		Block{Kind: BlockActions, Actions: []Action{
+			pick(pickTomorrow, "remind.pick.tomorrow"),
+			pick(pickDays3, "remind.pick.days3"),
+			pick(pickWeek, "remind.pick.week"),
+		}},
+		Block{Kind: BlockSubtle, Msg: M("remind.pick.own")},
+		Block{Kind: BlockDate, ID: inDate, Msg: M("remind.pick.date"), Text: date},
+		Block{Kind: BlockTime, ID: inTime, Msg: M("remind.pick.time"), Text: clock},
+		Block{Kind: BlockActions, Actions: []Action{{Label: M("remind.pick.set"), Data: Tagged(f, Submit(verbRemindPick, pickDate)), Primary: true}}},
+		Block{Kind: BlockSubtle, Msg: M("remind.pick.zone")},
+	)
+	return Card{Name: "remind:pick", Blocks: blocks, Actions: []Action{
+		{Label: M("remind.back"), Data: Tagged(f, Submit(verbRemindBack, ""))},
+		menuAction(),
+	}}
+}
+
+// remindersView lists the reminders to come; past ones drop off the list
+// (and out of the profile).
+func (e *Engine) remindersView(t *Turn, _ string) {
+	t.Reply(e.reminderList(t, e.pruneReminders(t)))
+}
+
+// pruneReminders drops past reminders from the profile and returns the
+// active ones.
+func (e *Engine) pruneReminders(t *Turn) []Reminder {
+	active := activeReminders(t.Profile, t.In.Now)
+	if len(active) != len(t.Profile.Reminders) {
+		p := t.Profile
+		p.Reminders = active
+		t.SetProfile(p)
+	}
+	return active
+}
+
+func (e *Engine) reminderList(t *Turn, active []Reminder) Card {
+	blocks := []Block{{Kind: BlockHeading, Msg: M("remind.list.title")}}
+	if len(active) == 0 {
+		blocks = append(blocks, Block{Kind: BlockText, Msg: M("remind.list.empty")})
+	} else {
+		blocks = append(blocks, Block{Kind: BlockText, Msg: M("remind.list.text")})
+	}
+	for _, r := range active {
+		facts := []Fact{{Label: M("remind.list.when"), Value: whenMsg("remind.when", r.At)}}
+		open := Submit(VerbGuides, "")
+		if p, ok := e.lib.Playbook(r.Playbook); ok {
+			facts = append(facts, Fact{Label: M("remind.list.guide"), Value: M("playbook." + p.ID + ".title")})
+			if r.Step >= 0 && r.Step < len(p.Steps) {
+				facts = append(facts, Fact{Label: M("remind.list.step"), Value: M("playbook." + p.ID + "." + p.Steps[r.Step].ID + ".title")})
+				open = Submit(VerbStep, p.ID+stepSep+strconv.Itoa(r.Step))
+			}
+		}
+		blocks = append(blocks, Block{Kind: BlockFacts, Facts: facts}, Block{Kind: BlockActions, Actions: []Action{
+			{Label: M("remind.list.open"), Data: open},
+			{Label: M("remind.list.cancel"), Data: Submit(VerbReminderCancel, r.ID)},
+		}})
+	}
+	blocks = append(blocks, Block{Kind: BlockSubtle, Msg: M("remind.list.how")})
+	return Card{Name: "reminders", Blocks: blocks, Actions: []Action{
+		{Label: M("guide.all"), Data: Submit(VerbGuides, "")},
+		menuAction(),
+	}}
+}
+
+// reminderCancelView cancels one of the user's reminders (only ids in the
+// user's own profile are cancelled) and shows the list.
+func (e *Engine) reminderCancelView(t *Turn, id string) {
+	active := e.pruneReminders(t)
+	i := slices.IndexFunc(active, func(r Reminder) bool { return r.ID == id })
+	if id == "" || i < 0 {
+		t.Reply(notice("remind.gone", e.reminderList(t, active)))
+		return
+	}
+	active = slices.Delete(slices.Clone(active), i, i+1)
+	p := t.Profile
+	p.Reminders = active
+	t.SetProfile(p)
+	t.Emit(CancelReminder{ID: id})
+	t.Reply(notice("remind.cancelled", e.reminderList(t, active)))
+}
+
+// reminderMenu is the menu's "My reminders" button, shown when the user
+// has reminders to come.
+func (e *Engine) reminderMenu(t *Turn) []Action {
+	if len(activeReminders(t.Profile, t.In.Now)) == 0 {
+		return nil
+	}
+	return []Action{{Label: M("remind.list.button"), Data: Submit(VerbReminders, "")}}
+}
+
+// ReminderCard is the proactive message a due reminder sends: what it was
+// about and a button back into the playbook. It is pure, so texts stay
+// message ids rendered in the user's language when sent.
+func ReminderCard(lib *content.Library, playbook string, step int) Card {
+	p, ok := lib.Playbook(playbook)
+	if !ok {
+		return Card{Name: "reminder", Blocks: []Block{
+			{Kind: BlockHeading, Msg: M("remind.card.title")},
+			{Kind: BlockText, Msg: M("remind.card.gone")},
+		}, Actions: []Action{{Label: M("guide.all"), Data: Submit(VerbGuides, ""), Primary: true}, menuAction()}}
+	}
+	blocks := []Block{
+		{Kind: BlockHeading, Msg: M("remind.card.title")},
+		{Kind: BlockText, Msg: M("remind.card.text")},
+		{Kind: BlockText, Msg: M("playbook." + p.ID + ".title")},
+	}
+	acts := []Action{{Label: M("remind.card.open"), Data: Submit(VerbGuide, p.ID), Primary: true}}
+	if step >= 0 && step < len(p.Steps) {
+		blocks = append(blocks, Block{Kind: BlockSubtle, Msg: M("playbook." + p.ID + "." + p.Steps[step].ID + ".title")})
+		acts = append(acts, Action{Label: M("remind.card.step"), Data: Submit(VerbStep, p.ID+stepSep+strconv.Itoa(step))})
+	}
+	acts = append(acts, Action{Label: M("remind.list.button"), Data: Submit(VerbReminders, "")}, menuAction())
+	return Card{Name: "reminder:" + p.ID, Blocks: blocks, Actions: acts}
+}
