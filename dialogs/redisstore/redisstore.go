@@ -129,6 +129,18 @@ if ARGV[4] ~= '-' then
   local uv = tonumber(redis.call('HGET', KEYS[2], 'v') or '0')
   if uv ~= tonumber(ARGV[4]) then return 0 end
 end
+-- Further ops first: Redis does not roll a script back, so if an op fails
+-- the script stops before the state is written and the turn can be retried
+-- with its draft intact. ARGV[11] = count, then per op: cmd, nargs, args...;
+-- keys from KEYS[4].
+local i = 12
+for n = 1, tonumber(ARGV[11]) do
+  local cmd, nargs = ARGV[i], tonumber(ARGV[i + 1])
+  local args = {}
+  for j = 1, nargs do args[j] = ARGV[i + 1 + j] end
+  redis.call(cmd, KEYS[3 + n], unpack(args))
+  i = i + 2 + nargs
+end
 redis.call('HSET', KEYS[1], 'v', cv + 1, 's', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 if ARGV[9] == '1' then
@@ -144,15 +156,6 @@ if ARGV[7] ~= '' then
   redis.call('SADD', KEYS[3], ARGV[10])
 end
 if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[6]) end
--- further ops: ARGV[11] = count, then per op: cmd, nargs, args...; keys from KEYS[4]
-local i = 12
-for n = 1, tonumber(ARGV[11]) do
-  local cmd, nargs = ARGV[i], tonumber(ARGV[i + 1])
-  local args = {}
-  for j = 1, nargs do args[j] = ARGV[i + 1 + j] end
-  redis.call(cmd, KEYS[3 + n], unpack(args))
-  i = i + 2 + nargs
-end
 return 1
 `)
 

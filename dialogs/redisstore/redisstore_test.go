@@ -115,3 +115,18 @@ func TestCommitOpsAreAtomicWithTheState(t *testing.T) {
 		t.Fatal("a command outside the allowed set was accepted")
 	}
 }
+
+func TestFailingOpLeavesTheStateUnwritten(t *testing.T) {
+	ctx := context.Background()
+	rdb, prefix := redistest.New(t)
+	s := redisstore.New(rdb, prefix)
+	rdb.HSet(ctx, s.Key("h"), "f", "v") // INCRBY on a hash fails with WRONGTYPE
+	c := redisstore.TurnCommit{Conv: "c", User: "u", ConvData: []byte("draft gone"), ConvTTL: time.Minute, UserTTL: time.Minute,
+		Ops: []redisstore.Op{{Cmd: "INCRBY", Key: s.Key("h"), Args: []any{1}}}}
+	if err := s.CommitTurn(ctx, c); err == nil {
+		t.Fatal("a failing op was not reported")
+	}
+	if d, _ := s.LoadTurn(ctx, "c", "u"); d.ConvVer != 0 || d.Conv != nil {
+		t.Fatalf("state written despite the failed op: %+v", d)
+	}
+}
