@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/kk/graensen/bot/auth"
 	"github.com/kk/graensen/bot/cards"
 	"github.com/kk/graensen/bot/connector"
@@ -64,6 +66,8 @@ type Bot struct {
 	// sends tracks outputs being carried out after the HTTP answer, so a
 	// graceful shutdown can drain them.
 	sends sync.WaitGroup
+	// mounts add route groups to the router (see Mount).
+	mounts []func(r *gin.Engine)
 }
 
 // ErrAuthRequired is returned by New when authentication would be off

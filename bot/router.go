@@ -39,6 +39,9 @@ func (b *Bot) NewRouter() *gin.Engine {
 	r.GET("/healthz", b.handleHealth)
 	r.GET("/readyz", b.handleReady)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(b.metrics.Registry, promhttp.HandlerOpts{})))
+	for _, m := range b.mounts {
+		m(r)
+	}
 	r.NoRoute(func(c *gin.Context) { c.JSON(http.StatusNotFound, gin.H{"error": "not found"}) })
 	return r
 }

@@ -167,6 +167,7 @@ func (b *Bot) commitFor(conv, user string, data redisstore.TurnData, res dialogs
 		ConvData: b.cfg.Keys.Seal(st, []byte("conv:"+conv)), ConvTTL: b.cfg.ConvTTL,
 		UserVer: data.UserVer, UserTTL: b.cfg.UserTTL,
 	}
+	c.Ops = append(c.Ops, b.teamOps(a, res)...)
 	for _, o := range res.Outputs {
 		if _, ok := o.(dialogs.Forget); ok {
 			c.Forget = true
@@ -189,6 +190,7 @@ func (b *Bot) commitFor(conv, user string, data redisstore.TurnData, res dialogs
 		}
 		if sum := b.cfg.Hasher.Sum("ref", string(ref)); sum != data.RefSum {
 			c.Ref, c.RefSum = b.cfg.Keys.Seal(ref, []byte("ref:"+user)), sum
+			c.Ops = append(c.Ops, b.aadOps(user, a)...)
 		}
 	}
 	return c, nil

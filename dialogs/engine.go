@@ -343,6 +343,9 @@ func cloneState(s State) State {
 func cloneGuides(g map[string]*GuideProgress) map[string]*GuideProgress {
 	out := make(map[string]*GuideProgress, len(g))
 	for k, v := range g {
+		if v == nil { // a corrupt profile ({"g":{"x":null}}) must not panic every turn
+			continue
+		}
 		c := *v
 		if v.Checked != nil {
 			c.Checked = make(map[string]bool, len(v.Checked))

@@ -84,6 +84,8 @@ func (t *terminal) turn(in dialogs.Input) {
 			t.show(res.Lang, o.Card)
 		case dialogs.Update:
 			t.show(res.Lang, o.Card)
+		case dialogs.FileReport: // nothing is stored in chat mode: show the receipt the bot would give
+			t.show(res.Lang, dialogs.ReceiptCard(o.CaseID, o.Receipt, o.Notify))
 		}
 	}
 }

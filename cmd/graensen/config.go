@@ -28,9 +28,18 @@ type Config struct {
 	RedisPrefix    string // GRAENSEN_REDIS_PREFIX, default "g:"
 	ConvTTL        time.Duration
 	UserTTL        time.Duration
-	LogLevel       string   // LOG_LEVEL: debug, info (default), warn, error
-	Handlers       []string // GRAENSEN_HANDLERS: Entra object ids of the unit's case handlers (comma-separated)
-	Admins         []string // GRAENSEN_ADMINS: Entra object ids of AMK's campaign admins (comma-separated)
+	// ReportRetention is how long a closed report is kept (GRAENSEN_REPORT_RETENTION, default 2160h = 90 days).
+	ReportRetention time.Duration
+	LogLevel        string   // LOG_LEVEL: debug, info (default), warn, error
+	Handlers        []string // GRAENSEN_HANDLERS: Entra object ids of the unit's case handlers (comma-separated)
+	Admins          []string // GRAENSEN_ADMINS: Entra object ids of AMK's campaign admins (comma-separated)
+	// Campaigns (issue 6): TenantRate is the tenant limit in requests per
+	// second (GRAENSEN_TENANT_RATE, default 50); AdminToken a static admin
+	// API token, local mode only (GRAENSEN_ADMIN_TOKEN); AdminAudience the
+	// "aud" of Entra ID tokens for the admin API (GRAENSEN_ADMIN_AUDIENCE).
+	TenantRate    float64
+	AdminToken    string
+	AdminAudience string
 	// DevKeys is set when local mode derived development keys.
 	DevKeys bool
 }
@@ -78,6 +87,12 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	if c.UserTTL, err = duration(getenv, "GRAENSEN_USER_TTL", 400*24*time.Hour); err != nil {
+		return c, err
+	}
+	if c.ReportRetention, err = duration(getenv, "GRAENSEN_REPORT_RETENTION", 2160*time.Hour); err != nil {
+		return c, err
+	}
+	if err := loadCampaignConfig(&c, getenv); err != nil {
 		return c, err
 	}
 	if hk := strings.TrimSpace(getenv("GRAENSEN_HASH_KEY")); hk != "" {

@@ -19,16 +19,21 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
+	_ "time/tzdata" // Europe/Copenhagen for reminders in containers without zoneinfo
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kk/graensen/bot"
 	"github.com/kk/graensen/bot/auth"
+	"github.com/kk/graensen/bot/campaign"
 	"github.com/kk/graensen/bot/cards"
 	"github.com/kk/graensen/bot/connector"
+	"github.com/kk/graensen/bot/reminder"
+	"github.com/kk/graensen/bot/report"
 	"github.com/kk/graensen/bot/schedule"
 	"github.com/kk/graensen/bot/seal"
 	"github.com/kk/graensen/dialogs"
@@ -96,7 +101,9 @@ type app struct {
 	store *redisstore.Store
 	// sched runs due items (reminders, deadlines, campaigns); features add
 	// their handlers by kind in wire.
-	sched   *schedule.Runner
+	sched *schedule.Runner
+	// workers are background loops serve runs until shutdown (the report inbox).
+	workers []func(context.Context)
 	closers []func()
 }
 
@@ -181,6 +188,17 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	// a.sched.Handlers; effects may use a.bot, which is set below before
 	// any turn runs.
 	var effects []bot.Effect
+	rep := report.New(a.store, keys, hasher, log) // anonymous reporting (issue 5)
+	rep.Retention = cfg.ReportRetention
+	effects = append(effects, rep.Effect)
+	effects = append(effects, reminder.Effect(a.store))
+	camp, err := newCampaigns(cfg, a.store, keys, hasher, renderer, metrics, log) // AMK campaigns (issue 6)
+	if err != nil {
+		return nil, err
+	}
+	effects = append(effects, camp.Effect())
+	a.sched.Handlers[campaign.KindStart] = camp.HandleStart
+	a.workers = append(a.workers, camp.Run)
 	b, err := bot.New(bot.Config{
 		AppID: cfg.AppID, Engine: newEngine(renderer, cfg), Store: a.store,
 		Connector: conn, Verifier: verifier, Local: cfg.Local(), Renderer: renderer,
@@ -191,6 +209,15 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	a.bot = b
+	if err := mountCampaignAPI(cfg, b, camp, log); err != nil {
+		return nil, err
+	}
+	rep.Bot = b
+	for kind, h := range rep.Handlers() {
+		a.sched.Handlers[kind] = h
+	}
+	a.workers = append(a.workers, rep.RunInbox)
+	a.sched.Handlers[reminder.Kind] = reminder.Handler(b, a.store, content.MustLoad())
 	return a, nil
 }
 
@@ -239,6 +266,11 @@ func serve(ctx context.Context, getenv func(string) string, logw io.Writer, ln n
 	schedCtx, stopSched := context.WithCancel(context.Background())
 	schedDone := make(chan struct{})
 	go func() { defer close(schedDone); a.sched.Run(schedCtx) }()
+	var workers sync.WaitGroup // stopped with the scheduler (the defer below runs first)
+	for _, w := range a.workers {
+		workers.Go(func() { w(schedCtx) })
+	}
+	defer workers.Wait()
 	defer func() { stopSched(); <-schedDone }()
 	log.Info("graensen listening", "addr", ln.Addr().String(), "env", cfg.Env, "version", version)
 

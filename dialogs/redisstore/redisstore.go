@@ -7,6 +7,11 @@
 //	<p>user:<h>   hash {v: version, p: profile JSON, ref: sealed conversation
 //	              reference, rs: keyed checksum of the reference}; idle TTL
 //	<p>users      set of user hashes with a conversation reference (audiences)
+//	              (user:<h> also holds aad: the sealed Entra object id, for
+//	              AMK's campaign export)
+//	<p>team:<h>   hash {ref: sealed channel reference}; <p>teams the set of them
+//	<p>campaign:* and <p>rate:*  campaigns and the shared rate limits: see
+//	              package bot/campaign
 //
 // A turn costs two round trips: one pipelined read of both hashes, and one
 // Lua script that checks both versions and writes atomically

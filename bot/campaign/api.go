@@ -1,0 +1,182 @@
+package campaign
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/kk/graensen/dialogs"
+)
+
+// The admin API (JSON), for automation:
+//
+//	POST /api/admin/campaigns                     create: a dialogs.CampaignSpec without id → 201 {id}
+//	GET  /api/admin/campaigns                     the latest campaigns with their counts
+//	GET  /api/admin/campaigns/:id                 one campaign's counts
+//	GET  /api/admin/campaigns/:id/recipients.csv  per-recipient status (Entra object ids)
+//	POST /api/admin/campaigns/:id/remind          follow-up to those who have not acknowledged → 201 {id}
+//	POST /api/admin/campaigns/:id/cancel          stop it (and a repeating campaign's future runs)
+//
+// Every request needs "Authorization: Bearer <token>" (see Authenticator).
+
+// Routes returns a function that mounts the admin API on a router.
+func (s *Service) Routes(auth *Authenticator) func(r *gin.Engine) {
+	return func(r *gin.Engine) {
+		g := r.Group("/api/admin/campaigns", s.authorize(auth))
+		g.POST("", s.apiCreate)
+		g.GET("", s.apiList)
+		g.GET("/:id", s.apiGet)
+		g.GET("/:id/recipients.csv", s.apiCSV)
+		g.POST("/:id/remind", s.apiRemind)
+		g.POST("/:id/cancel", s.apiCancel)
+	}
+}
+
+func (s *Service) authorize(a *Authenticator) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		oid, err := a.Check(c.Request.Context(), c.GetHeader("Authorization"))
+		switch {
+		case errors.Is(err, ErrForbidden):
+			c.AbortWithStatusJSON(http.StatusForbidden, gin.H{"error": "not a campaign admin"})
+			return
+		case err != nil:
+			c.Header("WWW-Authenticate", `Bearer`)
+			c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "unauthorized"})
+			return
+		}
+		if oid != "" {
+			c.Set("author", s.UserKey(oid))
+		}
+		c.Next()
+	}
+}
+
+func newID() string {
+	return dialogs.NewCampaignID(func(n int) []byte {
+		b := make([]byte, n)
+		_, _ = rand.Read(b)
+		return b
+	})
+}
+
+func (s *Service) apiCreate(c *gin.Context) {
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, 4<<20))
+	if err != nil {
+		c.JSON(http.StatusRequestEntityTooLarge, gin.H{"error": "body too large"})
+		return
+	}
+	var spec dialogs.CampaignSpec
+	if err := json.Unmarshal(body, &spec); err != nil {
+		c.JSON(http.StatusBadRequest, gin.H{"error": "malformed campaign"})
+		return
+	}
+	spec.ID, spec.FollowUpOf = newID(), ""
+	spec.Author = c.GetString("author")
+	if spec.Audience.Kind == dialogs.AudienceKeys {
+		c.JSON(http.StatusBadRequest, gin.H{"error": "audience kind keys is internal"})
+		return
+	}
+	if spec.Audience.Kind == dialogs.AudienceList {
+		ids := spec.Audience.AadIDs
+		for i := range ids {
+			if got, bad := dialogs.ParseAadIDs(ids[i]); bad != "" || len(got) != 1 {
+				c.JSON(http.StatusBadRequest, gin.H{"error": "campaign.err.list"})
+				return
+			}
+		}
+		all, _ := dialogs.ParseAadIDs(joinLines(ids))
+		spec.Audience.AadIDs = all
+	}
+	if p := spec.Check(s.cfg.Now()); p != "" {
+		c.JSON(http.StatusBadRequest, gin.H{"error": p})
+		return
+	}
+	if err := s.Create(c.Request.Context(), spec); err != nil {
+		c.JSON(http.StatusInternalServerError, gin.H{"error": "not stored"})
+		return
+	}
+	at := spec.At
+	if at.IsZero() {
+		at = s.cfg.Now()
+	}
+	c.JSON(http.StatusCreated, gin.H{"id": spec.ID, "at": at.UTC().Format(time.RFC3339)})
+}
+
+func joinLines(xs []string) string {
+	out := ""
+	for _, x := range xs {
+		out += x + "\n"
+	}
+	return out
+}
+
+func (s *Service) apiList(c *gin.Context) {
+	list, err := s.List(c.Request.Context(), 50)
+	if err != nil {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "store unavailable"})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"campaigns": list})
+}
+
+func (s *Service) apiGet(c *gin.Context) {
+	p, err := s.Progress(c.Request.Context(), c.Param("id"))
+	if s.apiErr(c, err) {
+		return
+	}
+	c.JSON(http.StatusOK, p)
+}
+
+func (s *Service) apiCSV(c *gin.Context) {
+	id := c.Param("id")
+	if !dialogs.ValidCampaignID(id) {
+		c.JSON(http.StatusNotFound, gin.H{"error": "not found"})
+		return
+	}
+	if _, err := s.Spec(c.Request.Context(), id); s.apiErr(c, err) {
+		return
+	}
+	c.Header("Content-Type", "text/csv; charset=utf-8")
+	c.Header("Content-Disposition", `attachment; filename="`+id+`.csv"`)
+	c.Header("Cache-Control", "no-store")
+	c.Status(http.StatusOK)
+	if err := s.WriteCSV(c.Request.Context(), id, c.Writer); err != nil {
+		s.log.Warn("campaign: csv export failed", "err", err)
+	}
+}
+
+func (s *Service) apiRemind(c *gin.Context) {
+	f, err := s.FollowUp(c.Request.Context(), c.Param("id"), newID(), c.GetString("author"))
+	if errors.Is(err, ErrInvalid) {
+		c.JSON(http.StatusConflict, gin.H{"error": err.Error()})
+		return
+	}
+	if s.apiErr(c, err) {
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"id": f.ID, "recipients": len(f.Audience.Keys)})
+}
+
+func (s *Service) apiErr(c *gin.Context, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, ErrNotFound):
+		c.JSON(http.StatusNotFound, gin.H{"error": "not found"})
+	default:
+		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "store unavailable"})
+	}
+	return true
+}
+
+func (s *Service) apiCancel(c *gin.Context) {
+	if s.apiErr(c, s.Cancel(c.Request.Context(), c.Param("id"))) {
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"id": c.Param("id"), "state": StateCancelled})
+}

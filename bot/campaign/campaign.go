@@ -1,0 +1,574 @@
+// Package campaign sends AMK's follow-up campaigns (issue 6): proactive
+// messages to thousands of users within Teams' limits, shared by every
+// bot replica through Redis.
+//
+// Keyspaces (under the store prefix; <h> are keyed hashes, never raw ids):
+//
+//	campaign:<id>       hash: d sealed spec, st scheduled|sending|done,
+//	                    x 1 once expanded, counts (total, queued, retrying,
+//	                    sent, failed, unreachable, muted, notinstalled),
+//	                    pa sealed id of the author's progress card, times
+//	campaign:<id>:r     hash recipient → "status|ms|code|prev"
+//	campaign:<id>:a     hash recipient → sealed Entra object id (CSV export)
+//	campaign:<id>:ack   set of recipients who pressed "I have done it"
+//	campaign:<id>:s     stream of recipients to send to, consumer group "w"
+//	campaign:<id>:d     sorted set of delayed retries (score: not before)
+//	campaign:<id>:pl    progress-card throttle (short-lived)
+//	campaign:active     set of campaigns being sent
+//	campaign:index      sorted set of campaigns by creation time
+//	rate:tenant         the tenant limit as a GCRA arrival time (µs)
+//	rate:c:<h>          one conversation's sends in the last hour (zset)
+//	rate:hold:<h>       a conversation paused by a 429 Retry-After
+//	team:<h>, teams     sealed channel references (written by the bot)
+//
+// A recipient is a user hash (1:1 chat) or "t:"+team hash (a channel).
+//
+// Sending: the scheduler item "campaign-start" expands the audience into
+// the campaign's stream. Workers in every replica read it with
+// XREADGROUP, take a slot from the tenant limit and the conversation's
+// windows (one Lua script, shared by replicas), mark the recipient
+// in flight (so a re-delivered entry is not sent twice), send, record the
+// outcome and XACK in one script. Entries a dead replica held are taken
+// over with XAUTOCLAIM. A 429 pauses only that conversation and re-queues
+// it after Retry-After; 412/502/503/504 are retried with backoff; 403/404
+// mark the recipient unreachable and drop the stale reference.
+package campaign
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/kk/graensen/bot/cards"
+	"github.com/kk/graensen/bot/connector"
+	"github.com/kk/graensen/bot/schedule"
+	"github.com/kk/graensen/bot/seal"
+	"github.com/kk/graensen/dialogs"
+	"github.com/kk/graensen/dialogs/redisstore"
+)
+
+// KindStart is the scheduler item kind that starts a campaign.
+const KindStart = "campaign-start"
+
+// Status is a recipient's state in a campaign.
+type Status string
+
+// The recipient statuses.
+const (
+	Queued       Status = "queued"
+	Retrying     Status = "retrying"
+	Sent         Status = "sent"
+	Failed       Status = "failed"
+	Unreachable  Status = "unreachable"
+	Muted        Status = "muted"
+	NotInstalled Status = "notinstalled"
+	inflight     Status = "inflight"
+)
+
+// States of a campaign.
+const (
+	StateScheduled = "scheduled"
+	StateSending   = "sending"
+	StateDone      = "done"
+	// StateCancelled stops a campaign: what is not yet sent stays queued
+	// and a repeating campaign does not run again.
+	StateCancelled = "cancelled"
+)
+
+const group = "w"
+
+// ErrNotFound is returned for an unknown campaign.
+var ErrNotFound = errors.New("campaign not found")
+
+// ErrInvalid wraps a spec that does not pass dialogs.CampaignSpec.Check.
+var ErrInvalid = errors.New("invalid campaign")
+
+// Teams' limits per conversation for sending (platform.md §3).
+var convWindows = []struct {
+	Window time.Duration
+	Limit  int
+}{{time.Second, 7}, {2 * time.Second, 8}, {30 * time.Second, 60}, {time.Hour, 1800}}
+
+// Config configures a Service.
+type Config struct {
+	Store    *redisstore.Store
+	Keys     *seal.Keyring
+	Hasher   *seal.Hasher
+	Renderer *cards.Renderer
+	// Conn sends the campaign messages. Give it MaxRetries -1: the
+	// service retries through its queue, so a throttled conversation does
+	// not hold a worker.
+	Conn *connector.Client
+	Log  *slog.Logger
+	// Rate is the tenant limit in requests per second (default 50).
+	Rate float64
+	// Workers per replica (default 16).
+	Workers int
+	// Consumer names this replica in the consumer groups (default random).
+	Consumer string
+	// ClaimIdle is how long an entry may stay unacknowledged with another
+	// consumer before it is taken over (default 30 s).
+	ClaimIdle time.Duration
+	// Lease is how long a recipient stays "in flight" for one worker
+	// (default 60 s).
+	Lease time.Duration
+	// MaxAttempts bounds retries of one recipient (default 8).
+	MaxAttempts int
+	// Poll is the idle polling interval (default 200 ms).
+	Poll time.Duration
+	// ProgressEvery throttles updates of the author's progress card
+	// (default 5 s).
+	ProgressEvery time.Duration
+	Now           func() time.Time
+}
+
+// Service creates, sends and tracks campaigns.
+type Service struct {
+	cfg  Config
+	rdb  redis.UniversalClient
+	st   *redisstore.Store
+	log  *slog.Logger
+	defs sync.Map // id → *def
+	// sent and taken count this replica's sends and entries it took over
+	// from another consumer (for metrics and tests).
+	sent, taken atomic.Int64
+}
+
+// Counts returns how many messages this replica sent and how many stream
+// entries it took over from other (dead) consumers.
+func (s *Service) Counts() (sent, takenOver int64) { return s.sent.Load(), s.taken.Load() }
+
+// New returns a Service with defaults applied.
+func New(cfg Config) *Service {
+	if cfg.Rate <= 0 {
+		cfg.Rate = 50
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 16
+	}
+	if cfg.Consumer == "" {
+		cfg.Consumer = "r-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	}
+	if cfg.ClaimIdle <= 0 {
+		cfg.ClaimIdle = 30 * time.Second
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = time.Minute
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 8
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = 200 * time.Millisecond
+	}
+	if cfg.ProgressEvery <= 0 {
+		cfg.ProgressEvery = 5 * time.Second
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{cfg: cfg, rdb: cfg.Store.Client(), st: cfg.Store, log: cfg.Log}
+}
+
+func (s *Service) key(id string, sub ...string) string {
+	return s.st.Key(append([]string{"campaign", id}, sub...)...)
+}
+
+// CreateOps are the writes that store and schedule a campaign, for a turn
+// commit or a transaction. The spec is sealed: an explicit audience holds
+// Entra object ids.
+func (s *Service) CreateOps(spec dialogs.CampaignSpec, now time.Time) ([]redisstore.Op, error) {
+	if !dialogs.ValidCampaignID(spec.ID) {
+		return nil, fmt.Errorf("%w: bad id", ErrInvalid)
+	}
+	if p := spec.Check(now); p != "" {
+		return nil, fmt.Errorf("%w: %s", ErrInvalid, p)
+	}
+	plain, err := json.Marshal(spec)
+	if err != nil {
+		return nil, err
+	}
+	at := spec.At
+	if at.IsZero() || at.Before(now) {
+		at = now
+	}
+	ops := []redisstore.Op{
+		{Cmd: "HSET", Key: s.key(spec.ID), Args: []any{"d", s.cfg.Keys.Seal(plain, []byte("campaign:"+spec.ID)), "st", StateScheduled, "created", now.UnixMilli(), "at", at.UnixMilli()}},
+		{Cmd: "ZADD", Key: s.st.Key("campaign", "index"), Args: []any{now.UnixMilli(), spec.ID}},
+	}
+	ops = append(ops, s.st.ScheduleOps(schedID(spec.ID, at), at, KindStart, []byte(spec.ID))...)
+	return ops, nil
+}
+
+func schedID(id string, at time.Time) string {
+	return "campaign:" + id + ":" + strconv.FormatInt(at.UnixMilli(), 10)
+}
+
+// Create stores and schedules a campaign outside a turn (the admin API).
+func (s *Service) Create(ctx context.Context, spec dialogs.CampaignSpec) error {
+	ops, err := s.CreateOps(spec, s.cfg.Now())
+	if err != nil {
+		return err
+	}
+	if n, _ := s.rdb.Exists(ctx, s.key(spec.ID)).Result(); n > 0 {
+		return fmt.Errorf("%w: id in use", ErrInvalid)
+	}
+	return s.exec(ctx, ops)
+}
+
+func (s *Service) exec(ctx context.Context, ops []redisstore.Op) error {
+	pipe := s.rdb.TxPipeline()
+	for _, op := range ops {
+		pipe.Do(ctx, append([]any{op.Cmd, op.Key}, op.Args...)...)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("campaign: write: %w", err)
+	}
+	return nil
+}
+
+// Spec loads and opens a campaign's spec.
+func (s *Service) Spec(ctx context.Context, id string) (dialogs.CampaignSpec, error) {
+	var spec dialogs.CampaignSpec
+	sealed, err := s.rdb.HGet(ctx, s.key(id), "d").Bytes()
+	if errors.Is(err, redis.Nil) {
+		return spec, ErrNotFound
+	}
+	if err != nil {
+		return spec, fmt.Errorf("campaign: load: %w", err)
+	}
+	plain, err := s.cfg.Keys.Open(sealed, []byte("campaign:"+id))
+	if err != nil {
+		return spec, fmt.Errorf("campaign: open: %w", err)
+	}
+	return spec, json.Unmarshal(plain, &spec)
+}
+
+// Progress is a campaign's state and counts.
+type Progress struct {
+	ID           string    `json:"id"`
+	Title        string    `json:"title"`
+	State        string    `json:"state"`
+	At           time.Time `json:"at,omitzero"`
+	Finished     time.Time `json:"finished,omitzero"`
+	Total        int64     `json:"total"`
+	Queued       int64     `json:"queued"`
+	Retrying     int64     `json:"retrying"`
+	Sent         int64     `json:"sent"`
+	Failed       int64     `json:"failed"`
+	Unreachable  int64     `json:"unreachable"`
+	Muted        int64     `json:"muted"`
+	NotInstalled int64     `json:"notInstalled"`
+	Acknowledged int64     `json:"acknowledged"`
+	Ack          bool      `json:"ackButton"`
+	FollowUpOf   string    `json:"followUpOf,omitempty"`
+}
+
+// Progress reads a campaign's counts.
+func (s *Service) Progress(ctx context.Context, id string) (Progress, error) {
+	spec, err := s.Spec(ctx, id)
+	if err != nil {
+		return Progress{}, err
+	}
+	pipe := s.rdb.Pipeline()
+	h := pipe.HGetAll(ctx, s.key(id))
+	acks := pipe.SCard(ctx, s.key(id, "ack"))
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return Progress{}, fmt.Errorf("campaign: progress: %w", err)
+	}
+	m := h.Val()
+	n := func(k string) int64 { v, _ := strconv.ParseInt(m[k], 10, 64); return v }
+	p := Progress{
+		ID: id, Title: spec.TitleDA, State: m["st"], Total: n("total"), Queued: n("queued"), Retrying: n("retrying"),
+		Sent: n("sent"), Failed: n("failed"), Unreachable: n("unreachable"), Muted: n("muted"),
+		NotInstalled: n("notinstalled"), Acknowledged: acks.Val(), Ack: spec.Ack, FollowUpOf: spec.FollowUpOf,
+	}
+	if v := n("at"); v > 0 {
+		p.At = time.UnixMilli(v).UTC()
+	}
+	if v := n("fin"); v > 0 {
+		p.Finished = time.UnixMilli(v).UTC()
+	}
+	return p, nil
+}
+
+// List returns the most recent campaigns, newest first.
+func (s *Service) List(ctx context.Context, limit int) ([]Progress, error) {
+	ids, err := s.rdb.ZRevRange(ctx, s.st.Key("campaign", "index"), 0, int64(limit-1)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("campaign: list: %w", err)
+	}
+	out := make([]Progress, 0, len(ids))
+	for _, id := range ids {
+		if p, err := s.Progress(ctx, id); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// HandleStart is the scheduler handler of KindStart: a repeating campaign
+// creates this occurrence's run and schedules the next; a run expands its
+// audience into its stream. Running it twice is harmless.
+func (s *Service) HandleStart(ctx context.Context, d redisstore.Due) error {
+	id := string(d.Payload)
+	spec, err := s.Spec(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("campaign %s: %w", id, errors.Join(err, errPermanent))
+	}
+	if err != nil {
+		return err
+	}
+	if st, _ := s.rdb.HGet(ctx, s.key(id), "st").Result(); st == StateCancelled {
+		return nil // cancelled: the item is dropped, no further runs
+	}
+	if spec.Repeat == "" {
+		return s.Start(ctx, id)
+	}
+	at := d.At
+	run := spec
+	run.ID = id + "." + at.In(dialogs.Copenhagen).Format("20060102")
+	run.Repeat, run.At = "", time.Time{}
+	if n, _ := s.rdb.Exists(ctx, s.key(run.ID)).Result(); n == 0 {
+		plain, _ := json.Marshal(run)
+		now := s.cfg.Now()
+		pipe := s.rdb.TxPipeline()
+		pipe.HSetNX(ctx, s.key(run.ID), "d", s.cfg.Keys.Seal(plain, []byte("campaign:"+run.ID)))
+		pipe.HSet(ctx, s.key(run.ID), "st", StateScheduled, "created", now.UnixMilli(), "at", at.UnixMilli())
+		pipe.ZAdd(ctx, s.st.Key("campaign", "index"), redis.Z{Score: float64(now.UnixMilli()), Member: run.ID})
+		if _, err := pipe.Exec(ctx); err != nil {
+			return fmt.Errorf("campaign: create run: %w", err)
+		}
+	}
+	next := dialogs.NextOccurrence(at, spec.Repeat)
+	if err := s.st.Schedule(ctx, schedID(id, next), next, KindStart, []byte(id)); err != nil {
+		return err
+	}
+	return s.Start(ctx, run.ID)
+}
+
+// errPermanent makes the scheduler drop an item.
+var errPermanent = schedule.ErrPermanent
+
+// Start expands a campaign's audience into its stream and marks it
+// sending. Expanding twice queues nobody twice.
+func (s *Service) Start(ctx context.Context, id string) error {
+	spec, err := s.Spec(ctx, id)
+	if err != nil {
+		return err
+	}
+	st, _ := s.rdb.HGet(ctx, s.key(id), "st").Result()
+	if st == StateDone || st == StateCancelled {
+		return nil
+	}
+	if err := s.rdb.XGroupCreateMkStream(ctx, s.key(id, "s"), group, "0").Err(); err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
+		return fmt.Errorf("campaign: create group: %w", err)
+	}
+	now := s.cfg.Now()
+	pipe := s.rdb.TxPipeline()
+	pipe.HSet(ctx, s.key(id), "st", StateSending)
+	pipe.HSetNX(ctx, s.key(id), "started", now.UnixMilli())
+	pipe.SAdd(ctx, s.st.Key("campaign", "active"), id)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("campaign: start: %w", err)
+	}
+	if err := s.expand(ctx, id, spec); err != nil {
+		return err
+	}
+	if err := s.rdb.HSet(ctx, s.key(id), "x", "1").Err(); err != nil {
+		return fmt.Errorf("campaign: start: %w", err)
+	}
+	// An audience with nobody to send to is done at once.
+	if _, err := s.complete(ctx, id); err != nil {
+		return err
+	}
+	s.startProgress(ctx, id, spec)
+	return nil
+}
+
+func (s *Service) complete(ctx context.Context, id string) (bool, error) {
+	n, err := completeScript.Run(ctx, s.rdb, []string{s.key(id), s.st.Key("campaign", "active"), s.key(id, "s")}, id, s.cfg.Now().UnixMilli()).Int()
+	if err != nil {
+		return false, fmt.Errorf("campaign: complete: %w", err)
+	}
+	if n == 1 {
+		s.progress(ctx, id, true)
+	}
+	return n == 1, nil
+}
+
+// recipient is one member to enqueue with its status and, for the CSV
+// export, the sealed Entra object id when known.
+type recipient struct {
+	member string
+	status Status
+	aad    []byte
+}
+
+// expand walks the audience and enqueues it in batches.
+func (s *Service) expand(ctx context.Context, id string, spec dialogs.CampaignSpec) error {
+	var batch []recipient
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		args := []any{s.cfg.Now().UnixMilli()}
+		aads := []any{}
+		for _, r := range batch {
+			args = append(args, r.member, string(r.status))
+			if len(r.aad) > 0 {
+				aads = append(aads, r.member, r.aad)
+			}
+		}
+		if len(aads) > 0 {
+			if err := s.rdb.HSet(ctx, s.key(id, "a"), aads...).Err(); err != nil {
+				return fmt.Errorf("campaign: store ids: %w", err)
+			}
+		}
+		keys := []string{s.key(id, "r"), s.key(id, "s"), s.key(id)}
+		if err := enqueueScript.Run(ctx, s.rdb, keys, args...).Err(); err != nil {
+			return fmt.Errorf("campaign: enqueue: %w", err)
+		}
+		batch = batch[:0]
+		return nil
+	}
+	add := func(r recipient) error {
+		batch = append(batch, r)
+		if len(batch) >= 500 {
+			return flush()
+		}
+		return nil
+	}
+	a := spec.Audience
+	switch a.Kind {
+	case dialogs.AudienceAll, dialogs.AudienceRole:
+		var page []string
+		walk := func() error {
+			pipe := s.rdb.Pipeline()
+			cmds := make([]*redis.SliceCmd, len(page))
+			for i, u := range page {
+				cmds[i] = pipe.HMGet(ctx, s.st.Key("user", u), "p", "aad", "ref")
+			}
+			if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+				return fmt.Errorf("campaign: read users: %w", err)
+			}
+			for i, u := range page {
+				v := cmds[i].Val()
+				if v[2] == nil {
+					continue // the reference went away since
+				}
+				if a.Kind == dialogs.AudienceRole {
+					var p dialogs.Profile
+					if str, ok := v[0].(string); ok {
+						_ = json.Unmarshal([]byte(str), &p)
+					}
+					if p.Role != a.Role {
+						continue
+					}
+				}
+				r := recipient{member: u, status: Queued}
+				if str, ok := v[1].(string); ok {
+					r.aad = []byte(str)
+				}
+				if err := add(r); err != nil {
+					return err
+				}
+			}
+			page = page[:0]
+			return nil
+		}
+		iter := s.rdb.SScan(ctx, s.st.Key("users"), 0, "", 1000).Iterator()
+		for iter.Next(ctx) {
+			page = append(page, iter.Val())
+			if len(page) >= 500 {
+				if err := walk(); err != nil {
+					return err
+				}
+			}
+		}
+		if err := iter.Err(); err != nil {
+			return fmt.Errorf("campaign: scan users: %w", err)
+		}
+		if err := walk(); err != nil {
+			return err
+		}
+	case dialogs.AudienceList:
+		for i := 0; i < len(a.AadIDs); i += 500 {
+			chunk := a.AadIDs[i:min(i+500, len(a.AadIDs))]
+			keys := make([]string, len(chunk))
+			pipe := s.rdb.Pipeline()
+			cmds := make([]*redis.BoolCmd, len(chunk))
+			for j, aad := range chunk {
+				keys[j] = s.UserKey(aad)
+				cmds[j] = pipe.SIsMember(ctx, s.st.Key("users"), keys[j])
+			}
+			if _, err := pipe.Exec(ctx); err != nil {
+				return fmt.Errorf("campaign: look up list: %w", err)
+			}
+			for j, aad := range chunk {
+				st := Queued
+				if !cmds[j].Val() {
+					st = NotInstalled // reported, not silently dropped
+				}
+				if err := add(recipient{member: keys[j], status: st, aad: s.cfg.Keys.Seal([]byte(aad), []byte("aad:"+keys[j]))}); err != nil {
+					return err
+				}
+			}
+		}
+	case dialogs.AudienceKeys:
+		for _, k := range a.Keys {
+			st := Queued
+			if ok, _ := s.rdb.SIsMember(ctx, s.st.Key("users"), k).Result(); !ok {
+				st = NotInstalled
+			}
+			if err := add(recipient{member: k, status: st}); err != nil {
+				return err
+			}
+		}
+	case dialogs.AudienceChannels:
+		iter := s.rdb.SScan(ctx, s.st.Key("teams"), 0, "", 1000).Iterator()
+		for iter.Next(ctx) {
+			if err := add(recipient{member: "t:" + iter.Val(), status: Queued}); err != nil {
+				return err
+			}
+		}
+		if err := iter.Err(); err != nil {
+			return fmt.Errorf("campaign: scan teams: %w", err)
+		}
+	default:
+		return fmt.Errorf("campaign %s: audience %q: %w", id, a.Kind, errPermanent)
+	}
+	return flush()
+}
+
+// UserKey is the keyed hash a user is known by, from the Entra object id
+// (the same as bot.Bot.UserKey).
+func (s *Service) UserKey(aad string) string {
+	return s.cfg.Hasher.Sum("user", "aad:"+strings.ToLower(strings.TrimSpace(aad)))
+}
+
+// Cancel stops a campaign (and, for a repeating one, its future runs).
+func (s *Service) Cancel(ctx context.Context, id string) error {
+	if _, err := s.Spec(ctx, id); err != nil {
+		return err
+	}
+	pipe := s.rdb.TxPipeline()
+	pipe.HSet(ctx, s.key(id), "st", StateCancelled, "fin", s.cfg.Now().UnixMilli())
+	pipe.SRem(ctx, s.st.Key("campaign", "active"), id)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("campaign: cancel: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,74 @@
+package campaign
+
+import (
+	"context"
+	"errors"
+
+	"github.com/kk/graensen/bot"
+	"github.com/kk/graensen/dialogs"
+	"github.com/kk/graensen/dialogs/redisstore"
+)
+
+func notice(id string) dialogs.Card {
+	return dialogs.Card{Name: "campaign-notice", Blocks: []dialogs.Block{{Kind: dialogs.BlockText, Msg: dialogs.M(id)}},
+		Actions: []dialogs.Action{{Label: dialogs.M("core.menu.back"), Data: dialogs.Submit(dialogs.VerbMenu, "")}}}
+}
+
+// Effect carries out the campaign outputs of the dialogs. Its Prepare
+// part only reads; writes join the turn's commit or run After it.
+func (s *Service) Effect() bot.Effect {
+	return func(ctx context.Context, tc bot.TurnContext, o dialogs.Output) (bot.Prepared, bool, error) {
+		switch o := o.(type) {
+		case dialogs.CampaignCreate:
+			spec := o.Spec
+			spec.Author = tc.UserKey
+			ops, err := s.CreateOps(spec, tc.Now)
+			if errors.Is(err, ErrInvalid) {
+				return bot.Prepared{Outputs: []dialogs.Output{dialogs.Reply{Card: notice("campaign.err.audience")}}}, true, nil
+			}
+			if err != nil {
+				return bot.Prepared{}, true, err
+			}
+			card := notice("campaign.done.scheduled")
+			card.Actions = append(card.Actions, dialogs.Action{Label: dialogs.M("campaign.status.refresh"), Data: dialogs.Submit(dialogs.VerbCampaignStatus, spec.ID)})
+			return bot.Prepared{Ops: ops, Outputs: []dialogs.Output{dialogs.Reply{Card: card}}}, true, nil
+
+		case dialogs.CampaignAck:
+			ok, err := s.rdb.HExists(ctx, s.key(o.ID, "r"), tc.UserKey).Result()
+			if err != nil {
+				return bot.Prepared{}, true, err
+			}
+			if !ok {
+				return bot.Prepared{Outputs: []dialogs.Output{dialogs.Reply{Card: notice("campaign.ack.unknown")}}}, true, nil
+			}
+			return bot.Prepared{
+				Ops:     []redisstore.Op{{Cmd: "SADD", Key: s.key(o.ID, "ack"), Args: []any{tc.UserKey}}},
+				Outputs: []dialogs.Output{dialogs.Reply{Card: notice("campaign.ack.thanks")}},
+			}, true, nil
+
+		case dialogs.CampaignStatus:
+			p, err := s.Progress(ctx, o.ID)
+			if errors.Is(err, ErrNotFound) {
+				return bot.Prepared{Outputs: []dialogs.Output{dialogs.Reply{Card: notice("campaign.done.notFound")}}}, true, nil
+			}
+			if err != nil {
+				return bot.Prepared{}, true, err
+			}
+			return bot.Prepared{Outputs: []dialogs.Output{dialogs.Reply{Card: ProgressCard(p)}}}, true, nil
+
+		case dialogs.CampaignRemind:
+			if _, err := s.Spec(ctx, o.ID); errors.Is(err, ErrNotFound) {
+				return bot.Prepared{Outputs: []dialogs.Output{dialogs.Reply{Card: notice("campaign.done.notFound")}}}, true, nil
+			}
+			author := tc.UserKey
+			return bot.Prepared{
+				Outputs: []dialogs.Output{dialogs.Reply{Card: notice("campaign.done.remind")}},
+				After: func(ctx context.Context) error {
+					_, err := s.FollowUp(ctx, o.ID, o.NewID, author)
+					return err
+				},
+			}, true, nil
+		}
+		return bot.Prepared{}, false, nil
+	}
+}

@@ -1,0 +1,112 @@
+package campaign
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/kk/graensen/dialogs"
+)
+
+// ProgressCard is the author's card with a campaign's counts; it is
+// updated in place while the campaign sends.
+func ProgressCard(p Progress) dialogs.Card {
+	n := func(v int64) string { return strconv.FormatInt(v, 10) }
+	state := "campaign.status." + p.State
+	if p.State == "" {
+		state = "campaign.status.scheduled"
+	}
+	facts := []dialogs.Fact{
+		{Label: dialogs.M("campaign.status.state"), Value: dialogs.M(state)},
+		{Label: dialogs.M("campaign.status.queued"), Raw: n(p.Queued)},
+		{Label: dialogs.M("campaign.status.sent"), Raw: n(p.Sent)},
+		{Label: dialogs.M("campaign.status.retrying"), Raw: n(p.Retrying)},
+		{Label: dialogs.M("campaign.status.failed"), Raw: n(p.Failed)},
+		{Label: dialogs.M("campaign.status.unreachable"), Raw: n(p.Unreachable)},
+		{Label: dialogs.M("campaign.status.notinstalled"), Raw: n(p.NotInstalled)},
+		{Label: dialogs.M("campaign.status.muted"), Raw: n(p.Muted)},
+	}
+	if p.Ack {
+		facts = append(facts, dialogs.Fact{Label: dialogs.M("campaign.status.acked"), Raw: n(p.Acknowledged)})
+	}
+	c := dialogs.Card{Name: "campaign-progress", Blocks: []dialogs.Block{
+		{Kind: dialogs.BlockHeading, Msg: dialogs.Msg{ID: "campaign.status.title", Data: map[string]any{"Title": p.Title}}},
+		{Kind: dialogs.BlockFacts, Facts: facts},
+		{Kind: dialogs.BlockRaw, Text: p.ID},
+	}, Actions: []dialogs.Action{{Label: dialogs.M("campaign.status.refresh"), Data: dialogs.Submit(dialogs.VerbCampaignStatus, p.ID)}}}
+	if p.Ack && p.State == StateDone {
+		c.Actions = append(c.Actions, dialogs.Action{Label: dialogs.M("campaign.status.remind"), Data: dialogs.Submit(dialogs.VerbCampaignRemind, p.ID)})
+	}
+	return c
+}
+
+// startProgress sends the author the progress card when sending starts.
+func (s *Service) startProgress(ctx context.Context, id string, spec dialogs.CampaignSpec) {
+	if spec.Author == "" {
+		return
+	}
+	if n, _ := s.rdb.HExists(ctx, s.key(id), "pa").Result(); n {
+		return
+	}
+	t, ok, _, err := s.loadTarget(ctx, spec.Author, false)
+	if err != nil || !ok {
+		return
+	}
+	p, err := s.Progress(ctx, id)
+	if err != nil {
+		return
+	}
+	actID, err := s.cfg.Conn.Send(ctx, t.ref.ServiceURL, t.ref.ConversationID, activityTo(t, s.cfg.Renderer.Attachment(t.lang, ProgressCard(p))))
+	if err != nil || actID == "" {
+		s.log.Warn("campaign: progress card not sent", "err", err)
+		return
+	}
+	_ = s.rdb.HSet(ctx, s.key(id), "pa", s.cfg.Keys.Seal([]byte(actID), []byte("pa:"+id))).Err()
+}
+
+// progress updates the author's card, at most every ProgressEvery unless
+// forced (the campaign just finished).
+func (s *Service) progress(ctx context.Context, id string, force bool) {
+	// The final update must not be lost to a shutdown that begins just
+	// after the last send.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if !force {
+		// At most one update per ProgressEvery across replicas (the value
+		// is the time of the next allowed update; two replicas racing
+		// merely update twice).
+		now := s.cfg.Now()
+		next, _ := s.rdb.Get(ctx, s.key(id, "pl")).Int64()
+		if next > now.UnixMilli() {
+			return
+		}
+		if err := s.rdb.Set(ctx, s.key(id, "pl"), now.Add(s.cfg.ProgressEvery).UnixMilli(), 2*s.cfg.ProgressEvery).Err(); err != nil {
+			return
+		}
+	}
+	d, err := s.def(ctx, id)
+	if err != nil || d.spec.Author == "" {
+		return
+	}
+	sealed, err := s.rdb.HGet(ctx, s.key(id), "pa").Bytes()
+	if err != nil {
+		return
+	}
+	actID, err := s.cfg.Keys.Open(sealed, []byte("pa:"+id))
+	if err != nil {
+		return
+	}
+	t, ok, _, err := s.loadTarget(ctx, d.spec.Author, false)
+	if err != nil || !ok {
+		return
+	}
+	p, err := s.Progress(ctx, id)
+	if err != nil {
+		return
+	}
+	act := activityTo(t, s.cfg.Renderer.Attachment(t.lang, ProgressCard(p)))
+	act.ID = string(actID)
+	if err := s.cfg.Conn.Update(ctx, t.ref.ServiceURL, t.ref.ConversationID, string(actID), act); err != nil {
+		s.log.Warn("campaign: progress card not updated", "err", err)
+	}
+}

@@ -1,0 +1,414 @@
+package campaign
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/infracloudio/msbotbuilder-go/schema"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/kk/graensen/bot"
+	"github.com/kk/graensen/bot/connector"
+	"github.com/kk/graensen/dialogs"
+)
+
+// item is one stream entry handed to a worker.
+type item struct {
+	campaign string
+	entry    string
+	member   string
+	attempt  int
+}
+
+// def is a campaign's spec with its cards rendered once per language.
+type def struct {
+	spec  dialogs.CampaignSpec
+	cards map[dialogs.Lang]schema.Attachment
+	chans map[dialogs.Lang]schema.Attachment
+}
+
+func (s *Service) def(ctx context.Context, id string) (*def, error) {
+	if d, ok := s.defs.Load(id); ok {
+		return d.(*def), nil
+	}
+	spec, err := s.Spec(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	d := &def{spec: spec, cards: map[dialogs.Lang]schema.Attachment{}, chans: map[dialogs.Lang]schema.Attachment{}}
+	for _, l := range []dialogs.Lang{dialogs.Danish, dialogs.English} {
+		d.cards[l] = s.cfg.Renderer.Attachment(l, dialogs.CampaignMessage(spec, l))
+		d.chans[l] = s.cfg.Renderer.Attachment(l, dialogs.ChannelMessage(spec, l))
+	}
+	s.defs.Store(id, d)
+	return d, nil
+}
+
+// Run sends campaigns until ctx ends: one dispatcher reads the streams of
+// the active campaigns, moves due retries back and takes over entries a
+// dead replica left; the workers send. Run returns once every worker has
+// finished its current item.
+func (s *Service) Run(ctx context.Context) {
+	items := make(chan item, s.cfg.Workers)
+	var wg sync.WaitGroup
+	for range s.cfg.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case it := <-items:
+					s.process(ctx, it)
+				}
+			}
+		}()
+	}
+	s.dispatch(ctx, items)
+	wg.Wait()
+}
+
+func (s *Service) dispatch(ctx context.Context, items chan<- item) {
+	lastClaim := map[string]time.Time{}
+	for ctx.Err() == nil {
+		ids, err := s.rdb.SMembers(ctx, s.st.Key("campaign", "active")).Result()
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("campaign: list active failed", "err", err)
+			}
+			sleep(ctx, s.cfg.Poll)
+			continue
+		}
+		got := 0
+		for _, id := range ids {
+			now := s.cfg.Now()
+			_ = moveDueScript.Run(ctx, s.rdb, []string{s.key(id, "d"), s.key(id, "s")}, now.UnixMilli(), 500).Err()
+			var msgs []redis.XMessage
+			if now.Sub(lastClaim[id]) >= s.cfg.ClaimIdle/4 {
+				lastClaim[id] = now
+				msgs, _, err = s.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
+					Stream: s.key(id, "s"), Group: group, Consumer: s.cfg.Consumer,
+					MinIdle: s.cfg.ClaimIdle, Start: "0-0", Count: 200,
+				}).Result()
+				if err != nil && !errors.Is(err, redis.Nil) && ctx.Err() == nil {
+					s.log.Warn("campaign: autoclaim failed", "err", err)
+				}
+				s.taken.Add(int64(len(msgs)))
+			}
+			if free := cap(items) - len(items); len(msgs) == 0 && free > 0 {
+				res, err := s.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+					Group: group, Consumer: s.cfg.Consumer, Streams: []string{s.key(id, "s"), ">"},
+					Count: int64(max(free, 1)), Block: -1,
+				}).Result()
+				if err != nil && !errors.Is(err, redis.Nil) && ctx.Err() == nil {
+					if strings.Contains(err.Error(), "NOGROUP") {
+						continue // not yet started by its replica
+					}
+					s.log.Warn("campaign: read failed", "err", err)
+				}
+				for _, st := range res {
+					msgs = append(msgs, st.Messages...)
+				}
+			}
+			for _, m := range msgs {
+				member, _ := m.Values["m"].(string)
+				n, _ := strconv.Atoi(fmt.Sprint(m.Values["n"]))
+				if member == "" {
+					_ = s.rdb.XAck(ctx, s.key(id, "s"), group, m.ID).Err()
+					continue
+				}
+				select {
+				case items <- item{campaign: id, entry: m.ID, member: member, attempt: n}:
+					got++
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+		if got == 0 {
+			for id := range lastClaim {
+				if !containsStr(ids, id) {
+					delete(lastClaim, id)
+					s.defs.Delete(id)
+				}
+			}
+			sleep(ctx, s.cfg.Poll)
+		}
+	}
+}
+
+func containsStr(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// target is where a recipient's message goes.
+type target struct {
+	ref  bot.Ref
+	lang dialogs.Lang
+}
+
+// loadTarget opens a recipient's sealed reference; ok=false means there
+// is none (uninstalled since), muted that the user muted campaigns.
+func (s *Service) loadTarget(ctx context.Context, member string, honourMute bool) (t target, ok, muted bool, err error) {
+	var sealed []byte
+	var aad string
+	var prof dialogs.Profile
+	if team, isTeam := strings.CutPrefix(member, "t:"); isTeam {
+		b, err := s.rdb.HGet(ctx, s.st.Key("team", team), "ref").Bytes()
+		if errors.Is(err, redis.Nil) {
+			return t, false, false, nil
+		}
+		if err != nil {
+			return t, false, false, err
+		}
+		sealed, aad = b, "team:"+team
+	} else {
+		v, err := s.rdb.HMGet(ctx, s.st.Key("user", member), "ref", "p").Result()
+		if err != nil {
+			return t, false, false, err
+		}
+		str, _ := v[0].(string)
+		if str == "" {
+			return t, false, false, nil
+		}
+		if p, _ := v[1].(string); p != "" {
+			_ = json.Unmarshal([]byte(p), &prof)
+		}
+		if prof.Muted && honourMute {
+			return t, true, true, nil
+		}
+		sealed, aad = []byte(str), "ref:"+member
+	}
+	plain, err := s.cfg.Keys.Open(sealed, []byte(aad))
+	if err != nil {
+		return t, false, false, fmt.Errorf("open reference: %w", err)
+	}
+	if err := json.Unmarshal(plain, &t.ref); err != nil {
+		return t, false, false, fmt.Errorf("decode reference: %w", err)
+	}
+	t.lang = prof.Lang
+	if t.lang != dialogs.Danish && t.lang != dialogs.English {
+		t.lang = dialogs.English
+		if strings.HasPrefix(strings.ToLower(t.ref.Locale), "da") {
+			t.lang = dialogs.Danish
+		}
+	}
+	return t, true, false, nil
+}
+
+func activityTo(t target, att schema.Attachment) *schema.Activity {
+	return &schema.Activity{
+		Type:         schema.Message,
+		From:         schema.ChannelAccount{ID: t.ref.BotID},
+		Recipient:    schema.ChannelAccount{ID: t.ref.UserID},
+		Conversation: schema.ConversationAccount{ID: t.ref.ConversationID, TenantID: t.ref.TenantID},
+		Locale:       string(t.lang),
+		Attachments:  []schema.Attachment{att},
+	}
+}
+
+// outcome is what to record for a recipient.
+type outcome struct {
+	status   Status
+	code     string
+	notBefor time.Time // re-queue at (retrying)
+}
+
+// process carries one stream entry to its end: skipped, sent, failed or
+// re-queued for later.
+func (s *Service) process(ctx context.Context, it item) {
+	d, err := s.def(ctx, it.campaign)
+	if err != nil {
+		if errors.Is(err, ErrNotFound) {
+			_ = s.rdb.XAck(ctx, s.key(it.campaign, "s"), group, it.entry).Err()
+		}
+		return // left pending: taken over later
+	}
+	t, ok, muted, err := s.loadTarget(ctx, it.member, true)
+	switch {
+	case err != nil:
+		s.log.Warn("campaign: recipient unreadable", "err", err)
+		s.finish(ctx, it, outcome{status: Failed, code: "reference"})
+		return
+	case muted:
+		s.finish(ctx, it, outcome{status: Muted})
+		return
+	case !ok:
+		s.finish(ctx, it, outcome{status: NotInstalled})
+		return
+	}
+	// Take a slot from the tenant limit and the conversation's windows.
+	for {
+		if ctx.Err() != nil {
+			return
+		}
+		code, n, err := s.acquire(ctx, it.campaign, it.member)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("campaign: acquire failed", "err", err)
+			}
+			sleep(ctx, s.cfg.Poll)
+			return // pending: taken over or retried after ClaimIdle
+		}
+		switch code {
+		case 0:
+			sleep(ctx, time.Duration(n)*time.Microsecond)
+		case 1: // already final (a re-delivered entry)
+			_ = s.rdb.XAck(ctx, s.key(it.campaign, "s"), group, it.entry).Err()
+			return
+		case 2: // another worker holds it: look again after its lease
+			s.requeue(ctx, it, s.cfg.Now().Add(time.Duration(n)*time.Millisecond))
+			return
+		case 3: // this conversation must wait
+			wait := time.Duration(n) * time.Millisecond
+			if wait <= 250*time.Millisecond {
+				sleep(ctx, wait)
+				continue
+			}
+			s.requeue(ctx, it, s.cfg.Now().Add(wait))
+			return
+		case 4: // the tenant limit: wait for a slot
+			sleep(ctx, time.Duration(n)*time.Millisecond+time.Duration(rand.N(2000))*time.Microsecond)
+			continue
+		}
+		break
+	}
+	att := d.cards[t.lang]
+	if strings.HasPrefix(it.member, "t:") {
+		att = d.chans[t.lang]
+	}
+	_, err = s.cfg.Conn.Send(ctx, t.ref.ServiceURL, t.ref.ConversationID, activityTo(t, att))
+	if err != nil && ctx.Err() != nil {
+		return // shutting down mid-send: the lease expires and another replica decides
+	}
+	s.finish(ctx, it, s.classify(ctx, it, err))
+}
+
+// classify maps a send result to an outcome (platform.md §3-4).
+func (s *Service) classify(ctx context.Context, it item, err error) outcome {
+	if err == nil {
+		s.sent.Add(1)
+		return outcome{status: Sent}
+	}
+	var se *connector.StatusError
+	if !errors.As(err, &se) {
+		// A transport error on a POST: Teams may have delivered it, and a
+		// duplicate is worse than a gap, so it is not retried.
+		return outcome{status: Failed, code: "transport"}
+	}
+	code := strconv.Itoa(se.StatusCode)
+	if se.Code != "" {
+		code += " " + strings.NewReplacer("|", "", ",", "").Replace(se.Code)
+	}
+	now := s.cfg.Now()
+	switch se.StatusCode {
+	case http.StatusForbidden, http.StatusNotFound:
+		if !strings.HasPrefix(it.member, "t:") {
+			if err := s.st.DropRef(ctx, it.member); err != nil {
+				s.log.Warn("campaign: stale reference not dropped", "err", err)
+			}
+		} else {
+			_ = s.rdb.SRem(ctx, s.st.Key("teams"), strings.TrimPrefix(it.member, "t:")).Err()
+		}
+		return outcome{status: Unreachable, code: code}
+	case http.StatusTooManyRequests:
+		wait := se.RetryAfter
+		if wait <= 0 {
+			wait = backoff(it.attempt)
+		}
+		// Only this conversation slows down.
+		_ = s.rdb.Set(ctx, s.st.Key("rate", "hold", it.member), now.Add(wait).UnixMilli(), wait+time.Second).Err()
+		if it.attempt+1 >= s.cfg.MaxAttempts {
+			return outcome{status: Failed, code: code}
+		}
+		return outcome{status: Retrying, code: code, notBefor: now.Add(wait)}
+	case http.StatusPreconditionFailed, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		if it.attempt+1 >= s.cfg.MaxAttempts {
+			return outcome{status: Failed, code: code}
+		}
+		return outcome{status: Retrying, code: code, notBefor: now.Add(backoff(it.attempt))}
+	}
+	return outcome{status: Failed, code: code}
+}
+
+// backoff is 500 ms · 2^n, capped at 20 s, with jitter in [d/2, d].
+func backoff(n int) time.Duration {
+	d := 500 * time.Millisecond
+	for i := 0; i < n && d < 20*time.Second; i++ {
+		d *= 2
+	}
+	d = min(d, 20*time.Second)
+	return d/2 + rand.N(d/2+1)
+}
+
+func (s *Service) acquire(ctx context.Context, id, member string) (code, n int64, err error) {
+	now := s.cfg.Now()
+	keys := []string{s.key(id, "r"), s.st.Key("rate", "tenant"), s.st.Key("rate", "c", member), s.st.Key("rate", "hold", member)}
+	interval := 1e6 / s.cfg.Rate
+	args := []any{member, now.UnixMicro(), s.cfg.Lease.Milliseconds(), strconv.FormatFloat(interval, 'f', 3, 64),
+		int64(200_000), id + ":" + strconv.FormatInt(now.UnixNano(), 36) + ":" + strconv.Itoa(rand.N(1<<30))}
+	for _, w := range convWindows {
+		args = append(args, w.Window.Milliseconds(), w.Limit)
+	}
+	res, err := acquireScript.Run(ctx, s.rdb, keys, args...).Int64Slice()
+	if err != nil || len(res) != 2 {
+		return 0, 0, fmt.Errorf("campaign: acquire: %w", err)
+	}
+	return res[0], res[1], nil
+}
+
+// requeue puts an entry back for later without changing its status.
+func (s *Service) requeue(ctx context.Context, it item, at time.Time) {
+	pipe := s.rdb.TxPipeline()
+	pipe.ZAdd(ctx, s.key(it.campaign, "d"), redis.Z{Score: float64(at.UnixMilli()), Member: it.member + "|" + strconv.Itoa(it.attempt) + "|" + strconv.FormatInt(at.UnixNano(), 36)})
+	pipe.XAck(ctx, s.key(it.campaign, "s"), group, it.entry)
+	if _, err := pipe.Exec(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("campaign: requeue failed", "err", err)
+	}
+}
+
+// finish records an outcome, acks the entry and, when it was the last,
+// completes the campaign.
+func (s *Service) finish(ctx context.Context, it item, o outcome) {
+	now := s.cfg.Now()
+	nb, payload := "", ""
+	if o.status == Retrying {
+		nb = strconv.FormatInt(o.notBefor.UnixMilli(), 10)
+		payload = it.member + "|" + strconv.Itoa(it.attempt+1) + "|" + strconv.FormatInt(now.UnixNano(), 36)
+	}
+	keys := []string{s.key(it.campaign, "r"), s.key(it.campaign), s.key(it.campaign, "s"), s.key(it.campaign, "d"), s.st.Key("campaign", "active")}
+	done, err := finishScript.Run(ctx, s.rdb, keys, it.member, string(o.status), now.UnixMilli(), o.code, it.entry, group, nb, payload, it.campaign).Int()
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("campaign: record outcome failed", "err", err)
+		}
+		return
+	}
+	s.progress(ctx, it.campaign, done == 1)
+}
