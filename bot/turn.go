@@ -250,7 +250,12 @@ func (b *Bot) deliver(a *schema.Activity, lang dialogs.Lang, out []dialogs.Outpu
 			if err := b.carryOut(ctx, a, lang, o); err != nil {
 				// Logged without ids or text: the error names the operation and status.
 				b.log.Warn("output not delivered", "err", err)
-				b.metrics.Turns.WithLabelValues(string(a.Type), "send_error").Inc()
+				b.metrics.Turns.WithLabelValues(metricType(a.Type), "send_error").Inc()
+				// A card that can no longer be updated (deleted, too old)
+				// must not cost the user the reply that follows it.
+				if _, isUpdate := o.(dialogs.Update); isUpdate {
+					continue
+				}
 				return
 			}
 		}

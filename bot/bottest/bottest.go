@@ -42,23 +42,53 @@ type Connector struct {
 	Srv  *httptest.Server
 	Mu   sync.Mutex
 	got  []Sent
-	Fail []int // statuses to answer before succeeding
-	cond *sync.Cond
+	Fail []int // statuses (or Drop, Hang) to answer before succeeding
+	// RetryAfter, when set, is sent as the Retry-After header of every
+	// queued 429.
+	RetryAfter string
+	attempts   int
+	cond       *sync.Cond
 }
 
-func NewConnector(t *testing.T) *Connector {
+// Faults a Connector can play instead of a status in Fail.
+const (
+	// Drop reads the request, then closes the connection without an answer.
+	Drop = -1
+	// Hang reads the request and answers nothing until the client gives up.
+	Hang = -2
+)
+
+func NewConnector(t testing.TB) *Connector {
 	f := &Connector{}
 	f.cond = sync.NewCond(&f.Mu)
 	f.Srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		f.Mu.Lock()
-		defer f.Mu.Unlock()
+		f.attempts++
 		if len(f.Fail) > 0 {
 			code := f.Fail[0]
 			f.Fail = f.Fail[1:]
-			w.WriteHeader(code)
+			retryAfter := f.RetryAfter
+			f.Mu.Unlock()
+			switch code {
+			case Drop:
+				if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+					_ = conn.Close()
+				}
+			case Hang:
+				select {
+				case <-r.Context().Done():
+				case <-time.After(30 * time.Second):
+				}
+			default:
+				if code == http.StatusTooManyRequests && retryAfter != "" {
+					w.Header().Set("Retry-After", retryAfter)
+				}
+				w.WriteHeader(code)
+			}
 			return
 		}
+		defer f.Mu.Unlock()
 		var a schema.Activity
 		_ = json.Unmarshal(body, &a)
 		f.got = append(f.got, Sent{Method: r.Method, Path: r.URL.Path, Activity: a})
@@ -70,8 +100,15 @@ func NewConnector(t *testing.T) *Connector {
 	return f
 }
 
+// Attempts is how many requests arrived, failed ones included.
+func (f *Connector) Attempts() int {
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	return f.attempts
+}
+
 // Wait returns once n requests arrived (or fails the test after 5 s).
-func (f *Connector) Wait(t *testing.T, n int) []Sent {
+func (f *Connector) Wait(t testing.TB, n int) []Sent {
 	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	f.Mu.Lock()
@@ -107,7 +144,7 @@ func (FakeVerifier) Verify(_ context.Context, h, _, _ string) (*auth.Claims, err
 }
 
 type Harness struct {
-	t      *testing.T
+	t      testing.TB
 	Bot    *bot.Bot
 	HTTP   *httptest.Server
 	Conn   *Connector
@@ -127,9 +164,12 @@ type Options struct {
 	Engine dialogs.Config
 	// Effects builds the bot's effects; h.Bot is set by the time they run.
 	Effects func(h *Harness) []bot.Effect
+	// ConnectorConfig, if set, adjusts the connector client's configuration
+	// (retries, sleep, HTTP client) before it is built.
+	ConnectorConfig func(c *connector.Config)
 }
 
-func New(t *testing.T, o Options) *Harness {
+func New(t testing.TB, o Options) *Harness {
 	t.Helper()
 	rdb, prefix := redistest.New(t)
 	store := redisstore.New(rdb, prefix)
@@ -138,7 +178,11 @@ func New(t *testing.T, o Options) *Harness {
 	}
 	conn := NewConnector(t)
 	metrics := bot.NewMetrics()
-	client, err := connector.New(connector.Config{AppID: "", Observer: metrics, Sleep: func(context.Context, time.Duration) error { return nil }})
+	ccfg := connector.Config{AppID: "", Observer: metrics, Sleep: func(context.Context, time.Duration) error { return nil }}
+	if o.ConnectorConfig != nil {
+		o.ConnectorConfig(&ccfg)
+	}
+	client, err := connector.New(ccfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +278,7 @@ func (h *Harness) MustPost(a any) {
 }
 
 // CardOf returns the Adaptive Card content of a sent activity.
-func CardOf(t *testing.T, s Sent) map[string]any {
+func CardOf(t testing.TB, s Sent) map[string]any {
 	t.Helper()
 	if len(s.Activity.Attachments) != 1 || s.Activity.Attachments[0].ContentType != cards.ContentType {
 		t.Fatalf("activity is not one adaptive card: %+v", s.Activity.Attachments)
