@@ -310,7 +310,9 @@ func (s *Service) file(ctx context.Context, tc bot.TurnContext, o dialogs.FileRe
 	}
 	if o.Notify {
 		// The only link from a case to a person, by the reporter's choice.
-		ref, err := json.Marshal(bot.RefOf(tc.Activity))
+		r := bot.RefOf(tc.Activity)
+		r.Locale = string(tc.Lang) // notify in the language the reporter chose, not the client's
+		ref, err := json.Marshal(r)
 		if err != nil {
 			return bot.Prepared{}, fmt.Errorf("encode reference: %w", err)
 		}
