@@ -108,36 +108,9 @@ func msgIDs(r dialogs.Result) []string {
 	var ids []string
 	for _, o := range r.Outputs {
 		if rep, ok := o.(dialogs.Reply); ok {
-			ids = append(ids, cardMsgIDs(rep.Card)...)
+			ids = append(ids, rep.Card.MsgIDs()...)
 		}
 	}
-	return ids
-}
-
-func cardMsgIDs(c dialogs.Card) []string {
-	var ids []string
-	add := func(m dialogs.Msg) {
-		if m.ID != "" {
-			ids = append(ids, m.ID)
-		}
-	}
-	acts := func(as []dialogs.Action) {
-		for _, a := range as {
-			add(a.Label)
-		}
-	}
-	for _, b := range c.Blocks {
-		add(b.Msg)
-		for _, ch := range b.Choices {
-			add(ch.Label)
-		}
-		for _, f := range b.Facts {
-			add(f.Label)
-			add(f.Value)
-		}
-		acts(b.Actions)
-	}
-	acts(c.Actions)
 	return ids
 }
 

@@ -1,7 +1,6 @@
 package dialogs_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -75,13 +74,13 @@ func (s *gsess) step(in dialogs.Input) dialogs.Result {
 		return b
 	}
 	res := s.e.Step(s.st, s.p, in)
-	s.st = gRoundTrip(s.t, res.State)
+	s.st = roundTrip(s.t, res.State)
 	if res.ProfileChanged {
-		s.p = gRoundTrip(s.t, res.Profile)
+		s.p = roundTrip(s.t, res.Profile)
 	}
-	for _, c := range gCards(res) {
+	for _, c := range res.Cards() {
 		checkCard(s.t, c)
-		s.transcript = append(s.transcript, c.Name+" "+strings.Join(gMsgIDs(c), ","))
+		s.transcript = append(s.transcript, c.Name+" "+strings.Join(c.MsgIDs(), ","))
 	}
 	for _, o := range res.Outputs {
 		switch o := o.(type) {
@@ -116,36 +115,9 @@ func (s *gsess) clickWith(data, values map[string]string) dialogs.Result {
 	return s.step(dialogs.Input{Kind: dialogs.KindMessage, Values: v})
 }
 
-func gRoundTrip[T any](t *testing.T, v T) T {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out T
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-// gCards are the cards a turn sends (replies and updates).
-func gCards(r dialogs.Result) []dialogs.Card {
-	var cs []dialogs.Card
-	for _, o := range r.Outputs {
-		switch o := o.(type) {
-		case dialogs.Reply:
-			cs = append(cs, o.Card)
-		case dialogs.Update:
-			cs = append(cs, o.Card)
-		}
-	}
-	return cs
-}
-
 func gNames(r dialogs.Result) []string {
 	var n []string
-	for _, c := range gCards(r) {
+	for _, c := range r.Cards() {
 		n = append(n, c.Name)
 	}
 	return n
@@ -154,55 +126,17 @@ func gNames(r dialogs.Result) []string {
 // gOnly returns the one card of a turn.
 func gOnly(t *testing.T, r dialogs.Result) dialogs.Card {
 	t.Helper()
-	cs := gCards(r)
+	cs := r.Cards()
 	if len(cs) != 1 {
 		t.Fatalf("turn sent %d cards %v, want 1", len(cs), gNames(r))
 	}
 	return cs[0]
 }
 
-// gMsgIDs walks every message id of a card: blocks, choices, facts and
-// actions.
-func gMsgIDs(c dialogs.Card) []string {
-	var ids []string
-	add := func(m dialogs.Msg) {
-		if m.ID != "" {
-			ids = append(ids, m.ID)
-		}
-	}
-	acts := func(as []dialogs.Action) {
-		for _, a := range as {
-			add(a.Label)
-		}
-	}
-	for _, b := range c.Blocks {
-		add(b.Msg)
-		for _, ch := range b.Choices {
-			add(ch.Label)
-		}
-		for _, f := range b.Facts {
-			add(f.Label)
-			add(f.Value)
-		}
-		acts(b.Actions)
-	}
-	acts(c.Actions)
-	return ids
-}
-
-// gActions are all actions of a card, blocks first.
-func gActions(c dialogs.Card) []dialogs.Action {
-	var all []dialogs.Action
-	for _, b := range c.Blocks {
-		all = append(all, b.Actions...)
-	}
-	return append(all, c.Actions...)
-}
-
 // gAction finds the action with that label (and, if given, that argument).
 func gAction(t *testing.T, c dialogs.Card, label string, arg ...string) map[string]string {
 	t.Helper()
-	for _, a := range gActions(c) {
+	for _, a := range c.AllActions() {
 		if a.Label.ID == label && (len(arg) == 0 || a.Data[dialogs.KeyArg] == arg[0]) {
 			return a.Data
 		}
@@ -212,7 +146,7 @@ func gAction(t *testing.T, c dialogs.Card, label string, arg ...string) map[stri
 }
 
 func gHasAction(c dialogs.Card, verb, arg string) bool {
-	for _, a := range gActions(c) {
+	for _, a := range c.AllActions() {
 		if a.Data[dialogs.KeyAction] == verb && a.Data[dialogs.KeyArg] == arg {
 			return true
 		}
@@ -234,7 +168,7 @@ func gMsg(c dialogs.Card, id string) (dialogs.Msg, bool) {
 // rendered in each language is a valid Adaptive Card 1.5.
 func checkCard(t *testing.T, c dialogs.Card) {
 	t.Helper()
-	for _, id := range gMsgIDs(c) {
+	for _, id := range c.MsgIDs() {
 		for _, l := range []dialogs.Lang{dialogs.Danish, dialogs.English} {
 			if !guideRenderer.Has(l, id) {
 				t.Errorf("card %s: message %q missing in %s", c.Name, id, l)
@@ -509,7 +443,7 @@ func TestSeveralPlaybooksUnderWayInTheMenu(t *testing.T) {
 // menuVerbs lists a menu's main actions in order (verb:arg).
 func menuVerbs(c dialogs.Card) []string {
 	var v []string
-	for _, a := range gActions(c) {
+	for _, a := range c.AllActions() {
 		v = append(v, a.Data[dialogs.KeyAction]+":"+a.Data[dialogs.KeyArg])
 	}
 	return v
@@ -559,7 +493,7 @@ func walkFromMenu(t *testing.T, loc string, role dialogs.Role) map[string]map[st
 	seen := map[string]bool{}
 	var queue []map[string]string
 	enqueue := func(r dialogs.Result) {
-		for _, c := range gCards(r) {
+		for _, c := range r.Cards() {
 			if rest, ok := strings.CutPrefix(c.Name, "step:"); ok {
 				pb, st, _ := strings.Cut(rest, ":")
 				if reached[pb] == nil {
@@ -567,7 +501,7 @@ func walkFromMenu(t *testing.T, loc string, role dialogs.Role) map[string]map[st
 				}
 				reached[pb][st] = true
 			}
-			for _, a := range gActions(c) {
+			for _, a := range c.AllActions() {
 				verb := a.Data[dialogs.KeyAction]
 				if a.URL != "" || verb == "" || a.Data[dialogs.KeyTag] != "" {
 					continue // links, and buttons of a flow (tested with their dialog)

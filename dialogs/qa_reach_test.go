@@ -34,26 +34,12 @@ var (
 	reachChecked   = map[string]bool{} // cards already checked, by JSON
 )
 
-// outCards lists the cards a turn sends or updates.
-func outCards(r dialogs.Result) []dialogs.Card {
-	var cs []dialogs.Card
-	for _, o := range r.Outputs {
-		switch o := o.(type) {
-		case dialogs.Reply:
-			cs = append(cs, o.Card)
-		case dialogs.Update:
-			cs = append(cs, o.Card)
-		}
-	}
-	return cs
-}
-
 // checkCards checks every card of a turn: each message id exists in both
 // languages, and the card rendered in each language is a valid Adaptive
 // Card 1.5.
 func checkCards(t *testing.T, r dialogs.Result) {
 	t.Helper()
-	for _, c := range outCards(r) {
+	for _, c := range r.Cards() {
 		b, _ := json.Marshal(c)
 		reachCheckedMu.Lock()
 		done := reachChecked[string(b)]
@@ -63,7 +49,7 @@ func checkCards(t *testing.T, r dialogs.Result) {
 			continue
 		}
 		for _, l := range reachLangs {
-			for _, id := range cardMsgIDs(c) {
+			for _, id := range c.MsgIDs() {
 				if !reachRenderer.Has(l, id) {
 					t.Errorf("card %s: message %q missing in %s", c.Name, id, l)
 				}
@@ -152,7 +138,7 @@ func walkReach(t *testing.T, locale string, limit int) reachWalk {
 			t.Fatalf("%s walk: turn %v answered in %s", locale, values, r.Lang)
 		}
 		checkCards(t, r)
-		for _, c := range outCards(r) {
+		for _, c := range r.Cards() {
 			w.cards[c.Name] = true
 			for _, l := range reachLangs {
 				openURLs(reachRenderer.Card(l, c), w.urls)

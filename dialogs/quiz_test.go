@@ -13,7 +13,7 @@ import (
 // quizCard is the one card of a turn.
 func quizCard(t *testing.T, r dialogs.Result) dialogs.Card {
 	t.Helper()
-	cs := outCards(r)
+	cs := r.Cards()
 	if len(cs) != 1 {
 		t.Fatalf("want one card, got %v", cardsOf(r))
 	}
@@ -90,7 +90,7 @@ func TestQuizEveryCaseAndTheScoreInBothLanguages(t *testing.T) {
 				if c.Name != "quiz:case:"+q.ID {
 					t.Fatalf("case %d: card %s", i, c.Name)
 				}
-				ids := cardMsgIDs(c)
+				ids := c.MsgIDs()
 				for _, want := range []string{"quiz." + q.ID + ".case", "quiz.ui.answer.sexism", "quiz.ui.answer.harassment",
 					"quiz.ui.answer.neither", "quiz.ui.answer.depends"} {
 					if !slices.Contains(ids, want) {
@@ -110,7 +110,7 @@ func TestQuizEveryCaseAndTheScoreInBothLanguages(t *testing.T) {
 				if c.Name != "quiz:explain:"+q.ID {
 					t.Fatalf("after answering %s: %s", q.ID, c.Name)
 				}
-				ids = cardMsgIDs(c)
+				ids = c.MsgIDs()
 				feedback := "quiz.ui.nomatch"
 				if pick == q.Answer {
 					feedback = "quiz.ui.match"
@@ -136,7 +136,7 @@ func TestQuizEveryCaseAndTheScoreInBothLanguages(t *testing.T) {
 			if n, of := quizScore(t, c); n != matched || of != len(cases) {
 				t.Fatalf("score %d of %d, want %d of %d", n, of, matched, len(cases))
 			}
-			if !slices.Contains(cardMsgIDs(c), "quiz.ui.score.reallife") {
+			if !slices.Contains(c.MsgIDs(), "quiz.ui.score.reallife") {
 				t.Error("the score has no note on real life")
 			}
 			if len(s.st.Stack) != 0 || r.ProfileChanged {

@@ -37,7 +37,7 @@ func reflectSend(s *session, values map[string]string) dialogs.Result {
 func choiceValues(t *testing.T, r dialogs.Result) map[string]string {
 	t.Helper()
 	vals := map[string]string{}
-	for _, c := range outCards(r) {
+	for _, c := range r.Cards() {
 		for _, b := range c.Blocks {
 			if b.Kind == dialogs.BlockChoice {
 				vals[b.ID] = b.Text
@@ -60,7 +60,7 @@ func reportReachable(t *testing.T) bool {
 // resultCard is the reflection card of a turn.
 func resultCard(t *testing.T, r dialogs.Result) dialogs.Card {
 	t.Helper()
-	for _, c := range outCards(r) {
+	for _, c := range r.Cards() {
 		if c.Name == "reflect:result" {
 			return c
 		}
@@ -354,8 +354,8 @@ func TestReflectionNeverGivesAVerdict(t *testing.T) {
 			form := s.click(dialogs.Submit(dialogs.VerbReflect, ""))
 			res := reflectSend(s, reflectSubmit(t, form, answers))
 			checkCards(t, res)
-			for _, c := range outCards(res) {
-				for _, id := range cardMsgIDs(c) {
+			for _, c := range res.Cards() {
+				for _, id := range c.MsgIDs() {
 					if checked[id] {
 						continue
 					}

@@ -52,7 +52,7 @@ func pickIn(t *testing.T, s *gsess, pick string, values map[string]string) dialo
 
 func pickAction(t *testing.T, c dialogs.Card, pick string) map[string]string {
 	t.Helper()
-	for _, a := range gActions(c) {
+	for _, a := range c.AllActions() {
 		if a.Data[dialogs.KeyAction] == "rpick" && a.Data[dialogs.KeyArg] == pick {
 			if a.Data[dialogs.KeyTag] == "" {
 				t.Fatal("pick action not tagged")
@@ -293,7 +293,7 @@ func TestReminderListAndCancel(t *testing.T) {
 			}
 			// Soonest first, each with open and cancel.
 			var cancels []string
-			for _, act := range gActions(list) {
+			for _, act := range list.AllActions() {
 				if act.Data[dialogs.KeyAction] == dialogs.VerbReminderCancel {
 					cancels = append(cancels, act.Data[dialogs.KeyArg])
 				}
@@ -309,7 +309,7 @@ func TestReminderListAndCancel(t *testing.T) {
 				t.Fatalf("cancel outputs %v", out)
 			}
 			if c := gOnly(t, r); c.Blocks[0].Msg.ID != "remind.cancelled" || gHasAction(c, dialogs.VerbReminderCancel, b.ID) {
-				t.Fatalf("after cancel: %v", gMsgIDs(c))
+				t.Fatalf("after cancel: %v", c.MsgIDs())
 			}
 			if len(s.p.Reminders) != 1 || s.p.Reminders[0].ID != a.ID {
 				t.Fatalf("profile after cancel %+v", s.p.Reminders)
@@ -331,7 +331,7 @@ func TestReminderListAndCancel(t *testing.T) {
 			s.now = a.At.Add(time.Minute)
 			list = gOnly(t, s.say("reminders"))
 			if _, ok := gMsg(list, "remind.list.empty"); !ok || len(s.p.Reminders) != 0 {
-				t.Fatalf("past reminder still listed: %v / %+v", gMsgIDs(list), s.p.Reminders)
+				t.Fatalf("past reminder still listed: %v / %+v", list.MsgIDs(), s.p.Reminders)
 			}
 			if m := gOnly(t, s.say("menu")); gHasAction(m, dialogs.VerbReminders, "") {
 				t.Fatal("menu still offers reminders")
@@ -350,11 +350,11 @@ func TestReminderBackAndStaleButtons(t *testing.T) {
 	// The old pick card's buttons no longer act.
 	r := s.click(pickAction(t, c, "tomorrow"))
 	if gOnly(t, r).Blocks[0].Msg.ID != "core.stale" || len(outputsOf(r)) != 0 {
-		t.Fatalf("stale pick: %v", gMsgIDs(gOnly(t, r)))
+		t.Fatalf("stale pick: %v", gOnly(t, r).MsgIDs())
 	}
 	// Garbage arguments are answered, not crashed on.
 	for _, arg := range []string{"", "receive-report", "receive-report:9", "receive-report:-1", "nope:0", "receive-report:x"} {
-		if r := s.click(dialogs.Submit(dialogs.VerbRemind, arg)); len(outputsOf(r)) != 0 || len(gCards(r)) != 1 {
+		if r := s.click(dialogs.Submit(dialogs.VerbRemind, arg)); len(outputsOf(r)) != 0 || len(r.Cards()) != 1 {
 			t.Fatalf("remind %q: %v", arg, gNames(r))
 		}
 	}

@@ -230,3 +230,55 @@ func Submit(verb, arg string) map[string]string {
 	}
 	return d
 }
+
+// MsgIDs lists every message id the card shows (blocks, choices, facts and
+// actions), in order: what a renderer must find in both languages.
+func (c Card) MsgIDs() []string {
+	var ids []string
+	add := func(m Msg) {
+		if m.ID != "" {
+			ids = append(ids, m.ID)
+		}
+	}
+	for _, b := range c.Blocks {
+		add(b.Msg)
+		for _, ch := range b.Choices {
+			add(ch.Label)
+		}
+		for _, f := range b.Facts {
+			add(f.Label)
+			add(f.Value)
+		}
+		for _, a := range b.Actions {
+			add(a.Label)
+		}
+	}
+	for _, a := range c.Actions {
+		add(a.Label)
+	}
+	return ids
+}
+
+// AllActions lists the card's buttons: those inside blocks first, then the
+// card's own.
+func (c Card) AllActions() []Action {
+	var all []Action
+	for _, b := range c.Blocks {
+		all = append(all, b.Actions...)
+	}
+	return append(all, c.Actions...)
+}
+
+// Cards lists the cards a turn sends or updates, in order.
+func (r Result) Cards() []Card {
+	var cs []Card
+	for _, o := range r.Outputs {
+		switch o := o.(type) {
+		case Reply:
+			cs = append(cs, o.Card)
+		case Update:
+			cs = append(cs, o.Card)
+		}
+	}
+	return cs
+}
