@@ -196,19 +196,9 @@ func (s *Service) postNew(ctx context.Context, id string) error {
 	if p, err := s.posted(ctx, id); err != nil || p != "" {
 		return err
 	}
-	c, _, err := s.loadCase(ctx, id)
-	if errors.Is(err, errNoCase) {
-		return nil // purged before it was posted
-	}
-	if err != nil {
-		return err
-	}
-	ref, ok, err := s.inbox(ctx)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return errNoInbox
+	c, ref, found, err := s.caseForInbox(ctx, id)
+	if !found || err != nil {
+		return err // not found: purged before it was posted
 	}
 	rdb := s.Store.Client()
 	got, err := rdb.SetNX(ctx, s.lockKey(id), s.Consumer, 2*itemTimeout).Result()
@@ -248,19 +238,9 @@ func (s *Service) postUpdate(ctx context.Context, id string) error {
 	if p == "" {
 		return nil // the new-case card, posted later, shows everything
 	}
-	c, _, err := s.loadCase(ctx, id)
-	if errors.Is(err, errNoCase) {
-		return nil
-	}
-	if err != nil {
+	c, ref, found, err := s.caseForInbox(ctx, id)
+	if !found || err != nil {
 		return err
-	}
-	ref, ok, err := s.inbox(ctx)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return errNoInbox
 	}
 	lang := bot.LangOf(ref)
 	if p != "-" {
@@ -270,6 +250,28 @@ func (s *Service) postUpdate(ctx context.Context, id string) error {
 	}
 	_, err = s.Bot.SendToRef(ctx, ref, threadOf(p), lang, dialogs.InboxEventCard("inbox-newinfo", "report.inbox.newInfo", c.View))
 	return err
+}
+
+// caseForInbox loads a case and the inbox channel's reference for posting
+// about it. found is false (with a nil error) when the case was purged;
+// a missing inbox is errNoInbox (with the case loaded), so the work is
+// retried once one is registered.
+func (s *Service) caseForInbox(ctx context.Context, id string) (c caseState, ref bot.Ref, found bool, err error) {
+	c, _, err = s.loadCase(ctx, id)
+	if errors.Is(err, errNoCase) {
+		return c, ref, false, nil
+	}
+	if err != nil {
+		return c, ref, false, err
+	}
+	ref, ok, err := s.inbox(ctx)
+	if err != nil {
+		return c, ref, false, err
+	}
+	if !ok {
+		return c, ref, false, errNoInbox
+	}
+	return c, ref, true, nil
 }
 
 func threadOf(posted string) string {
@@ -322,22 +324,15 @@ func (s *Service) deadline(feedback bool) schedule.Handler {
 	return func(ctx context.Context, d redisstore.Due) error {
 		s.defaults()
 		id := string(d.Payload)
-		c, _, err := s.loadCase(ctx, id)
-		if errors.Is(err, errNoCase) {
-			return nil
+		c, ref, found, err := s.caseForInbox(ctx, id)
+		if errors.Is(err, errNoInbox) && (c.View.Status == dialogs.StatusClosed || (!feedback && c.Acked) || (feedback && c.Feedback)) {
+			return nil // nothing to remind of, inbox or not
 		}
-		if err != nil {
+		if !found || err != nil {
 			return err
 		}
 		if c.View.Status == dialogs.StatusClosed || (!feedback && c.Acked) || (feedback && c.Feedback) {
 			return nil
-		}
-		ref, ok, err := s.inbox(ctx)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return errNoInbox
 		}
 		p, err := s.posted(ctx, id)
 		if err != nil {
