@@ -448,7 +448,9 @@ func (s *Service) reporterMessage(ctx context.Context, tc bot.TurnContext, o dia
 // --- the unit's inbox -----------------------------------------------------------------
 
 func (s *Service) registerInbox(tc bot.TurnContext) (bot.Prepared, error) {
-	ref, err := json.Marshal(bot.RefOf(tc.Activity))
+	r := bot.RefOf(tc.Activity)
+	r.Locale = string(tc.Lang) // the inbox speaks the registering handler's language
+	ref, err := json.Marshal(r)
 	if err != nil {
 		return bot.Prepared{}, fmt.Errorf("encode inbox reference: %w", err)
 	}
