@@ -13,6 +13,7 @@ import (
 
 	"github.com/kk/graensen/bot/cards"
 	"github.com/kk/graensen/dialogs"
+	"github.com/kk/graensen/dialogs/content"
 	"github.com/kk/graensen/locales"
 )
 
@@ -27,7 +28,7 @@ func chat(ctx context.Context, args []string, in io.Reader, out io.Writer) error
 		return err
 	}
 	r := cards.New(locales.MustBundle())
-	t := &terminal{eng: newEngine(r, Config{}), r: r, out: out, in: bufio.NewScanner(in), locale: *locale}
+	t := &terminal{eng: newEngine(r, Config{}, content.MustLoad()), r: r, out: out, in: bufio.NewScanner(in), locale: *locale}
 	t.in.Buffer(make([]byte, 64<<10), 64<<10)
 	fmt.Fprintln(out, "Grænsen – terminal chat. Type a number to press a button, or write a message. Ctrl-D quits.")
 	t.turn(dialogs.Input{Kind: dialogs.KindInstall})

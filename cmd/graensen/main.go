@@ -113,9 +113,8 @@ func (a *app) Close() {
 	}
 }
 
-// newEngine builds the dialog engine over the embedded content.
-func newEngine(r *cards.Renderer, cfg Config) *dialogs.Engine {
-	lib := content.MustLoad()
+// newEngine builds the dialog engine over the content library.
+func newEngine(r *cards.Renderer, cfg Config, lib *content.Library) *dialogs.Engine {
 	text := func(lang, id string) string { return r.Text(dialogs.Lang(lang), dialogs.M(id)) }
 	m := match.FromLibrary(lib, text)
 	return dialogs.New(dialogs.Config{Content: lib, Handlers: cfg.Handlers, Admins: cfg.Admins,
@@ -182,6 +181,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		log.Warn("!!! AUTHENTICATION IS OFF: local mode without MicrosoftAppId. Anyone who can reach this port can talk to the bot. Never run like this in production. !!!")
 	}
 	renderer := cards.New(locales.MustBundle())
+	lib := content.MustLoad()
 	a.store = redisstore.New(a.rdb, cfg.RedisPrefix)
 	a.sched = &schedule.Runner{Store: a.store, Log: log, Handlers: map[string]schedule.Handler{}}
 	// Features register their effects here and their scheduled kinds in
@@ -200,7 +200,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	a.sched.Handlers[campaign.KindStart] = camp.HandleStart
 	a.workers = append(a.workers, camp.Run)
 	b, err := bot.New(bot.Config{
-		AppID: cfg.AppID, Engine: newEngine(renderer, cfg), Store: a.store,
+		AppID: cfg.AppID, Engine: newEngine(renderer, cfg, lib), Store: a.store,
 		Connector: conn, Verifier: verifier, Local: cfg.Local(), Renderer: renderer,
 		Hasher: hasher, Keys: keys, Logger: log, Metrics: metrics, Version: version,
 		ConvTTL: cfg.ConvTTL, UserTTL: cfg.UserTTL, Effects: effects,
@@ -217,7 +217,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		a.sched.Handlers[kind] = h
 	}
 	a.workers = append(a.workers, rep.RunInbox)
-	a.sched.Handlers[reminder.Kind] = reminder.Handler(b, a.store, content.MustLoad())
+	a.sched.Handlers[reminder.Kind] = reminder.Handler(b, a.store, lib)
 	return a, nil
 }
 
