@@ -186,19 +186,26 @@ func (e *Engine) menuCard(t *Turn) Card {
 		{Label: M("core.menu.excuses"), Data: Submit(VerbExcuses, "")},
 		{Label: M("core.menu.quiz"), Data: Submit(VerbQuiz, "")},
 	}
-	var first, second []Action
+	var report []Action
+	if e.reachable(VerbReport) && e.reachable(VerbReceipt) { // anonymous reporting (report.go)
+		report = []Action{
+			{Label: M("report.menu.report"), Data: Submit(VerbReport, "")},
+			{Label: M("report.menu.receipt"), Data: Submit(VerbReceipt, "")},
+		}
+	}
+	rows := [][]Action{qa, report, guide}
 	switch t.Profile.Role {
 	case RoleManager, RoleRep, RoleHR:
-		first, second = guide, qa
-	default:
-		first, second = qa, guide
+		rows = [][]Action{guide, qa, report}
 	}
 	blocks := []Block{
 		{Kind: BlockHeading, Msg: M("core.menu.title")},
 		{Kind: BlockText, Msg: M("core.menu.text")},
-		{Kind: BlockActions, Actions: first},
-		{Kind: BlockActions, Actions: second},
-		{Kind: BlockActions, Actions: more},
+	}
+	for _, row := range append(rows, more) {
+		if len(row) > 0 {
+			blocks = append(blocks, Block{Kind: BlockActions, Actions: row})
+		}
 	}
 	if started := e.guidesUnderWay(t); len(started) > 0 {
 		blocks = append(blocks, Block{Kind: BlockSubtle, Msg: M("core.menu.underway")},
@@ -206,12 +213,6 @@ func (e *Engine) menuCard(t *Turn) Card {
 	}
 	if rem := e.reminderMenu(t); len(rem) > 0 {
 		blocks = append(blocks, Block{Kind: BlockActions, Actions: rem})
-	}
-	if e.reachable(VerbReport) && e.reachable(VerbReceipt) { // anonymous reporting (report.go)
-		blocks = append(blocks, Block{Kind: BlockActions, Actions: []Action{
-			{Label: M("report.menu.report"), Data: Submit(VerbReport, "")},
-			{Label: M("report.menu.receipt"), Data: Submit(VerbReceipt, "")},
-		}})
 	}
 	blocks = append(blocks, Block{Kind: BlockText, Msg: M("core.menu.free")})
 	return Card{Name: "menu", Blocks: blocks, Actions: []Action{

@@ -299,17 +299,17 @@ func TestMenuOrderFollowsRole(t *testing.T) {
 		s.p.Role = role
 		var ids []string
 		for _, id := range msgIDs(s.say("menu")) {
-			if id == "core.menu.guides" || id == "core.menu.topics" {
+			if id == "core.menu.guides" || id == "core.menu.topics" || id == "report.menu.report" {
 				ids = append(ids, id)
 			}
 		}
 		return ids
 	}
-	if got := order(dialogs.RoleEmployee); !slices.Equal(got, []string{"core.menu.topics", "core.menu.guides"}) {
+	if got := order(dialogs.RoleEmployee); !slices.Equal(got, []string{"core.menu.topics", "report.menu.report", "core.menu.guides"}) {
 		t.Fatalf("employee menu %v", got)
 	}
 	for _, r := range []dialogs.Role{dialogs.RoleManager, dialogs.RoleRep, dialogs.RoleHR} {
-		if got := order(r); !slices.Equal(got, []string{"core.menu.guides", "core.menu.topics"}) {
+		if got := order(r); !slices.Equal(got, []string{"core.menu.guides", "core.menu.topics", "report.menu.report"}) {
 			t.Fatalf("%s menu %v", r, got)
 		}
 	}
