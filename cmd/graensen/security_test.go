@@ -31,6 +31,8 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/kk/graensen/bot/bottest"
 )
 
 const (
@@ -188,28 +190,10 @@ func prodEnv(bf *fakeBotFramework, redisURL, prefix string) map[string]string {
 	}
 }
 
-// logBuf is a goroutine-safe log sink.
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // running is a serve started by a test.
 type running struct {
 	base string
-	logs *logBuf
+	logs *bottest.SyncBuffer
 	stop func()
 }
 
@@ -221,7 +205,7 @@ func startServe(t *testing.T, vars map[string]string) (*running, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &logBuf{}
+	logs := &bottest.SyncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, env(vars), logs, ln) }()
