@@ -14,6 +14,7 @@
 //	campaign:<id>:s     stream of recipients to send to, consumer group "w"
 //	campaign:<id>:d     sorted set of delayed retries (score: not before)
 //	campaign:<id>:pl    progress-card throttle (short-lived)
+//	campaign:<id>:fu    follow-up double-click guard (short-lived)
 //	campaign:active     set of campaigns being sent
 //	campaign:index      sorted set of campaigns by creation time
 //	rate:tenant         the tenant limit as a GCRA arrival time (µs)
@@ -32,6 +33,10 @@
 // over with XAUTOCLAIM. A 429 pauses only that conversation and re-queues
 // it after Retry-After; 412/502/503/504 are retried with backoff; 403/404
 // mark the recipient unreachable and drop the stale reference.
+//
+// Retention: when a campaign is done (or cancelled) the same step schedules
+// the item "campaign-purge" at that time + Config.Retention; it deletes
+// every campaign:<id>* key above and the id from campaign:index/active.
 package campaign
 
 import (
@@ -58,6 +63,10 @@ import (
 
 // KindStart is the scheduler item kind that starts a campaign.
 const KindStart = "campaign-start"
+
+// KindPurge is the scheduler item kind that deletes a finished campaign
+// once its retention has passed.
+const KindPurge = "campaign-purge"
 
 // Status is a recipient's state in a campaign.
 type Status string
@@ -128,7 +137,11 @@ type Config struct {
 	// ProgressEvery throttles updates of the author's progress card
 	// (default 5 s).
 	ProgressEvery time.Duration
-	Now           func() time.Time
+	// Retention is how long a finished (done or cancelled) campaign's
+	// keys are kept: definition, counts, statuses, sealed Entra ids,
+	// acknowledgements (default 2160h = 90 days).
+	Retention time.Duration
+	Now       func() time.Time
 }
 
 // Service creates, sends and tracks campaigns.
@@ -172,6 +185,9 @@ func New(cfg Config) *Service {
 	}
 	if cfg.ProgressEvery <= 0 {
 		cfg.ProgressEvery = 5 * time.Second
+	}
+	if cfg.Retention <= 0 {
+		cfg.Retention = 2160 * time.Hour
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -399,7 +415,9 @@ func (s *Service) Start(ctx context.Context, id string) error {
 }
 
 func (s *Service) complete(ctx context.Context, id string) (bool, error) {
-	n, err := completeScript.Run(ctx, s.rdb, []string{s.key(id), s.st.Key("campaign", "active"), s.key(id, "s")}, id, s.cfg.Now().UnixMilli()).Int()
+	now := s.cfg.Now()
+	keys := []string{s.key(id), s.st.Key("campaign", "active"), s.key(id, "s"), s.st.Key("sched"), s.st.Key("sched", "i", purgeID(id))}
+	n, err := completeScript.Run(ctx, s.rdb, keys, id, now.UnixMilli(), now.Add(s.cfg.Retention).UnixMilli(), purgeID(id), KindPurge).Int()
 	if err != nil {
 		return false, fmt.Errorf("campaign: complete: %w", err)
 	}
@@ -559,16 +577,49 @@ func (s *Service) UserKey(aad string) string {
 	return s.cfg.Hasher.Sum("user", "aad:"+strings.ToLower(strings.TrimSpace(aad)))
 }
 
-// Cancel stops a campaign (and, for a repeating one, its future runs).
+// Cancel stops a campaign (and, for a repeating one, its future runs). Its
+// keys are purged after the retention.
 func (s *Service) Cancel(ctx context.Context, id string) error {
 	if _, err := s.Spec(ctx, id); err != nil {
 		return err
 	}
+	now := s.cfg.Now()
 	pipe := s.rdb.TxPipeline()
-	pipe.HSet(ctx, s.key(id), "st", StateCancelled, "fin", s.cfg.Now().UnixMilli())
+	pipe.HSet(ctx, s.key(id), "st", StateCancelled, "fin", now.UnixMilli())
 	pipe.SRem(ctx, s.st.Key("campaign", "active"), id)
+	for _, op := range s.st.ScheduleOps(purgeID(id), now.Add(s.cfg.Retention), KindPurge, []byte(id)) {
+		pipe.Do(ctx, append([]any{op.Cmd, op.Key}, op.Args...)...)
+	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("campaign: cancel: %w", err)
+	}
+	return nil
+}
+
+func purgeID(id string) string { return "campaign-purge:" + id }
+
+// HandlePurge is the scheduler handler of KindPurge: it deletes every key
+// of a finished campaign (definition, counts, statuses, sealed Entra ids,
+// acknowledgements, stream, delay set, markers) and its index entries.
+// A campaign not done or cancelled is left alone; running it twice is
+// harmless.
+func (s *Service) HandlePurge(ctx context.Context, d redisstore.Due) error {
+	id := string(d.Payload)
+	if id == "" || strings.ContainsAny(id, ":*?[]") {
+		return fmt.Errorf("campaign purge %q: %w", id, errPermanent)
+	}
+	keys := []string{s.key(id)}
+	for _, sub := range []string{"r", "a", "ack", "s", "d", "pl", "fu"} {
+		keys = append(keys, s.key(id, sub))
+	}
+	keys = append(keys, s.st.Key("campaign", "index"), s.st.Key("campaign", "active"))
+	n, err := purgeScript.Run(ctx, s.rdb, keys, id).Int()
+	if err != nil {
+		return fmt.Errorf("campaign: purge: %w", err)
+	}
+	if n >= 0 {
+		s.defs.Delete(id)
+		s.log.Info("campaign purged after retention", "keys", n)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package campaign
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/kk/graensen/bot"
 	"github.com/kk/graensen/dialogs"
@@ -41,8 +42,11 @@ func (s *Service) Effect() bot.Effect {
 			if !ok {
 				return bot.Prepared{Outputs: []dialogs.Output{dialogs.Reply{Card: notice("campaign.ack.unknown")}}}, true, nil
 			}
+			// The expiry only bounds an acknowledgement that races the
+			// purge (which deletes the set at finish + Retention).
 			return bot.Prepared{
-				Ops:     []redisstore.Op{{Cmd: "SADD", Key: s.key(o.ID, "ack"), Args: []any{tc.UserKey}}},
+				Ops: []redisstore.Op{{Cmd: "SADD", Key: s.key(o.ID, "ack"), Args: []any{tc.UserKey}},
+					{Cmd: "PEXPIREAT", Key: s.key(o.ID, "ack"), Args: []any{tc.Now.Add(s.cfg.Retention + 24*time.Hour).UnixMilli()}}},
 				Outputs: []dialogs.Output{dialogs.Reply{Card: notice("campaign.ack.thanks")}},
 			}, true, nil
 

@@ -78,11 +78,12 @@ return {0, ahead}
 `)
 
 // finishScript records a recipient's outcome: KEYS r, campaign, stream,
-// delay zset, active set; ARGV member, status, now ms, code, stream entry
-// id (” for none), group, not-before ms (” for none), delayed payload,
-// campaign id. It acks the stream entry, re-queues a retry in the delay
-// set, and marks the campaign done when nothing is left (deleting its
-// stream and delay set): returns 1 then.
+// delay zset, active set, scheduler zset, purge item; ARGV member, status,
+// now ms, code, stream entry id (” for none), group, not-before ms (” for
+// none), delayed payload, campaign id, purge at ms, purge item id, purge
+// kind. It acks the stream entry, re-queues a retry in the delay set, and
+// marks the campaign done when nothing is left (deleting its stream and
+// delay set, and scheduling its purge in the same step): returns 1 then.
 var finishScript = redis.NewScript(`
 local prev = 'queued'
 local v = redis.call('HGET', KEYS[1], ARGV[1])
@@ -113,12 +114,15 @@ if q + r > 0 then return 0 end
 redis.call('HSET', KEYS[2], 'st', 'done', 'fin', ARGV[3])
 redis.call('SREM', KEYS[5], ARGV[9])
 redis.call('DEL', KEYS[3], KEYS[4])
+redis.call('HSET', KEYS[7], 'k', ARGV[12], 'p', ARGV[9])
+redis.call('ZADD', KEYS[6], ARGV[10], ARGV[11])
 return 1
 `)
 
 // completeScript marks a campaign done when it is expanded and nothing is
-// queued or retrying: KEYS campaign, active, stream; ARGV id, now ms. Returns 1
-// when this call completed it.
+// queued or retrying, and schedules its purge: KEYS campaign, active,
+// stream, scheduler zset, purge item; ARGV id, now ms, purge at ms, purge
+// item id, purge kind. Returns 1 when this call completed it.
 var completeScript = redis.NewScript(`
 if redis.call('HGET', KEYS[1], 'st') ~= 'sending' or redis.call('HGET', KEYS[1], 'x') ~= '1' then return 0 end
 local q = tonumber(redis.call('HGET', KEYS[1], 'queued') or '0')
@@ -127,6 +131,8 @@ if q + r > 0 then return 0 end
 redis.call('HSET', KEYS[1], 'st', 'done', 'fin', ARGV[2])
 redis.call('SREM', KEYS[2], ARGV[1])
 redis.call('DEL', KEYS[3])
+redis.call('HSET', KEYS[5], 'k', ARGV[5], 'p', ARGV[1])
+redis.call('ZADD', KEYS[4], ARGV[3], ARGV[4])
 return 1
 `)
 
@@ -140,4 +146,17 @@ for _, p in ipairs(due) do
   redis.call('ZREM', KEYS[1], p)
 end
 return #due
+`)
+
+// purgeScript deletes a finished campaign: KEYS campaign, then its other
+// keys (r, a, ack, s, d, pl, fu), index, active; ARGV id. Only a campaign
+// that is done or cancelled is purged; returns how many keys went.
+var purgeScript = redis.NewScript(`
+local st = redis.call('HGET', KEYS[1], 'st')
+if st ~= 'done' and st ~= 'cancelled' then return -1 end
+local n = 0
+for i = 1, #KEYS - 2 do n = n + redis.call('DEL', KEYS[i]) end
+redis.call('ZREM', KEYS[#KEYS - 1], ARGV[1])
+redis.call('SREM', KEYS[#KEYS], ARGV[1])
+return n
 `)

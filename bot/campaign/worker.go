@@ -173,6 +173,10 @@ type target struct {
 	lang dialogs.Lang
 }
 
+// errBadRef is a stored reference that cannot be opened or decoded (a
+// permanent failure, unlike Redis being unreachable).
+var errBadRef = errors.New("unreadable reference")
+
 // loadTarget opens a recipient's sealed reference; ok=false means there
 // is none (uninstalled since), muted that the user muted campaigns.
 func (s *Service) loadTarget(ctx context.Context, member string, honourMute bool) (t target, ok, muted bool, err error) {
@@ -207,10 +211,10 @@ func (s *Service) loadTarget(ctx context.Context, member string, honourMute bool
 	}
 	plain, err := s.cfg.Keys.Open(sealed, []byte(aad))
 	if err != nil {
-		return t, false, false, fmt.Errorf("open reference: %w", err)
+		return t, false, false, fmt.Errorf("%w: open: %w", errBadRef, err)
 	}
 	if err := json.Unmarshal(plain, &t.ref); err != nil {
-		return t, false, false, fmt.Errorf("decode reference: %w", err)
+		return t, false, false, fmt.Errorf("%w: decode: %w", errBadRef, err)
 	}
 	t.lang = prof.Lang
 	if t.lang != dialogs.Danish && t.lang != dialogs.English {
@@ -252,6 +256,14 @@ func (s *Service) process(ctx context.Context, it item) {
 	}
 	t, ok, muted, err := s.loadTarget(ctx, it.member, true)
 	switch {
+	case err != nil && !errors.Is(err, errBadRef):
+		// Redis unreachable: not the recipient's fault. The entry stays
+		// pending and is taken over after ClaimIdle.
+		if ctx.Err() == nil {
+			s.log.Warn("campaign: recipient not loaded", "err", err)
+		}
+		sleep(ctx, s.cfg.Poll)
+		return
 	case err != nil:
 		s.log.Warn("campaign: recipient unreadable", "err", err)
 		s.finish(ctx, it, outcome{status: Failed, code: "reference"})
@@ -402,13 +414,25 @@ func (s *Service) finish(ctx context.Context, it item, o outcome) {
 		nb = strconv.FormatInt(o.notBefor.UnixMilli(), 10)
 		payload = it.member + "|" + strconv.Itoa(it.attempt+1) + "|" + strconv.FormatInt(now.UnixNano(), 36)
 	}
-	keys := []string{s.key(it.campaign, "r"), s.key(it.campaign), s.key(it.campaign, "s"), s.key(it.campaign, "d"), s.st.Key("campaign", "active")}
-	done, err := finishScript.Run(ctx, s.rdb, keys, it.member, string(o.status), now.UnixMilli(), o.code, it.entry, group, nb, payload, it.campaign).Int()
-	if err != nil {
-		if ctx.Err() == nil {
-			s.log.Warn("campaign: record outcome failed", "err", err)
+	keys := []string{s.key(it.campaign, "r"), s.key(it.campaign), s.key(it.campaign, "s"), s.key(it.campaign, "d"), s.st.Key("campaign", "active"),
+		s.st.Key("sched"), s.st.Key("sched", "i", purgeID(it.campaign))}
+	args := []any{it.member, string(o.status), now.UnixMilli(), o.code, it.entry, group, nb, payload, it.campaign,
+		now.Add(s.cfg.Retention).UnixMilli(), purgeID(it.campaign), KindPurge}
+	// The outcome of a send that happened must not be lost to Redis being
+	// down (crashed, restarting): this worker keeps trying until it is
+	// recorded, so the recipient is not sent again once the lease expires.
+	// The script is idempotent (a final status stays; XACK twice is a no-op).
+	var done int
+	for wait := s.cfg.Poll; ; wait = min(2*wait, 2*time.Second) {
+		var err error
+		if done, err = finishScript.Run(ctx, s.rdb, keys, args...).Int(); err == nil {
+			break
 		}
-		return
+		if ctx.Err() != nil {
+			return // shutting down: the lease expires and another replica decides
+		}
+		s.log.Warn("campaign: record outcome failed; retrying", "err", err)
+		sleep(ctx, wait)
 	}
 	s.progress(ctx, it.campaign, done == 1)
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kk/graensen/bot"
 	"github.com/kk/graensen/bot/campaign"
@@ -24,6 +25,10 @@ func loadCampaignConfig(c *Config, getenv func(string) string) error {
 			return fmt.Errorf("GRAENSEN_TENANT_RATE must be a positive number of requests per second: %q", v)
 		}
 		c.TenantRate = r
+	}
+	var err error
+	if c.CampaignRetention, err = duration(getenv, "GRAENSEN_CAMPAIGN_RETENTION", 2160*time.Hour); err != nil {
+		return err
 	}
 	c.AdminToken = strings.TrimSpace(getenv("GRAENSEN_ADMIN_TOKEN"))
 	c.AdminAudience = strings.TrimSpace(getenv("GRAENSEN_ADMIN_AUDIENCE"))
@@ -49,6 +54,7 @@ func newCampaigns(cfg Config, store *redisstore.Store, keys *seal.Keyring, hashe
 	}
 	return campaign.New(campaign.Config{
 		Store: store, Keys: keys, Hasher: hasher, Renderer: r, Conn: conn, Log: log, Rate: cfg.TenantRate,
+		Retention: cfg.CampaignRetention,
 	}), nil
 }
 

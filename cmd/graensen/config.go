@@ -40,6 +40,8 @@ type Config struct {
 	TenantRate    float64
 	AdminToken    string
 	AdminAudience string
+	// CampaignRetention: a finished campaign's keys are purged this long after it finished (GRAENSEN_CAMPAIGN_RETENTION, default 2160h).
+	CampaignRetention time.Duration
 	// DevKeys is set when local mode derived development keys.
 	DevKeys bool
 }

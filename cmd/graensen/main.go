@@ -198,6 +198,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	}
 	effects = append(effects, camp.Effect())
 	a.sched.Handlers[campaign.KindStart] = camp.HandleStart
+	a.sched.Handlers[campaign.KindPurge] = camp.HandlePurge
 	a.workers = append(a.workers, camp.Run)
 	b, err := bot.New(bot.Config{
 		AppID: cfg.AppID, Engine: newEngine(renderer, cfg, lib), Store: a.store,
