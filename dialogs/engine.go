@@ -185,6 +185,11 @@ func (e *Engine) Step(st State, p Profile, in Input) Result {
 		}
 	case KindUninstall:
 		st.Stack, st.Welcomed = nil, false
+		// Reminders die with the profile: nothing is left scheduled for a
+		// user the bot can no longer reach.
+		for _, r := range p.Reminders {
+			t.Emit(CancelReminder{ID: r.ID})
+		}
 		t.Profile = Profile{}
 		t.pchg = true
 		t.Emit(Forget{})

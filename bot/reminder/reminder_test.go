@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/infracloudio/msbotbuilder-go/schema"
+
 	"github.com/kk/graensen/bot"
 	"github.com/kk/graensen/bot/bottest"
 	"github.com/kk/graensen/bot/cards/cardschema"
@@ -314,5 +316,19 @@ func TestResumeAfterRestart(t *testing.T) {
 	sum := post(t, h2, h2.Submit("s3", findSubmit(t, c, dialogs.VerbSummary, "receive-report")), 3)
 	if txt := bottest.CardText(sum); strings.Count(txt, "☑") != 3 {
 		t.Fatalf("summary ticks:\n%s", txt)
+	}
+}
+
+func TestUninstallUnschedulesReminders(t *testing.T) {
+	h := newBot(t, nil)
+	setReminder(t, h, "u")
+	if c := dueCount(t, h); c != 1 {
+		t.Fatalf("%d items scheduled, want 1", c)
+	}
+	rm := h.Activity(schema.InstallationUpdate, "u-rm")
+	rm.Action = "remove"
+	h.MustPost(rm)
+	if c := dueCount(t, h); c != 0 {
+		t.Fatalf("%d reminders still scheduled after uninstall", c)
 	}
 }
