@@ -30,6 +30,15 @@ let chat;
 let page;
 const visited = []; // card kinds seen, reported at the end
 const report = {}; // the report filed in the personal chat: story, code, case number
+let reminderSet = false; // the manager playbook step set a reminder
+// The campaign an AMK admin sends to everyone (the Playground's one user).
+const CAMPAIGN = {
+  titleDa: 'E2E-kampagne: tal om tonen på holdet',
+  textDa: 'Brug ti minutter på næste teammøde til at tale om, hvordan vi taler til hinanden.',
+  titleEn: 'E2E campaign: talk about the tone in the team',
+  textEn: 'Spend ten minutes at the next team meeting talking about how we talk to each other.',
+  link: 'https://example.org/e2e-campaign',
+};
 
 before(async () => {
   h = await start({ env: { GRAENSEN_ADMINS: USER_AAD, GRAENSEN_HANDLERS: USER_AAD } });
@@ -67,6 +76,9 @@ function step(name, fn) {
     }
   });
 }
+
+/** s with the characters special in a RegExp escaped. */
+const escapeRE = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Marks a card kind as seen (for the card check's list). */
 const saw = (...kinds) => visited.push(...kinds);
@@ -301,6 +313,7 @@ step('goes through a manager playbook with back and next, leaves and resumes', a
     const rl = await chat.press(set, da('remind.list.button'), da('remind.list.title'));
     await chat.assertCard(rl, { texts: [da(`${P}.title`)], buttons: [da('remind.list.cancel')] });
     saw('reminder pick (date/time)', 'reminder set', 'reminders list');
+    reminderSet = true;
     await chat.shot('reminders');
   }
 });
@@ -502,6 +515,93 @@ step('card check: the excuses, the reflection and the quiz render without warnin
   await chat.press(explain, en('quiz.ui.stop'), en('core.menu.title'));
 });
 
+step('card check: the quiz to the end, and its score card', async () => {
+  // Every case, the four answers in turn (so the three kinds of feedback
+  // show), Next after each explanation and "See the result" after the last.
+  const answers = ['sexism', 'harassment', 'neither', 'depends'].map((a) => en(`quiz.ui.answer.${a}`));
+  const m = await menu(en);
+  let card = await chat.press(m, en('core.menu.quiz'), en('quiz.ui.title'), en('quiz.ui.question'));
+  const of = Number(new RegExp(escapeRE(en('quiz.ui.progress', { N: 1, Of: '\0' })).replace('\0', '(\\d+)'))
+    .exec(await chat.text(card))?.[1]);
+  assert.ok(of > 1, `the first case says how many there are: ${await chat.text(card)}`);
+  let matched = 0;
+  const feedback = new Set();
+  for (let n = 1; n <= of; n++) {
+    const progress = en('quiz.ui.progress', { N: n, Of: of });
+    assert.deepEqual(await chat.buttons(card), [...answers, en('quiz.ui.stop')], `case ${n}: the answers and Stop`);
+    const pick = answers[(n - 1) % answers.length];
+    const explain = await chat.press(card, pick, progress, en('quiz.ui.yours'), en('quiz.ui.source'));
+    const text = await chat.text(explain);
+    for (const f of ['match', 'nomatch', 'depends']) if (text.includes(en(`quiz.ui.${f}`))) feedback.add(f);
+    if (text.includes(en('quiz.ui.match'))) matched++;
+    const next = n < of ? en('quiz.ui.next') : en('quiz.ui.finish');
+    assert.deepEqual(await chat.buttons(explain), [next, en('quiz.ui.stop')], `case ${n}: ${next} and Stop`);
+    card = n < of
+      ? await chat.press(explain, next, en('quiz.ui.progress', { N: n + 1, Of: of }), en('quiz.ui.question'))
+      : await chat.press(explain, next, en('quiz.ui.score.title'), en.shown('quiz.ui.score.reallife'));
+  }
+  assert.ok(feedback.has('depends') && feedback.size >= 2, `the feedback varied: ${[...feedback]}`);
+  await chat.assertCard(card, {
+    texts: [en.shown('quiz.ui.score.text', { N: matched, Of: of }), en.shown('quiz.ui.score.discuss')],
+    buttons: [en('topic.load-triangle.title'), en('topic.experience-door.title'), en('topic.get-help.title'),
+      en('quiz.ui.again'), en('core.menu.back')],
+  });
+  saw('quiz score');
+  await chat.shot('quiz-score');
+});
+
+step('card check: a second playbook (the two tracks) to its summary', async () => {
+  const P = 'playbook.two-tracks';
+  const check = (step, c) => en(`${P}.${step}.check.${c}`);
+  const m = await menu(en);
+  const list = await chat.press(m, en('core.menu.guides'), en('guide.list.text'));
+  let card = await chat.press(list, en(`${P}.title`), en('guide.progress', { N: 1, Of: 2 }), en(`${P}.handling.title`));
+  await chat.assertCard(card, {
+    texts: [en(`${P}.title`), en.shown(`${P}.intro`), check('handling', 'support')],
+    buttons: [en('guide.next'), en('guide.sum.button'), en('guide.all'), en('core.menu.back')],
+  });
+  assert.equal(await card.getByRole('checkbox').count(), 4);
+  await chat.checkbox(card, check('handling', 'support')).check();
+  card = await chat.press(card, en('guide.next'), en('guide.progress', { N: 2, Of: 2 }), en(`${P}.prevention.title`));
+  await chat.assertCard(card, { buttons: [en('guide.back'), en('guide.finish')] });
+  assert.equal(await card.getByRole('checkbox').count(), 3);
+  await chat.checkbox(card, check('prevention', 'discuss')).check();
+  const sum = await chat.press(card, en('guide.finish'), en('guide.sum.text'), en(`${P}.title`));
+  await chat.assertCard(sum, {
+    texts: [en(`${P}.handling.title`), en(`${P}.prevention.title`), check('handling', 'support'),
+      check('handling', 'investigation'), check('prevention', 'discuss'), check('prevention', 'guidelines')],
+    buttons: [en('guide.resume'), en('guide.all'), en('core.menu.back')],
+  });
+  const text = await chat.text(sum);
+  assert.equal(text.split(en('guide.sum.ticked')).length - 1, 2, 'two ticked');
+  assert.equal(text.split(en('guide.sum.open')).length - 1, 5, 'five open');
+  assert.ok(!text.includes(en('playbook.receive-report.title')), 'only this playbook is summarised');
+  saw('summary (second playbook)');
+  await chat.shot('playbook2-summary');
+});
+
+step('card check: the reminders list from the menu, and cancelling a reminder', async (t) => {
+  if (!reminderSet) {
+    t.skip('no reminder was set (reminders are not in this build)');
+    return;
+  }
+  const P = 'playbook.receive-report';
+  const m = await menu(en);
+  const list = await chat.press(m, en('remind.list.button'), en('remind.list.title'), en('remind.list.text'));
+  await chat.assertCard(list, {
+    texts: [en('remind.list.when'), en('remind.list.guide'), en(`${P}.title`), en('remind.list.step'),
+      en(`${P}.round-off.title`), en.shown('remind.list.how')],
+    buttons: [en('remind.list.open'), en('remind.list.cancel'), en('guide.all'), en('core.menu.back')],
+  });
+  await chat.shot('reminders-list');
+  const none = await chat.press(list, en('remind.list.cancel'), en('remind.cancelled'), en('remind.list.empty'));
+  assert.deepEqual(await chat.buttons(none), [en('guide.all'), en('core.menu.back')], 'nothing left to cancel');
+  saw('reminders list (menu)', 'reminder cancelled, empty list');
+  await chat.shot('reminders-empty');
+  // (A due reminder is not waited for: reminders are set to the minute,
+  // so one would take up to a minute to fire.)
+});
+
 step('card check: the campaign form (AMK admins) renders without warnings', async () => {
   // Input.Text (required, multiline), ChoiceSet, Input.Date, Input.Time, Input.Toggle.
   const form = await chat.say('new campaign', en('campaign.form.title'), en('campaign.form.audience'));
@@ -512,6 +612,73 @@ step('card check: the campaign form (AMK admins) renders without warnings', asyn
   saw('campaign form (Input.Date, Input.Time)');
   await chat.shot('campaign-form');
   await chat.say('cancel', en('core.menu.title'));
+});
+
+step('card check: an AMK admin sends a campaign now: preview, the message, the progress card', async () => {
+  const C = CAMPAIGN;
+  const form = await chat.say('new campaign', en('campaign.form.title'), en('campaign.form.audience'));
+  await chat.fill(chat.textbox(form, en('campaign.form.titleDa')), C.titleDa);
+  await chat.fill(chat.textbox(form, en('campaign.form.textDa')), C.textDa);
+  await chat.fill(chat.textbox(form, en('campaign.form.titleEn')), C.titleEn);
+  await chat.fill(chat.textbox(form, en('campaign.form.textEn')), C.textEn);
+  await chat.fill(chat.textbox(form, en('campaign.form.link')), C.link);
+  // Everyone (the Playground's one user) is the default; no date and time: now.
+  assert.equal(await chat.radio(form, en('campaign.aud.all')).isChecked(), true, 'everyone is preselected');
+  await chat.checkbox(form, en('campaign.form.ack')).check();
+  await chat.shot('campaign-filled');
+
+  const pre = await chat.press(form, en('campaign.form.preview'), en('campaign.pre.title'));
+  await chat.assertCard(pre, {
+    texts: [en('campaign.pre.audience'), en('campaign.aud.all'), en('campaign.pre.when'), en('campaign.when.now'),
+      en('campaign.pre.da'), C.titleDa, C.textDa, en('campaign.pre.en'), C.titleEn, C.textEn, en('campaign.pre.ack')],
+    buttons: [en('campaign.msg.link'), en('campaign.pre.schedule'), en('campaign.pre.edit'), en('campaign.cancel')],
+  });
+  saw('campaign preview (FactSet, OpenUrl)');
+  await chat.shot('campaign-preview');
+
+  // Schedule: the confirmation, then (sent by the campaign worker) the
+  // message itself and the author's progress card, in either order.
+  const from = await chat.count();
+  const done = await chat.press(pre, en('campaign.pre.schedule'), en('campaign.done.scheduled'));
+  await chat.assertCard(done, { buttons: [en('core.menu.back'), en('campaign.status.refresh')] });
+  const msg = await chat.waitCard(from, [C.titleEn, en('campaign.msg.from')]);
+  await chat.assertCard(msg, { texts: [C.textEn], buttons: [en('campaign.msg.link'), en('campaign.msg.ack'), en('campaign.mute')] });
+  assert.ok(!(await chat.text(msg)).includes(C.titleDa), 'the message is in the recipient\'s language only');
+  const title = en('campaign.status.title', { Title: C.titleDa });
+  const prog = await chat.waitCard(from, [title, en('campaign.status.state')]);
+  await chat.assertCard(prog, {
+    texts: [en('campaign.status.queued'), en('campaign.status.sent'), en('campaign.status.failed'), en('campaign.status.acked')],
+    buttons: [en('campaign.status.refresh')],
+  });
+  saw('campaign scheduled', 'campaign message (Ack, OpenUrl)', 'campaign progress');
+  await chat.shot('campaign-message');
+
+  // "I have done it", then the progress card again: finished, one sent, one
+  // acknowledged, and the offer to remind those who have not.
+  const thanks = await chat.press(msg, en('campaign.msg.ack'), en('campaign.ack.thanks'));
+  await chat.assertCard(thanks, { buttons: [en('core.menu.back')] });
+  const want = [`${en('campaign.status.state')} ${en('campaign.status.done')}`,
+    `${en('campaign.status.sent')} 1`, `${en('campaign.status.acked')} 1`];
+  let card = prog;
+  for (let i = 0; ; i++) {
+    card = await chat.press(card, en('campaign.status.refresh'), title);
+    const text = await chat.text(card);
+    if (want.every((w) => text.includes(w))) break;
+    assert.ok(i < 10, `the progress card shows ${JSON.stringify(want)}; it shows: ${text}`);
+  }
+  await chat.assertCard(card, { buttons: [en('campaign.status.refresh'), en('campaign.status.remind')] });
+  saw('campaign acknowledged', 'campaign progress (finished)');
+  await chat.shot('campaign-progress');
+});
+
+step('card check: mute and unmute campaign messages', async () => {
+  const msg = await chat.waitCard(0, [CAMPAIGN.titleEn, en('campaign.msg.from')]);
+  const muted = await chat.press(msg, en('campaign.mute'), en.shown('campaign.muted'));
+  assert.deepEqual(await chat.buttons(muted), [en('campaign.unmute'), en('core.menu.back')]);
+  const unmuted = await chat.press(muted, en('campaign.unmute'), en('campaign.unmuted'));
+  assert.deepEqual(await chat.buttons(unmuted), [en('campaign.mute'), en('core.menu.back')]);
+  saw('muted', 'unmuted');
+  await chat.shot('unmuted');
 });
 
 step('card check: the whole conversation shows no Playground warning', async (t) => {
