@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -338,4 +339,46 @@ func (s *SyncBuffer) String() string {
 
 func TextCard(msgID string) dialogs.Card {
 	return dialogs.Card{Name: "test", Blocks: []dialogs.Block{{Kind: dialogs.BlockHeading, Msg: dialogs.M(msgID)}}}
+}
+
+// Elements lists every element of a rendered card (any JSON object with a
+// "type", e.g. an Action.Submit or an Input.Toggle) in document order: map
+// keys are visited sorted, so "actions" comes before "body".
+func Elements(card any) []map[string]any {
+	var out []map[string]any
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if _, ok := x["type"].(string); ok {
+				out = append(out, x)
+			}
+			keys := make([]string, 0, len(x))
+			for k := range x {
+				keys = append(keys, k)
+			}
+			sort.Strings(keys)
+			for _, k := range keys {
+				walk(x[k])
+			}
+		case []any:
+			for _, y := range x {
+				walk(y)
+			}
+		}
+	}
+	walk(card)
+	return out
+}
+
+// Submits lists the data of every Action.Submit of a rendered card, in
+// document order.
+func Submits(card any) []map[string]any {
+	var out []map[string]any
+	for _, el := range Elements(card) {
+		if d, ok := el["data"].(map[string]any); ok && el["type"] == "Action.Submit" {
+			out = append(out, d)
+		}
+	}
+	return out
 }

@@ -23,28 +23,13 @@ import (
 // submitData finds the submit data of the action titled title in a card.
 func submitData(t *testing.T, card map[string]any, title string) map[string]any {
 	t.Helper()
-	var found map[string]any
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			if x["type"] == "Action.Submit" && x["title"] == title {
-				found, _ = x["data"].(map[string]any)
-			}
-			for _, y := range x {
-				walk(y)
-			}
-		case []any:
-			for _, y := range x {
-				walk(y)
-			}
+	for _, el := range bottest.Elements(card) {
+		if d, ok := el["data"].(map[string]any); ok && el["type"] == "Action.Submit" && el["title"] == title {
+			return d
 		}
 	}
-	walk(card)
-	if found == nil {
-		t.Fatalf("no action %q in %s", title, bottest.CardText(card))
-	}
-	return found
+	t.Fatalf("no action %q in %s", title, bottest.CardText(card))
+	return nil
 }
 
 // waitFor returns the first card sent from index from on whose text

@@ -35,34 +35,9 @@ func newBot(t *testing.T, store *redisstore.Store) *bottest.Harness {
 	}})
 }
 
-// submits lists the Action.Submit data of a rendered card.
-func submits(card any) []map[string]any {
-	var out []map[string]any
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			if x["type"] == "Action.Submit" {
-				if d, ok := x["data"].(map[string]any); ok {
-					out = append(out, d)
-				}
-			}
-			for _, y := range x {
-				walk(y)
-			}
-		case []any:
-			for _, y := range x {
-				walk(y)
-			}
-		}
-	}
-	walk(card)
-	return out
-}
-
 func findSubmit(t *testing.T, card map[string]any, verb, arg string) map[string]any {
 	t.Helper()
-	for _, d := range submits(card) {
+	for _, d := range bottest.Submits(card) {
 		if d["a"] == verb && d["v"] == arg {
 			return d
 		}
@@ -196,25 +171,12 @@ func TestReminderFiresExactlyOnceWithTwoReplicasAfterRestart(t *testing.T) {
 }
 
 func toggleOn(card any, id string) bool {
-	found := false
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			if x["type"] == "Input.Toggle" && x["id"] == id && x["value"] == "true" {
-				found = true
-			}
-			for _, y := range x {
-				walk(y)
-			}
-		case []any:
-			for _, y := range x {
-				walk(y)
-			}
+	for _, el := range bottest.Elements(card) {
+		if el["type"] == "Input.Toggle" && el["id"] == id && el["value"] == "true" {
+			return true
 		}
 	}
-	walk(card)
-	return found
+	return false
 }
 
 func TestCancelledReminderNeverFires(t *testing.T) {
@@ -223,7 +185,7 @@ func TestCancelledReminderNeverFires(t *testing.T) {
 	n := setReminder(t, h, "c")
 	list := post(t, h, h.Message("c5", "påmindelser"), n+1)
 	var cancel map[string]any
-	for _, d := range submits(list) {
+	for _, d := range bottest.Submits(list) {
 		if d["a"] == dialogs.VerbReminderCancel {
 			cancel = d
 		}

@@ -129,28 +129,13 @@ func (r *rig) handler(aad, text string, values map[string]any, replyTo string) s
 // action finds the submit data of the card's button with that verb.
 func action(t *testing.T, card any, verb string) map[string]any {
 	t.Helper()
-	var found map[string]any
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			if d, ok := x["data"].(map[string]any); ok && x["type"] == "Action.Submit" && d[dialogs.KeyAction] == verb && found == nil {
-				found = d
-			}
-			for _, y := range x {
-				walk(y)
-			}
-		case []any:
-			for _, y := range x {
-				walk(y)
-			}
+	for _, d := range bottest.Submits(card) {
+		if d[dialogs.KeyAction] == verb {
+			return d
 		}
 	}
-	walk(card)
-	if found == nil {
-		t.Fatalf("card has no %q button: %s", verb, bottest.CardText(card))
-	}
-	return found
+	t.Fatalf("card has no %q button: %s", verb, bottest.CardText(card))
+	return nil
 }
 
 func with(data map[string]any, inputs map[string]any) map[string]any {
