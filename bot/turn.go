@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -44,16 +45,29 @@ type TurnContext struct {
 	UserKey  string // keyed hash of the user
 	Lang     dialogs.Lang
 	Now      time.Time
+	// Token is random and the same in every attempt of this turn (reruns
+	// after a conflict): effects derive their writes' idempotency keys from
+	// it (never from the person or the case).
+	Token string
 }
 
 // Prepared is an effect's part in a turn: Ops are committed atomically with
 // the turn's state (all or nothing), Outputs are delivered in place of the
 // domain output (e.g. a status card built from stored data), and After runs
 // once the commit has succeeded (e.g. waking a worker).
+//
+// Write is a write of its own that must not join the person's commit (a
+// report, a receipt check, a message on a case: redisstore refuses case
+// keys in a turn's commit). It runs before the commit, once per attempt,
+// so it must be idempotent (redisstore.WriteOnce under a key derived from
+// TurnContext.Token or a token in the dialog state): the case is written
+// first, then the turn's commit removes the draft; a rerun after a
+// conflict writes nothing twice.
 type Prepared struct {
 	Ops     []redisstore.Op
 	Outputs []dialogs.Output
 	After   func(ctx context.Context) error
+	Write   func(ctx context.Context) error
 }
 
 // Effect carries out a domain output of the dialogs (anything beyond
@@ -78,6 +92,7 @@ func (b *Bot) runTurn(ctx context.Context, a *schema.Activity, kind dialogs.Kind
 	personal := scopeOf(a) == dialogs.ScopePersonal
 
 	var res dialogs.Result
+	token := hex.EncodeToString(b.cfg.Rand(16))
 	for attempt := 0; ; attempt++ {
 		if attempt == maxAttempts {
 			return turnResult{outcome: "conflict"}, fmt.Errorf("turn: %d conflicting attempts", attempt)
@@ -96,10 +111,17 @@ func (b *Bot) runTurn(ctx context.Context, a *schema.Activity, kind dialogs.Kind
 		if err != nil {
 			return turnResult{outcome: "error"}, err
 		}
-		tc := TurnContext{Activity: a, ConvKey: conv, UserKey: user, Lang: res.Lang, Now: in.Now}
-		if res.Outputs, err = b.prepare(ctx, tc, res.Outputs, &commit); err != nil {
+		tc := TurnContext{Activity: a, ConvKey: conv, UserKey: user, Lang: res.Lang, Now: in.Now, Token: token}
+		var writes []func(context.Context) error
+		if res.Outputs, writes, err = b.prepare(ctx, tc, res.Outputs, &commit); err != nil {
 			return turnResult{outcome: "error"}, err
 		}
+		for _, w := range writes {
+			if err := w(ctx); err != nil {
+				return turnResult{outcome: "store_error"}, fmt.Errorf("%w: %w", errStore, err)
+			}
+		}
+		commit.Now = in.Now
 		err = b.cfg.Store.CommitTurn(ctx, commit)
 		if errors.Is(err, redisstore.ErrConflict) {
 			b.metrics.Conflicts.Inc()
@@ -123,8 +145,9 @@ func (b *Bot) runTurn(ctx context.Context, a *schema.Activity, kind dialogs.Kind
 
 // prepare runs the effects of the domain outputs: their writes join the
 // commit, their outputs replace them in the delivery list.
-func (b *Bot) prepare(ctx context.Context, tc TurnContext, outs []dialogs.Output, c *redisstore.TurnCommit) ([]dialogs.Output, error) {
+func (b *Bot) prepare(ctx context.Context, tc TurnContext, outs []dialogs.Output, c *redisstore.TurnCommit) ([]dialogs.Output, []func(context.Context) error, error) {
 	var final []dialogs.Output
+	var writes []func(context.Context) error
 	for _, o := range outs {
 		switch o.(type) {
 		case dialogs.Reply, dialogs.Update, dialogs.Forget:
@@ -135,13 +158,16 @@ func (b *Bot) prepare(ctx context.Context, tc TurnContext, outs []dialogs.Output
 		for _, eff := range b.cfg.Effects {
 			p, ok, err := eff(ctx, tc, o)
 			if err != nil {
-				return nil, fmt.Errorf("effect %T: %w", o, err)
+				return nil, nil, fmt.Errorf("effect %T: %w", o, err)
 			}
 			if !ok {
 				continue
 			}
 			handled = true
 			c.Ops = append(c.Ops, p.Ops...)
+			if p.Write != nil {
+				writes = append(writes, p.Write)
+			}
 			final = append(final, p.Outputs...)
 			if p.After != nil {
 				final = append(final, afterOutput{p.After})
@@ -149,10 +175,10 @@ func (b *Bot) prepare(ctx context.Context, tc TurnContext, outs []dialogs.Output
 			break
 		}
 		if !handled {
-			return nil, fmt.Errorf("no effect handles output %T", o)
+			return nil, nil, fmt.Errorf("no effect handles output %T", o)
 		}
 	}
-	return final, nil
+	return final, writes, nil
 }
 
 // commitFor builds the write of one turn: the sealed dialog state, the

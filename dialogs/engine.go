@@ -53,6 +53,7 @@ type Engine struct {
 	seenMax  int
 	handlers map[string]bool
 	admins   map[string]bool
+	release  Release
 }
 
 // IsHandler reports whether the turn's user is a configured case handler.
@@ -85,6 +86,9 @@ type Config struct {
 	// handlers; Admins those of AMK's campaign admins. Checked on every
 	// action, server-side.
 	Handlers, Admins []string
+	// Release is when the unit sees new reports and messages (default
+	// DefaultRelease).
+	Release Release
 }
 
 // New builds an Engine with every dialog registered.
@@ -98,6 +102,7 @@ func New(cfg Config) *Engine {
 		seenMax:  32,
 		handlers: set(cfg.Handlers),
 		admins:   set(cfg.Admins),
+		release:  cfg.Release,
 	}
 	e.registerQA()
 	for _, r := range registerExtra {

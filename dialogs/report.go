@@ -90,6 +90,13 @@ type FileReport struct {
 	Date    string // YYYY-MM-DD
 	Answers ReportAnswers
 	Notify  bool
+	// Token is the filing's idempotency token: random, drawn with the case
+	// id and the receipt when the draft reached the confirmation step, so
+	// a rerun or a double click files once. Now is the reporter's choice to
+	// send at once rather than at the next release (the unit then sees the
+	// time).
+	Token string
+	Now   bool
 }
 
 // CheckReceipt asks for a case's status by its receipt code (a query: the
@@ -102,6 +109,7 @@ type ReporterMessage struct {
 	Token string
 	Text  string
 	Date  string
+	Now   bool // send at once rather than at the next release
 }
 
 // RegisterInbox makes the turn's channel the unit's inbox (checked: a
@@ -221,6 +229,19 @@ func ValidCaseID(s string) bool {
 type reportDraft struct {
 	A      ReportAnswers `json:"a"`
 	Notify bool          `json:"n,omitempty"`
+	// The case id, receipt code and filing token, drawn once the draft
+	// reaches the confirmation step, so every rerun of the filing turn
+	// files the same case (see FileReport.Token).
+	CaseID  string `json:"c,omitempty"`
+	Receipt string `json:"r,omitempty"`
+	Token   string `json:"t,omitempty"`
+}
+
+// draw fills in the case id, receipt and token if not drawn yet.
+func (dr *reportDraft) draw(rnd func(int) []byte) {
+	if dr.CaseID == "" || dr.Receipt == "" || dr.Token == "" {
+		dr.CaseID, dr.Receipt, dr.Token = randomSymbols(rnd, caseIDLen), NewReceiptCode(rnd), NewReceiptCode(rnd)
+	}
 }
 
 // reportFlow is the intake: intro → what → pattern → wants → confirm.
@@ -241,7 +262,7 @@ func (d *reportFlow) Begin(t *Turn, f *Frame, _ string) Status {
 	}
 	f.Step = "intro"
 	SetFrameData(f, reportDraft{})
-	t.Reply(d.stepCard(f, reportDraft{}))
+	t.Reply(d.card(t, f, reportDraft{}))
 	return Waiting
 }
 
@@ -257,16 +278,19 @@ func (d *reportFlow) Continue(t *Turn, f *Frame) Status {
 		f.Step = "what"
 	case verbRSubmit:
 		if f.Step != "confirm" || dr.A.What == "" {
-			t.Reply(notice("report.typed", d.stepCard(f, dr)))
+			t.Reply(notice("report.typed", d.card(t, f, dr)))
 			return Waiting
 		}
 		d.clear(t, "report.sent")
+		dr.draw(t.In.Rand)
 		t.Emit(FileReport{
-			CaseID:  randomSymbols(t.In.Rand, caseIDLen),
-			Receipt: NewReceiptCode(t.In.Rand),
+			CaseID:  dr.CaseID,
+			Receipt: dr.Receipt,
 			Date:    ReportDate(t.In.Now),
 			Answers: dr.A,
 			Notify:  dr.Notify,
+			Token:   dr.Token,
+			Now:     t.In.Values["now"] == "true",
 		})
 		return Done
 	case verbRNext:
@@ -275,11 +299,11 @@ func (d *reportFlow) Continue(t *Turn, f *Frame) Status {
 		}
 	default:
 		// Typed text (never echoed) or a stray value: show the step again.
-		t.Reply(notice("report.typed", d.stepCard(f, dr)))
+		t.Reply(notice("report.typed", d.card(t, f, dr)))
 		return Waiting
 	}
 	SetFrameData(f, dr)
-	t.Reply(d.stepCard(f, dr))
+	t.Reply(d.card(t, f, dr))
 	return Waiting
 }
 
@@ -296,7 +320,7 @@ func (d *reportFlow) take(t *Turn, f *Frame, dr *reportDraft) bool {
 			dr.A.What = w
 		}
 		if dr.A.What == "" {
-			t.Reply(notice("report.what.empty", d.stepCard(f, *dr)))
+			t.Reply(notice("report.what.empty", d.card(t, f, *dr)))
 			return false
 		}
 		dr.A.When = pick("when", v["when"], dr.A.When)
@@ -318,6 +342,7 @@ func (d *reportFlow) take(t *Turn, f *Frame, dr *reportDraft) bool {
 			}
 		}
 		dr.Notify = v["notify"] == "true"
+		dr.draw(t.In.Rand)
 		d.clear(t, "report.cleared")
 		f.Step = "confirm"
 	default:
@@ -358,6 +383,16 @@ func choiceBlock(field, current string) Block {
 		cs = append(cs, Choice{Value: v, Label: M("report.opt." + field + "." + v)})
 	}
 	return Block{Kind: BlockChoice, ID: field, Msg: M("report.q." + field), Choices: cs, Text: current, Multi: field == "wants"}
+}
+
+// card is the step's card; the confirmation step also says when the unit
+// will see the report and offers to send it at once.
+func (d *reportFlow) card(t *Turn, f *Frame, dr reportDraft) Card {
+	c := d.stepCard(f, dr)
+	if f.Step == "confirm" {
+		c = WithReleaseChoice(c, d.e.release.Next(t.In.Now))
+	}
+	return c
 }
 
 func (d *reportFlow) stepCard(f *Frame, dr reportDraft) Card {
@@ -512,7 +547,7 @@ func (e *Engine) reporterSendView(t *Turn, token string) {
 		return
 	}
 	clearCard(t, "report.status.cleared")
-	t.Emit(ReporterMessage{Token: token, Text: text, Date: ReportDate(t.In.Now)})
+	t.Emit(ReporterMessage{Token: token, Text: text, Date: ReportDate(t.In.Now), Now: t.In.Values["now"] == "true"})
 }
 
 // hideView replaces a receipt or status card with a neutral text.

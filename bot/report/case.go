@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/kk/graensen/dialogs"
 )
 
@@ -53,10 +51,10 @@ type caseState struct {
 	Feedback   bool   // the unit has answered the reporter
 }
 
-func (s *Service) caseKey(id string) string   { return s.Store.Key("report", id) }
-func (s *Service) refKey(id string) string    { return s.Store.Key("report", id, "ref") }
-func (s *Service) postedKey(id string) string { return s.Store.Key("report", id, "posted") }
-func (s *Service) lockKey(id string) string   { return s.Store.Key("report", id, "lock") }
+func (s *Service) caseKey(id string) string   { return s.Store.CaseKey(id) }
+func (s *Service) refKey(id string) string    { return s.Store.CaseRefKey(id) }
+func (s *Service) postedKey(id string) string { return s.Store.PostedKey(id) }
+func (s *Service) lockKey(id string) string   { return s.Store.LockKey(id) }
 
 // appendOp is the commit op that appends an event to a case.
 func (s *Service) appendOp(id string, ev event) ([]any, error) {
@@ -72,14 +70,13 @@ var errNoCase = errors.New("no such case")
 
 // loadCase reads and folds a case.
 func (s *Service) loadCase(ctx context.Context, id string) (caseState, []event, error) {
-	msgs, err := s.Store.Client().XRange(ctx, s.caseKey(id), "-", "+").Result()
-	if err != nil && !errors.Is(err, redis.Nil) {
+	msgs, err := s.Store.Events(ctx, s.caseKey(id))
+	if err != nil {
 		return caseState{}, nil, fmt.Errorf("load case: %w", err)
 	}
 	var evs []event
-	for _, m := range msgs {
-		sealed, _ := m.Values["e"].(string)
-		plain, err := s.Keys.Open([]byte(sealed), []byte(s.caseKey(id)))
+	for _, sealed := range msgs {
+		plain, err := s.Keys.Open(sealed, []byte(s.caseKey(id)))
 		if err != nil {
 			return caseState{}, nil, fmt.Errorf("open case event: %w", err)
 		}
@@ -109,7 +106,7 @@ func (s *Service) fold(id string, evs []event) caseState {
 			if ev.Answers != nil {
 				c.View.Answers = *ev.Answers
 			}
-			c.ReceiptKey = s.Store.Key("receipt", ev.Receipt)
+			c.ReceiptKey = s.Store.ReceiptKey(ev.Receipt)
 		case evStatus:
 			c.View.Status = ev.Status
 			if ev.Status == dialogs.StatusClosed {

@@ -5,10 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/kk/graensen/bot"
 	"github.com/kk/graensen/bot/connector"
@@ -17,13 +14,14 @@ import (
 	"github.com/kk/graensen/dialogs/redisstore"
 )
 
-// The inbox worker: every replica runs one. Work items are XADDed to the
-// inboxq stream inside the turn that causes them (atomic with it); the
-// consumer group hands each item to one replica; an item a replica took
-// but did not acknowledge (it died, or no inbox is registered yet) is
-// taken over by another with XAUTOCLAIM once idle for ClaimIdle. Posting a
-// new case is guarded by a lease and an idempotency marker, so each case
-// is posted once even when two replicas hold the same item.
+// The inbox worker: every replica runs one. Work items reach the inboxq
+// stream at a release (Release, run by the shared scheduler, moves the
+// outbox there in one shuffled batch) or at once when the reporter chose
+// so; the consumer group hands each item to one replica; an item a
+// replica took but did not acknowledge (it died, or no inbox is registered
+// yet) is taken over by another with XAUTOCLAIM once idle for ClaimIdle.
+// Posting a new case is guarded by a lease and an idempotency marker, so
+// each case is posted once even when two replicas hold the same item.
 
 const group = "inbox"
 
@@ -35,11 +33,9 @@ var errBusy = errors.New("another replica is posting this case")
 // RunInbox runs this replica's inbox worker until ctx ends.
 func (s *Service) RunInbox(ctx context.Context) {
 	s.defaults()
-	rdb := s.Store.Client()
-	q := s.Store.Key("inboxq")
 	for ctx.Err() == nil {
-		err := rdb.XGroupCreateMkStream(ctx, q, group, "0").Err()
-		if err == nil || strings.Contains(err.Error(), "BUSYGROUP") {
+		err := s.Store.EnsureQueue(ctx, group)
+		if err == nil {
 			break
 		}
 		s.Log.Warn("inbox worker: cannot create consumer group; retrying", "err", err)
@@ -57,6 +53,7 @@ func (s *Service) RunInbox(ctx context.Context) {
 		if woken || time.Since(lastPending) > 5*time.Second {
 			lastPending = time.Now()
 			s.readAndProcess(ctx, "0", 0) // our own unacknowledged items
+			s.ensureRelease(ctx)
 		}
 		if time.Since(lastClaim) > s.ClaimIdle/2 {
 			lastClaim = time.Now()
@@ -70,10 +67,7 @@ func (s *Service) RunInbox(ctx context.Context) {
 // (XADD 0-*, Redis 7.0 or later) that cases and the inbox queue use: on an
 // older Redis every report would fail to file.
 func (s *Service) checkRedis(ctx context.Context) {
-	probe := s.Store.Key("probe", s.Consumer)
-	err := s.Store.Client().XAdd(ctx, &redis.XAddArgs{Stream: probe, ID: "0-*", Values: []any{"x", "1"}}).Err()
-	s.Store.Client().Del(ctx, probe)
-	if err != nil && ctx.Err() == nil {
+	if err := s.Store.ProbeZeroIDs(ctx, s.Consumer); err != nil && ctx.Err() == nil {
 		s.Log.Error("Redis does not support XADD with 0-* ids (Redis 7.0 or later is needed): anonymous reports cannot be filed", "err", err)
 	}
 }
@@ -88,49 +82,36 @@ func sleep(ctx context.Context, d time.Duration) {
 }
 
 func (s *Service) readAndProcess(ctx context.Context, from string, block time.Duration) {
-	args := &redis.XReadGroupArgs{Group: group, Consumer: s.Consumer, Streams: []string{s.Store.Key("inboxq"), from}, Count: 20, Block: block}
-	if block <= 0 {
-		args.Block = -1 // no BLOCK: return at once
-	}
-	res, err := s.Store.Client().XReadGroup(ctx, args).Result()
+	items, err := s.Store.ReadQueue(ctx, group, s.Consumer, from, 20, block)
 	if err != nil {
-		if !errors.Is(err, redis.Nil) && ctx.Err() == nil {
-			if strings.Contains(err.Error(), "NOGROUP") {
-				_ = s.Store.Client().XGroupCreateMkStream(ctx, s.Store.Key("inboxq"), group, "0").Err()
-			} else {
-				s.Log.Warn("inbox worker: read failed", "err", err)
-			}
+		if ctx.Err() == nil {
+			s.Log.Warn("inbox worker: read failed", "err", err)
 			sleep(ctx, time.Second)
 		}
 		return
 	}
-	for _, st := range res {
-		s.process(ctx, st.Messages)
-	}
+	s.process(ctx, items)
 }
 
 func (s *Service) autoclaim(ctx context.Context) {
-	msgs, _, err := s.Store.Client().XAutoClaim(ctx, &redis.XAutoClaimArgs{
-		Stream: s.Store.Key("inboxq"), Group: group, Consumer: s.Consumer, MinIdle: s.ClaimIdle, Start: "0-0", Count: 20,
-	}).Result()
+	items, err := s.Store.ClaimQueue(ctx, group, s.Consumer, s.ClaimIdle, 20)
 	if err != nil {
-		if ctx.Err() == nil && !errors.Is(err, redis.Nil) && !strings.Contains(err.Error(), "NOGROUP") {
+		if ctx.Err() == nil {
 			s.Log.Warn("inbox worker: autoclaim failed", "err", err)
 		}
 		return
 	}
-	s.process(ctx, msgs)
+	s.process(ctx, items)
 }
 
 // process carries out items; done ones are acknowledged and deleted (so
 // the stream does not keep them), failed ones stay pending for a retry.
-func (s *Service) process(ctx context.Context, msgs []redis.XMessage) {
-	q := s.Store.Key("inboxq")
-	for _, m := range msgs {
+func (s *Service) process(ctx context.Context, items []redisstore.QueueItem) {
+	for _, it := range items {
 		if ctx.Err() != nil {
 			return
 		}
-		s.processOne(ctx, q, m)
+		s.processOne(ctx, it)
 	}
 }
 
@@ -138,33 +119,72 @@ func (s *Service) process(ctx context.Context, msgs []redis.XMessage) {
 // posting lease outlives it.
 const itemTimeout = 90 * time.Second
 
-func (s *Service) processOne(parent context.Context, q string, m redis.XMessage) {
+func (s *Service) processOne(parent context.Context, it redisstore.QueueItem) {
 	ctx, cancel := context.WithTimeout(parent, itemTimeout)
 	defer cancel()
-	kind, _ := m.Values["t"].(string)
-	id, _ := m.Values["c"].(string)
 	var err error
 	switch {
-	case m.Values == nil || !dialogs.ValidCaseID(id):
+	case !dialogs.ValidCaseID(it.Case):
 		// Deleted meanwhile, or garbage: nothing to do.
-	case kind == "new":
-		err = s.postNew(ctx, id)
-	case kind == "upd":
-		err = s.postUpdate(ctx, id)
-	case kind == "ntf":
-		err = s.notifyReporter(ctx, id)
+	case it.Kind == "new":
+		err = s.postNew(ctx, it.Case)
+	case it.Kind == "upd":
+		err = s.postUpdate(ctx, it.Case)
+	case it.Kind == "ntf":
+		err = s.notifyReporter(ctx, it.Case)
 	}
 	if err != nil {
 		if !errors.Is(err, errNoInbox) && !errors.Is(err, errBusy) && ctx.Err() == nil {
-			s.Log.Warn("inbox item will be retried", "kind", kind, "err", safeErr(err))
+			s.Log.Warn("inbox item will be retried", "kind", it.Kind, "err", safeErr(err))
 		}
 		return
 	}
-	pipe := s.Store.Client().TxPipeline()
-	pipe.XAck(ctx, q, group, m.ID)
-	pipe.XDel(ctx, q, m.ID)
-	if _, err := pipe.Exec(ctx); err != nil && ctx.Err() == nil {
+	if err := s.Store.QueueDone(ctx, group, it.ID); err != nil && ctx.Err() == nil {
 		s.Log.Warn("inbox item not acknowledged; it may run again", "err", err)
+	}
+}
+
+// --- releases ------------------------------------------------------------------------
+
+// release is the scheduler handler of a release: it schedules the next
+// one if anything is left waiting, moves the outbox into the inbox queue
+// in one shuffled batch, wakes the worker and asks Redis to rewrite its
+// AOF, so that no write history older than this release stays on disk.
+// The scheduler's lease gives each release to one replica; run twice, it
+// moves nothing twice (redisstore.Store.Release).
+func (s *Service) release(ctx context.Context, d redisstore.Due) error {
+	s.defaults()
+	n, err := s.Store.Release(ctx, s.Shuffle)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		s.Wake()
+	}
+	s.Store.RewriteAOF(ctx, s.Log)
+	if s.OnRelease != nil {
+		s.OnRelease(n)
+	}
+	s.ensureReleaseAfter(ctx, d.At)
+	return nil
+}
+
+// ensureRelease makes sure a release is scheduled while anything waits in
+// the outbox (a safety net: every write to the outbox schedules one).
+func (s *Service) ensureRelease(ctx context.Context) { s.ensureReleaseAfter(ctx, time.Time{}) }
+
+func (s *Service) ensureReleaseAfter(ctx context.Context, after time.Time) {
+	n, err := s.Store.OutboxLen(ctx)
+	if err != nil || n == 0 {
+		return
+	}
+	now := s.Now()
+	if after.After(now) {
+		now = after
+	}
+	next := s.Release.Next(now)
+	if err := s.Store.Schedule(ctx, releaseID(next), next, KindRelease, nil); err != nil && ctx.Err() == nil {
+		s.Log.Warn("next release not scheduled; the inbox worker tries again", "err", err)
 	}
 }
 
@@ -183,12 +203,19 @@ func safeErr(err error) string {
 	return "send or store error"
 }
 
+// posted is the Teams id of the case's card in the inbox ("-" when Teams
+// gave none; "" while not posted). Teams message ids carry the time they
+// were posted, so the id is stored sealed, never in clear.
 func (s *Service) posted(ctx context.Context, id string) (string, error) {
-	v, err := s.Store.Client().Get(ctx, s.postedKey(id)).Result()
-	if errors.Is(err, redis.Nil) {
-		return "", nil
+	sealed, ok, err := s.Store.Get(ctx, s.postedKey(id))
+	if err != nil || !ok {
+		return "", err
 	}
-	return v, err
+	v, err := s.Keys.Open(sealed, []byte(s.postedKey(id)))
+	if err != nil {
+		return "", fmt.Errorf("open posted marker: %w", err)
+	}
+	return string(v), nil
 }
 
 // postNew posts a new case's card to the inbox, once.
@@ -200,32 +227,28 @@ func (s *Service) postNew(ctx context.Context, id string) error {
 	if !found || err != nil {
 		return err // not found: purged before it was posted
 	}
-	rdb := s.Store.Client()
-	got, err := rdb.SetNX(ctx, s.lockKey(id), s.Consumer, 2*itemTimeout).Result()
+	got, err := s.Store.Lock(ctx, s.lockKey(id), s.Consumer, 2*itemTimeout)
 	if err != nil {
 		return err
 	}
 	if !got {
 		return errBusy
 	}
+	unlock := func() { _ = s.Store.Del(ctx, s.lockKey(id)) }
 	// Checked again under the lease: another replica may have just finished.
 	if p, err := s.posted(ctx, id); err != nil || p != "" {
-		rdb.Del(ctx, s.lockKey(id))
+		unlock()
 		return err
 	}
 	actID, err := s.Bot.SendToRef(ctx, ref, "", bot.LangOf(ref), dialogs.InboxCard(c.View))
 	if err != nil {
-		rdb.Del(ctx, s.lockKey(id))
+		unlock()
 		return err
 	}
 	if actID == "" {
 		actID = "-"
 	}
-	pipe := rdb.TxPipeline()
-	pipe.Set(ctx, s.postedKey(id), actID, 0)
-	pipe.Del(ctx, s.lockKey(id))
-	_, err = pipe.Exec(ctx)
-	return err
+	return s.Store.SetAndUnlock(ctx, s.postedKey(id), s.Keys.Seal([]byte(actID), []byte(s.postedKey(id))), s.lockKey(id))
 }
 
 // postUpdate refreshes a case's card after the reporter wrote, and says
@@ -283,13 +306,9 @@ func threadOf(posted string) string {
 
 // notifyReporter tells an opted-in reporter that the unit answered.
 func (s *Service) notifyReporter(ctx context.Context, id string) error {
-	rdb := s.Store.Client()
-	sealed, err := rdb.Get(ctx, s.refKey(id)).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return nil // not opted in, or the case closed
-	}
-	if err != nil {
-		return err
+	sealed, ok, err := s.Store.Get(ctx, s.refKey(id))
+	if err != nil || !ok {
+		return err // !ok: not opted in, or the case closed
 	}
 	plain, err := s.Keys.Open(sealed, []byte(s.refKey(id)))
 	if err != nil {
@@ -301,7 +320,7 @@ func (s *Service) notifyReporter(ctx context.Context, id string) error {
 	}
 	_, err = s.Bot.SendToRef(ctx, ref, "", bot.LangOf(ref), dialogs.NotifyCard())
 	if errors.Is(err, connector.ErrUnreachable) {
-		rdb.Del(ctx, s.refKey(id)) // the reporter removed the bot: drop the link
+		_ = s.Store.Del(ctx, s.refKey(id)) // the reporter removed the bot: drop the link
 		return nil
 	}
 	return err
@@ -315,6 +334,7 @@ func (s *Service) Handlers() map[string]schedule.Handler {
 		KindAckDeadline:      s.deadline(false),
 		KindFeedbackDeadline: s.deadline(true),
 		KindPurge:            func(ctx context.Context, d redisstore.Due) error { return s.Purge(ctx, string(d.Payload)) },
+		KindRelease:          s.release,
 	}
 }
 
@@ -357,7 +377,6 @@ func (s *Service) Purge(ctx context.Context, id string) error {
 	if !dialogs.ValidCaseID(id) {
 		return fmt.Errorf("purge: %w", schedule.ErrPermanent)
 	}
-	rdb := s.Store.Client()
 	c, _, err := s.loadCase(ctx, id)
 	if err != nil && !errors.Is(err, errNoCase) {
 		return err
@@ -369,17 +388,15 @@ func (s *Service) Purge(ctx context.Context, id string) error {
 			}
 		}
 	}
-	keys := []string{s.caseKey(id), s.refKey(id), s.postedKey(id), s.lockKey(id)}
-	if c.ReceiptKey != "" {
-		keys = append(keys, c.ReceiptKey)
+	var ops []redisstore.Op
+	for _, k := range []string{s.caseKey(id), s.refKey(id), s.postedKey(id), s.lockKey(id), c.ReceiptKey} {
+		if k != "" {
+			ops = append(ops, redisstore.Op{Cmd: "DEL", Key: k})
+		}
 	}
-	pipe := rdb.TxPipeline()
-	pipe.Del(ctx, keys...)
-	for _, item := range []string{"case-ack:", "case-fb:"} {
-		pipe.ZRem(ctx, s.Store.Key("sched"), item+id)
-		pipe.Del(ctx, s.Store.Key("sched", "i", item+id))
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
+	ops = append(ops, s.Store.UnscheduleOps("case-ack:"+id)...)
+	ops = append(ops, s.Store.UnscheduleOps("case-fb:"+id)...)
+	if err := s.Store.Write(ctx, ops); err != nil {
 		return fmt.Errorf("purge case: %w", err)
 	}
 	return nil

@@ -2,33 +2,15 @@
 // receipt checks, the reporter's and the unit's messages, the unit's inbox
 // in a Teams channel, the EU whistleblowing deadlines and retention.
 //
-// Keyspace (under the store prefix; nothing here holds a Teams or Entra id,
-// a name, a conversation id or a time of day in the clear):
-//
-//	report:<id>          stream of sealed case events (see case.go)
-//	report:<id>:ref      sealed conversation reference of the reporter's
-//	                     chat: only when they opted in to notifications;
-//	                     deleted when the case closes
-//	report:<id>:posted   id of the case's card in the inbox channel
-//	                     (idempotency marker: posted once)
-//	report:<id>:lock     short lease while a replica posts the card
-//	receipt:<h>          receipt index: h = HMAC(hash key, code); hash
-//	                     {s: salt, h: argon2id(code, salt), c: sealed case
-//	                     id}; expires after ReceiptIdle without activity
-//	rsess:<h>            a receipt check's session (h = keyed hash of the
-//	                     random token on the status card): the sealed case
-//	                     id, for 1–2 hours
-//	inbox                sealed conversation reference of the unit's channel
-//	inboxq               stream of inbox work (new case, new information,
-//	                     notify the reporter) with consumer group "inbox"
-//	rate:file:<h>        reports filed per user and day (h = keyed hash of
-//	                     the user hash and the day); expires the next day
-//	rate:file:all:<day>  reports filed in all, per day
-//	rate:rcpt:<h>        failed receipt checks per user and hour
-//	rate:rcpt:all:<hour> failed receipt checks in all, per hour
-//
-// Expiry times are set with PEXPIREAT at day or hour boundaries, never
-// relative to now, so a TTL does not tell when something happened.
+// The keyspace (report:, receipt:, rsess:, once:, outbox, inboxq, inbox
+// and the rate counters) and what is sealed under which label are
+// documented once, in package dialogs/redisstore. This package holds the
+// domain logic and builds the writes; all Redis access goes through the
+// store, which refuses any write that touches both a person's keys and a
+// case's keys. So a report, a receipt check and a message on a case are
+// written apart from the turn's own commit (bot.Prepared.Write), under an
+// idempotency key (redisstore.WriteOnce), and reach the unit only at the
+// release times (dialogs.Release), shuffled.
 //
 // The receipt: 20 symbols of a 30-symbol alphabet (≈98 bits), shown only to
 // the reporter. The index key must be found from the code alone, so it is
@@ -43,17 +25,17 @@ package report
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
+	mrand "math/rand/v2"
 	"sync"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"golang.org/x/crypto/argon2"
 
 	"github.com/kk/graensen/bot"
@@ -67,6 +49,9 @@ const (
 	KindAckDeadline      = "case-ack-deadline"
 	KindFeedbackDeadline = "case-feedback-deadline"
 	KindPurge            = "case-purge"
+	// KindRelease is a release of the outbox to the inbox (neutral: it
+	// names no case, and its time is the release time).
+	KindRelease = "inbox-release"
 )
 
 // Limits bound how much one user, and everyone together, can do.
@@ -96,6 +81,17 @@ type Service struct {
 	ClaimIdle, Block time.Duration
 	// Consumer names this replica in the inbox consumer group (random if empty).
 	Consumer string
+	// Release is when the unit sees new reports and messages and when
+	// reporters are notified (default dialogs.DefaultRelease).
+	Release dialogs.Release
+	// Shuffle orders a release's batch (default math/rand/v2's Shuffle,
+	// randomly seeded); tests inject a seeded one.
+	Shuffle func(n int, swap func(i, j int))
+	// OnRelease, if set, is called after each release with the number of
+	// items it moved to the inbox queue (tests wait on it).
+	OnRelease func(moved int)
+	// Now is the clock of the release handler (default time.Now).
+	Now func() time.Time
 
 	wake chan struct{}
 	once sync.Once
@@ -145,6 +141,15 @@ func (s *Service) fill() {
 	}
 	if s.wake == nil {
 		s.wake = make(chan struct{}, 1)
+	}
+	if s.Release.Every == 0 && len(s.Release.Clocks) == 0 {
+		s.Release = dialogs.MustRelease(dialogs.DefaultRelease)
+	}
+	if s.Shuffle == nil {
+		s.Shuffle = mrand.Shuffle
+	}
+	if s.Now == nil {
+		s.Now = time.Now
 	}
 }
 
@@ -203,17 +208,7 @@ func (s *Service) count(ctx context.Context, cs ...counter) ([]int, error) {
 	for i, c := range cs {
 		keys[i] = c.key
 	}
-	vals, err := s.Store.Client().MGet(ctx, keys...).Result()
-	if err != nil {
-		return nil, fmt.Errorf("read rate limits: %w", err)
-	}
-	out := make([]int, len(cs))
-	for i, v := range vals {
-		if str, ok := v.(string); ok {
-			out[i], _ = strconv.Atoi(str)
-		}
-	}
-	return out, nil
+	return s.Store.Counts(ctx, keys...)
 }
 
 func incrOps(cs ...counter) []redisstore.Op {
@@ -258,22 +253,67 @@ func receiptHash(code string, salt []byte) []byte {
 }
 
 func (s *Service) receiptKey(code string) string {
-	return s.Store.Key("receipt", s.Hasher.Sum("receipt", code))
+	return s.Store.ReceiptKey(s.Hasher.Sum("receipt", code))
 }
 
 func (s *Service) receiptExpiry(date string) time.Time {
 	return dayAt(date, int(s.ReceiptIdle/(24*time.Hour))+1, 0)
 }
 
-func (s *Service) file(ctx context.Context, tc bot.TurnContext, o dialogs.FileReport) (bot.Prepared, error) {
-	date := o.Date
-	if !validDate(date) {
-		date = dialogs.ReportDate(tc.Now)
+// releaseOps queue inbox work: at once (the reporter chose so, or it is
+// the unit's own work), or in the outbox until the next release, which
+// they schedule (the same id on every replica: scheduling it twice is one
+// release). It returns the release time (zero when at once).
+func (s *Service) releaseOps(kind, id string, atOnce bool, now time.Time) ([]redisstore.Op, time.Time) {
+	if atOnce {
+		return []redisstore.Op{s.Store.QueueOp(kind, id)}, time.Time{}
 	}
+	next := s.Release.Next(now)
+	return append([]redisstore.Op{s.Store.OutboxOp(kind, id)}, s.Store.ScheduleOps(releaseID(next), next, KindRelease, nil)...), next
+}
+
+func releaseID(at time.Time) string { return KindRelease + ":" + fmt.Sprint(at.UnixMilli()) }
+
+// onceExpiry is when an idempotency key goes: the end of the next day
+// (a date-derived time).
+func onceExpiry(now time.Time) time.Time { return dayAt(dialogs.ReportDate(now), 2, 0) }
+
+// file files a report. The case (its events, receipt, deadlines and its
+// place in the outbox) is one write of its own, under an idempotency key
+// from the draft's random token; the turn's commit then removes the draft
+// and counts the filing against the person's daily limit. A rerun, a
+// double click or a redelivered activity finds the key and files nothing
+// again; the reporter gets the same receipt.
+func (s *Service) file(ctx context.Context, tc bot.TurnContext, o dialogs.FileReport) (bot.Prepared, error) {
+	today := dialogs.ReportDate(tc.Now)
+	// The case records the date of the release that carries it: no finer
+	// than what the unit sees.
+	date := s.Release.ReleaseDate(tc.Now, o.Now)
 	if _, ok := dialogs.ParseReceipt(o.Receipt); !ok || !dialogs.ValidCaseID(o.CaseID) || o.Answers.What == "" {
 		return bot.Prepared{}, errors.New("file report: malformed output")
 	}
-	user, all := s.fileCounters(tc, date)
+	token := o.Token
+	if token == "" {
+		token = tc.Token
+	}
+	once := s.Store.OnceKey(s.Hasher.Sum("once-file", token))
+	user, all := s.fileCounters(tc, today)
+	at := time.Time{}
+	if !o.Now {
+		at = s.Release.Next(tc.Now)
+	}
+	receipt := func(id string) []dialogs.Output {
+		return reply(dialogs.WithReleaseNote(dialogs.ReceiptCard(id, o.Receipt, o.Notify), at))
+	}
+	if sealed, ok, err := s.Store.Get(ctx, once); err != nil {
+		return bot.Prepared{}, fmt.Errorf("file report: %w", err)
+	} else if ok { // filed already by an earlier attempt of this turn or of a twin
+		id, err := s.Keys.Open(sealed, []byte(once))
+		if err != nil || !dialogs.ValidCaseID(string(id)) {
+			return bot.Prepared{}, errors.New("file report: unreadable idempotency record")
+		}
+		return bot.Prepared{Ops: incrOps(user), Outputs: receipt(string(id))}, nil
+	}
 	n, err := s.count(ctx, user, all)
 	if err != nil {
 		return bot.Prepared{}, err
@@ -283,10 +323,10 @@ func (s *Service) file(ctx context.Context, tc bot.TurnContext, o dialogs.FileRe
 		return bot.Prepared{Outputs: reply(dialogs.ReportNotice("report-limited", "report.limit.file"))}, nil
 	}
 	id := o.CaseID
-	if exists, err := s.Store.Client().Exists(ctx, s.caseKey(id)).Result(); err != nil {
+	if exists, err := s.Store.Exists(ctx, s.caseKey(id)); err != nil {
 		return bot.Prepared{}, fmt.Errorf("file report: %w", err)
-	} else if exists > 0 { // a collision of random ids: draw another
-		id = dialogs.NewReceiptCode(randBytes)[:8]
+	} else if exists { // a collision of random ids: another, the same in every rerun
+		id = dialogs.NewReceiptCode(detRand(s.Hasher.Sum("case-id", token)))[:8]
 	}
 	rk := s.Hasher.Sum("receipt", o.Receipt)
 	answers := o.Answers
@@ -306,8 +346,9 @@ func (s *Service) file(ctx context.Context, tc bot.TurnContext, o dialogs.FileRe
 			"c", string(s.Keys.Seal([]byte(id), []byte(rkey))),
 		}},
 		{Cmd: "PEXPIREAT", Key: rkey, Args: []any{s.receiptExpiry(date).UnixMilli()}},
-		{Cmd: "XADD", Key: s.Store.Key("inboxq"), Args: []any{"0-*", "t", "new", "c", id}},
 	}
+	rel, _ := s.releaseOps("new", id, o.Now, tc.Now)
+	ops = append(ops, rel...)
 	if o.Notify {
 		// The only link from a case to a person, by the reporter's choice.
 		r := bot.RefOf(tc.Activity)
@@ -320,8 +361,28 @@ func (s *Service) file(ctx context.Context, tc bot.TurnContext, o dialogs.FileRe
 	}
 	ops = append(ops, s.Store.ScheduleOps("case-ack:"+id, dayAt(ev.AckDue, -2, 9), KindAckDeadline, []byte(id))...)
 	ops = append(ops, s.Store.ScheduleOps("case-fb:"+id, dayAt(ev.FbDue, -14, 9), KindFeedbackDeadline, []byte(id))...)
-	ops = append(ops, incrOps(user, all)...)
-	return bot.Prepared{Ops: ops, Outputs: reply(dialogs.ReceiptCard(id, o.Receipt, o.Notify)), After: s.after}, nil
+	ops = append(ops, incrOps(all)...) // the global count is nobody's: it goes with the case
+	sealedID := s.Keys.Seal([]byte(id), []byte(once))
+	write := func(ctx context.Context) error {
+		_, err := s.Store.WriteOnce(ctx, once, sealedID, onceExpiry(tc.Now), ops)
+		return err
+	}
+	return bot.Prepared{Ops: incrOps(user), Write: write, Outputs: receipt(id), After: s.after}, nil
+}
+
+// detRand is a deterministic byte source from a seed (for the rare
+// fallback case id, which must be the same in every rerun).
+func detRand(seed string) func(int) []byte {
+	ctr := 0
+	return func(n int) []byte {
+		var out []byte
+		for len(out) < n {
+			h := sha256.Sum256([]byte(fmt.Sprintf("%s|%d", seed, ctr)))
+			ctr++
+			out = append(out, h[:]...)
+		}
+		return out[:n]
+	}
 }
 
 // --- receipt checks ------------------------------------------------------------------
@@ -331,7 +392,7 @@ func (s *Service) file(ctx context.Context, tc bot.TurnContext, o dialogs.FileRe
 // holds the case id, sealed, until the next hour boundary after Session.
 // Once it expires, nothing in the chat leads to the case any more.
 func (s *Service) sessionKey(token string) string {
-	return s.Store.Key("rsess", s.Hasher.Sum("rsess", token))
+	return s.Store.SessionKey(s.Hasher.Sum("rsess", token))
 }
 
 func (s *Service) check(ctx context.Context, tc bot.TurnContext, o dialogs.CheckReceipt) (bot.Prepared, error) {
@@ -358,21 +419,28 @@ func (s *Service) check(ctx context.Context, tc bot.TurnContext, o dialogs.Check
 	if err != nil {
 		return bot.Prepared{}, err
 	}
-	token := base64.RawURLEncoding.EncodeToString(randBytes(18))
+	// The session's token is random, and the same in every attempt of this
+	// turn (so a rerun writes the same session). Its writes touch only the
+	// case's keys: apart from the turn's commit.
+	token := s.Hasher.Sum("rsess-token", tc.Token)
 	skey := s.sessionKey(token)
 	ops := []redisstore.Op{
 		{Cmd: "PEXPIREAT", Key: rkey, Args: []any{s.receiptExpiry(dialogs.ReportDate(tc.Now)).UnixMilli()}},
 		{Cmd: "SET", Key: skey, Args: []any{string(s.Keys.Seal([]byte(id), []byte(skey)))}},
-		{Cmd: "PEXPIREAT", Key: skey, Args: []any{tc.Now.Add(s.Session).UTC().Truncate(time.Hour).Add(time.Hour).UnixMilli()}},
+		{Cmd: "PEXPIREAT", Key: skey, Args: []any{redisstore.CeilHour(tc.Now.Add(s.Session)).UnixMilli()}},
 	}
-	return bot.Prepared{Ops: ops, Outputs: reply(dialogs.ReceiptStatusCard(c.View, token))}, nil
+	card := dialogs.ReceiptStatusCard(c.View, token)
+	if c.View.Status != dialogs.StatusClosed {
+		card = dialogs.WithReleaseChoice(card, s.Release.Next(tc.Now))
+	}
+	return bot.Prepared{Write: func(ctx context.Context) error { return s.Store.Write(ctx, ops) }, Outputs: reply(card)}, nil
 }
 
 // lookup finds a case id by receipt code: the index key from the keyed
 // hash, then the argon2id check, then the sealed id.
 func (s *Service) lookup(ctx context.Context, code string) (string, string, error) {
 	rkey := s.receiptKey(code)
-	h, err := s.Store.Client().HGetAll(ctx, rkey).Result()
+	h, err := s.Store.Hash(ctx, rkey)
 	if err != nil {
 		return "", "", fmt.Errorf("receipt lookup: %w", err)
 	}
@@ -396,12 +464,9 @@ func (s *Service) openSession(ctx context.Context, token string) (string, bool, 
 		return "", false, nil
 	}
 	skey := s.sessionKey(token)
-	sealed, err := s.Store.Client().Get(ctx, skey).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return "", false, nil
-	}
-	if err != nil {
-		return "", false, fmt.Errorf("load session: %w", err)
+	sealed, ok, err := s.Store.Get(ctx, skey)
+	if err != nil || !ok {
+		return "", false, err
 	}
 	id, err := s.Keys.Open(sealed, []byte(skey))
 	if err != nil || !dialogs.ValidCaseID(string(id)) {
@@ -429,10 +494,7 @@ func (s *Service) reporterMessage(ctx context.Context, tc bot.TurnContext, o dia
 	if c.View.Status == dialogs.StatusClosed {
 		return bot.Prepared{Outputs: reply(dialogs.ReportNotice("reporter-closed", "report.status.closedText"))}, nil
 	}
-	date := o.Date
-	if !validDate(date) {
-		date = dialogs.ReportDate(tc.Now)
-	}
+	date := s.Release.ReleaseDate(tc.Now, o.Now) // the release's date, as for a new report
 	args, err := s.appendOp(id, event{K: evMsg, Date: date, Text: o.Text})
 	if err != nil {
 		return bot.Prepared{}, err
@@ -440,9 +502,23 @@ func (s *Service) reporterMessage(ctx context.Context, tc bot.TurnContext, o dia
 	ops := []redisstore.Op{
 		{Cmd: "XADD", Key: s.caseKey(id), Args: args},
 		{Cmd: "PEXPIREAT", Key: c.ReceiptKey, Args: []any{s.receiptExpiry(date).UnixMilli()}},
-		{Cmd: "XADD", Key: s.Store.Key("inboxq"), Args: []any{"0-*", "t", "upd", "c", id}},
 	}
-	return bot.Prepared{Ops: ops, Outputs: reply(dialogs.ReportNotice("reporter-sent", "report.status.sent")), After: s.after}, nil
+	rel, at := s.releaseOps("upd", id, o.Now, tc.Now)
+	ops = append(ops, rel...)
+	write := s.writeOnce(tc, "once-msg", id, ops)
+	card := dialogs.WithReleaseNote(dialogs.ReportNotice("reporter-sent", "report.status.sent"), at)
+	return bot.Prepared{Write: write, Outputs: reply(card), After: s.after}, nil
+}
+
+// writeOnce is a Prepared.Write of ops on a case, once per turn (the key
+// is a keyed hash of the turn's random token).
+func (s *Service) writeOnce(tc bot.TurnContext, label, id string, ops []redisstore.Op) func(context.Context) error {
+	once := s.Store.OnceKey(s.Hasher.Sum(label, tc.Token))
+	sealedID := s.Keys.Seal([]byte(id), []byte(once))
+	return func(ctx context.Context) error {
+		_, err := s.Store.WriteOnce(ctx, once, sealedID, onceExpiry(tc.Now), ops)
+		return err
+	}
 }
 
 // --- the unit's inbox -----------------------------------------------------------------
@@ -454,20 +530,17 @@ func (s *Service) registerInbox(tc bot.TurnContext) (bot.Prepared, error) {
 	if err != nil {
 		return bot.Prepared{}, fmt.Errorf("encode inbox reference: %w", err)
 	}
-	key := s.Store.Key("inbox")
+	key := s.Store.InboxKey()
 	ops := []redisstore.Op{{Cmd: "SET", Key: key, Args: []any{string(s.Keys.Seal(ref, []byte(key)))}}}
 	return bot.Prepared{Ops: ops, Outputs: reply(dialogs.ReportNotice("inbox-registered", "report.inbox.registered")), After: s.after}, nil
 }
 
 // inbox opens the unit's channel reference (ok false when none is registered).
 func (s *Service) inbox(ctx context.Context) (bot.Ref, bool, error) {
-	key := s.Store.Key("inbox")
-	sealed, err := s.Store.Client().Get(ctx, key).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return bot.Ref{}, false, nil
-	}
-	if err != nil {
-		return bot.Ref{}, false, fmt.Errorf("load inbox: %w", err)
+	key := s.Store.InboxKey()
+	sealed, ok, err := s.Store.Get(ctx, key)
+	if err != nil || !ok {
+		return bot.Ref{}, false, err
 	}
 	plain, err := s.Keys.Open(sealed, []byte(key))
 	if err != nil {
@@ -522,7 +595,9 @@ func (s *Service) caseAction(ctx context.Context, tc bot.TurnContext, o dialogs.
 		ev = event{K: evMsg, Date: date, Text: o.Text, FromUnit: true, By: by}
 		ops = append(ops, redisstore.Op{Cmd: "PEXPIREAT", Key: c.ReceiptKey, Args: []any{s.receiptExpiry(date).UnixMilli()}})
 		if c.View.Notify {
-			ops = append(ops, redisstore.Op{Cmd: "XADD", Key: s.Store.Key("inboxq"), Args: []any{"0-*", "t", "ntf", "c", id}})
+			// The reporter is told at the next release, with the others.
+			rel, _ := s.releaseOps("ntf", id, false, tc.Now)
+			ops = append(ops, rel...)
 		}
 	case dialogs.VerbCNote:
 		ev = event{K: evNote, Date: date, Text: o.Text, By: by}
@@ -539,7 +614,8 @@ func (s *Service) caseAction(ctx context.Context, tc bot.TurnContext, o dialogs.
 	if o.ActivityID != "" {
 		out = []dialogs.Output{dialogs.Update{ActivityID: o.ActivityID, Card: card}}
 	}
-	return bot.Prepared{Ops: ops, Outputs: out, After: s.after}, nil
+	// The handler's own commit is a person's: the case is written apart.
+	return bot.Prepared{Write: s.writeOnce(tc, "once-case", id, ops), Outputs: out, After: s.after}, nil
 }
 
 // purgeAt is when a case closed on date is deleted (at 03:00, a date-derived time).

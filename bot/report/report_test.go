@@ -46,9 +46,15 @@ func newRig(t *testing.T, o bottest.Options, tune func(*report.Service)) *rig {
 	r := &rig{seen: map[int]bool{}}
 	o.Local = true
 	o.Engine.Handlers = []string{handlerAAD}
+	// Releases every hour: none comes by itself during a test; tests
+	// release explicitly (rig.release) or set a shorter interval.
+	if o.Engine.Release.Every == 0 && o.Engine.Release.Clocks == nil {
+		o.Engine.Release = dialogs.MustRelease("1h")
+	}
 	o.Effects = func(h *bottest.Harness) []bot.Effect {
 		r.svc = report.New(h.Store, h.Keys, h.Hasher, slog.New(slog.NewJSONHandler(h.Logs, nil)))
 		r.svc.ClaimIdle, r.svc.Block = 300*time.Millisecond, 100*time.Millisecond
+		r.svc.Release = o.Engine.Release
 		if tune != nil {
 			tune(r.svc)
 		}
@@ -65,6 +71,18 @@ func (r *rig) run(t *testing.T) {
 	var wg sync.WaitGroup
 	wg.Go(func() { r.svc.RunInbox(ctx) })
 	t.Cleanup(func() { cancel(); wg.Wait() })
+}
+
+// release runs the next release now, through the shared scheduler as in
+// production (the release is the due item), and fails if none was
+// scheduled: something must be waiting for it.
+func (r *rig) release(t *testing.T) {
+	t.Helper()
+	at := r.svc.Release.Next(time.Now())
+	runner := &schedule.Runner{Store: r.Store, Handlers: r.svc.Handlers(), Now: func() time.Time { return at }}
+	if n := runner.Tick(context.Background()); n == 0 {
+		t.Fatal("no release was scheduled")
+	}
 }
 
 func (r *rig) id() string {
@@ -253,7 +271,8 @@ func TestFullFlowInBothLanguages(t *testing.T) {
 				t.Fatalf("receipt code %q", code)
 			}
 
-			// The inbox gets the case, once, with the answers and deadlines.
+			// The inbox gets the case at the release, once, with the answers and deadlines.
+			r.release(t)
 			posted := r.next(t, "inbox card", toChannel)
 			text := cardText(posted)
 			for _, want := range []string{story, "K-"} {
@@ -293,6 +312,7 @@ func TestFullFlowInBothLanguages(t *testing.T) {
 			if !strings.Contains(cardText(upd), tc.reply) {
 				t.Fatal("reply not on the inbox card")
 			}
+			r.release(t) // the reporter is told at the release
 			note := r.next(t, "notification", named(map[string]string{"da-DK": "Enheden har svaret", "en-US": "The unit has answered"}[tc.locale], toChat))
 			if strings.Contains(cardText(note), tc.reply) {
 				t.Fatal("the notification must not carry the answer into the chat")
@@ -314,6 +334,7 @@ func TestFullFlowInBothLanguages(t *testing.T) {
 			r.MustPost(r.reporter(tc.locale, with(action(t, sc, dialogs.VerbRSend), map[string]any{"msg": "Det skete igen i går"}), "c-status"))
 			r.next(t, "cleared status", updateInChat)
 			r.next(t, "sent confirmation", toChat)
+			r.release(t)
 			r.next(t, "card refreshed with the answer", func(s bottest.Sent) bool {
 				return s.Method == http.MethodPut && strings.Contains(s.Path, "/activities/bot-act-1") && strings.Contains(cardText(s), "Det skete igen i går")
 			})
@@ -364,7 +385,8 @@ func TestWithoutNotificationNothingLinksTheCase(t *testing.T) {
 		}
 	}
 	r.checkAnonymous(t, story)
-	// No inbox registered yet: the case waits, and is posted once it is.
+	// No inbox registered yet: the released case waits, and is posted once it is.
+	r.release(t)
 	time.Sleep(200 * time.Millisecond)
 	r.registerInbox(t)
 	r.next(t, "inbox card after registration", toChannel)
@@ -441,6 +463,7 @@ func TestTwoReplicasPostEachReportOnce(t *testing.T) {
 		}
 		r.fileReport(t, "da-DK", false)
 	}
+	r2.release(t)
 	// A replica that took an item and died: its item must be taken over.
 	rdb := r1.Store.Client()
 	ctx := context.Background()
@@ -488,6 +511,7 @@ func TestDeadlineRemindersGoToTheInbox(t *testing.T) {
 	r.run(t)
 	r.registerInbox(t)
 	r.fileReport(t, "da-DK", false)
+	r.release(t)
 	inbox := bottest.CardOf(t, r.next(t, "inbox card", toChannel))
 	thread := func(s bottest.Sent) bool {
 		return s.Method == http.MethodPost && s.Path == "/v3/conversations/"+channelConv+";messageid=bot-act-1/activities"

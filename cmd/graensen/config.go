@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kk/graensen/dialogs"
 )
 
 // Config is everything read from the environment. The Bot Framework
@@ -30,9 +32,13 @@ type Config struct {
 	UserTTL        time.Duration
 	// ReportRetention is how long a closed report is kept (GRAENSEN_REPORT_RETENTION, default 2160h = 90 days).
 	ReportRetention time.Duration
-	LogLevel        string   // LOG_LEVEL: debug, info (default), warn, error
-	Handlers        []string // GRAENSEN_HANDLERS: Entra object ids of the unit's case handlers (comma-separated)
-	Admins          []string // GRAENSEN_ADMINS: Entra object ids of AMK's campaign admins (comma-separated)
+	// Release is when the unit sees new reports and messages
+	// (GRAENSEN_INBOX_RELEASE: clock times in Copenhagen time, default
+	// 08:00,12:00,15:00, or an interval such as 20s for trials).
+	Release  dialogs.Release
+	LogLevel string   // LOG_LEVEL: debug, info (default), warn, error
+	Handlers []string // GRAENSEN_HANDLERS: Entra object ids of the unit's case handlers (comma-separated)
+	Admins   []string // GRAENSEN_ADMINS: Entra object ids of AMK's campaign admins (comma-separated)
 	// Campaigns (issue 6): TenantRate is the tenant limit in requests per
 	// second (GRAENSEN_TENANT_RATE, default 50); AdminToken a static admin
 	// API token, local mode only (GRAENSEN_ADMIN_TOKEN); AdminAudience the
@@ -93,6 +99,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.ReportRetention, err = duration(getenv, "GRAENSEN_REPORT_RETENTION", 2160*time.Hour); err != nil {
 		return c, err
+	}
+	if c.Release, err = dialogs.ParseRelease(getenv("GRAENSEN_INBOX_RELEASE")); err != nil {
+		return c, fmt.Errorf("GRAENSEN_INBOX_RELEASE: %w", err)
 	}
 	if err := loadCampaignConfig(&c, getenv); err != nil {
 		return c, err

@@ -117,7 +117,7 @@ func (a *app) Close() {
 func newEngine(r *cards.Renderer, cfg Config, lib *content.Library) *dialogs.Engine {
 	text := func(lang, id string) string { return r.Text(dialogs.Lang(lang), dialogs.M(id)) }
 	m := match.FromLibrary(lib, text)
-	return dialogs.New(dialogs.Config{Content: lib, Handlers: cfg.Handlers, Admins: cfg.Admins,
+	return dialogs.New(dialogs.Config{Content: lib, Handlers: cfg.Handlers, Admins: cfg.Admins, Release: cfg.Release,
 		Matcher: func(lang, q string) (string, []string) {
 			d := m.Decide(lang, q)
 			return d.Best, d.Choices
@@ -190,6 +190,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	var effects []bot.Effect
 	rep := report.New(a.store, keys, hasher, log) // anonymous reporting (issue 5)
 	rep.Retention = cfg.ReportRetention
+	rep.Release = cfg.Release
 	effects = append(effects, rep.Effect)
 	effects = append(effects, reminder.Effect(a.store))
 	camp, err := newCampaigns(cfg, a.store, keys, hasher, renderer, metrics, log) // AMK campaigns (issue 6)

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -37,6 +38,8 @@ var ErrConflict = errors.New("state changed concurrently")
 type Store struct {
 	rdb    redis.UniversalClient
 	prefix string
+	// noConfig is logged once when CONFIG is refused (managed Redis).
+	noConfig sync.Once
 }
 
 // New returns a Store using keys under prefix (e.g. "g:"; tests use their own).
@@ -108,9 +111,13 @@ type TurnCommit struct {
 	RefSum string
 	// Forget deletes the user's profile and reference (uninstall).
 	Forget bool
-	// Ops are further writes committed atomically with the state (a filed
-	// report, a scheduled reminder): all or nothing with the turn.
+	// Ops are further writes committed atomically with the state (a
+	// scheduled reminder, a rate-limit counter): all or nothing with the
+	// turn. They may not touch a case's keys (CheckOps): a report, a receipt
+	// or a case session is written apart (Write, WriteOnce).
 	Ops []Op
+	// Now is the turn's clock, for the idle expiries (zero: time.Now).
+	Now time.Time
 }
 
 // Op is one Redis write inside a turn's commit. Cmd is one of the
@@ -127,6 +134,20 @@ var allowedOps = map[string]bool{
 	"ZADD": true, "ZREM": true, "SADD": true, "SREM": true, "XADD": true, "INCRBY": true,
 }
 
+// luaOps is the Lua that carries out encoded ops (encodeOps): the count
+// in ARGV[count], the ops from ARGV[count+1], their keys from
+// KEYS[keyBase+1].
+func luaOps(count, keyBase int) string {
+	return fmt.Sprintf(`local i = %d
+for n = 1, tonumber(ARGV[%d]) do
+  local cmd, nargs = ARGV[i], tonumber(ARGV[i + 1])
+  local args = {}
+  for j = 1, nargs do args[j] = ARGV[i + 1 + j] end
+  redis.call(cmd, KEYS[%d + n], unpack(args))
+  i = i + 2 + nargs
+end`, count+1, count, keyBase)
+}
+
 var commitScript = redis.NewScript(`
 local cv = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
 if cv ~= tonumber(ARGV[1]) then return 0 end
@@ -138,16 +159,9 @@ end
 -- the script stops before the state is written and the turn can be retried
 -- with its draft intact. ARGV[11] = count, then per op: cmd, nargs, args...;
 -- keys from KEYS[4].
-local i = 12
-for n = 1, tonumber(ARGV[11]) do
-  local cmd, nargs = ARGV[i], tonumber(ARGV[i + 1])
-  local args = {}
-  for j = 1, nargs do args[j] = ARGV[i + 1 + j] end
-  redis.call(cmd, KEYS[3 + n], unpack(args))
-  i = i + 2 + nargs
-end
+` + luaOps(11, 3) + `
 redis.call('HSET', KEYS[1], 'v', cv + 1, 's', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PEXPIREAT', KEYS[1], ARGV[3])
 if ARGV[9] == '1' then
   redis.call('DEL', KEYS[2])
   redis.call('SREM', KEYS[3], ARGV[10])
@@ -160,13 +174,22 @@ if ARGV[7] ~= '' then
   redis.call('HSET', KEYS[2], 'ref', ARGV[7], 'rs', ARGV[8])
   redis.call('SADD', KEYS[3], ARGV[10])
 end
-if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[6]) end
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PEXPIREAT', KEYS[2], ARGV[6]) end
 return 1
 `)
 
 // CommitTurn writes a turn's state atomically if neither the conversation
 // nor (when changed) the profile moved since LoadTurn; else ErrConflict.
+// The idle TTLs become absolute expiries on the next whole hour (CeilHour).
+// A commit whose ops touch a case's keys is refused (ErrLinked).
 func (s *Store) CommitTurn(ctx context.Context, c TurnCommit) error {
+	if err := s.CheckOps(c.Ops, Person); err != nil {
+		return fmt.Errorf("commit turn: %w", err)
+	}
+	now := c.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
 	userVer := "-"
 	if c.Profile != nil {
 		userVer = strconv.FormatInt(c.UserVer, 10)
@@ -176,16 +199,12 @@ func (s *Store) CommitTurn(ctx context.Context, c TurnCommit) error {
 		forget = "1"
 	}
 	keys := []string{s.Key("conv", c.Conv), s.Key("user", c.User), s.Key("users")}
-	args := []any{c.ConvVer, c.ConvData, c.ConvTTL.Milliseconds(),
-		userVer, c.Profile, c.UserTTL.Milliseconds(),
+	args := []any{c.ConvVer, c.ConvData, CeilHour(now.Add(c.ConvTTL)).UnixMilli(),
+		userVer, c.Profile, CeilHour(now.Add(c.UserTTL)).UnixMilli(),
 		c.Ref, c.RefSum, forget, c.User, len(c.Ops)}
-	for _, op := range c.Ops {
-		if !allowedOps[op.Cmd] {
-			return fmt.Errorf("commit turn: op %q not allowed", op.Cmd)
-		}
-		keys = append(keys, op.Key)
-		args = append(args, op.Cmd, len(op.Args))
-		args = append(args, op.Args...)
+	keys, args, err := encodeOps(c.Ops, keys, args)
+	if err != nil {
+		return fmt.Errorf("commit turn: %w", err)
 	}
 	res, err := commitScript.Run(ctx, s.rdb, keys, args...).Int()
 	if err != nil {

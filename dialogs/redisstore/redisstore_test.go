@@ -36,8 +36,15 @@ func TestCommitTurnOptimisticConcurrency(t *testing.T) {
 	if ref, _ := s.Ref(ctx, "u1"); string(ref) != "sealedref" {
 		t.Fatalf("ref = %q", ref)
 	}
-	if ttl := rdb.PTTL(ctx, prefix+"conv:c1").Val(); ttl <= 0 || ttl > time.Hour {
+	// The idle TTL ends on the next whole hour after it (rule 2): at most
+	// an hour more, never less.
+	if ttl := rdb.PTTL(ctx, prefix+"conv:c1").Val(); ttl < time.Hour-time.Minute || ttl > 2*time.Hour {
 		t.Fatalf("conv ttl = %v", ttl)
+	}
+	for _, k := range []string{"conv:c1", "user:u1"} {
+		if at := rdb.PExpireTime(ctx, prefix+k).Val(); at <= 0 || at%time.Hour != 0 {
+			t.Fatalf("%s expires at %v, not on a whole hour", k, at)
+		}
 	}
 	// Profile unchanged: its version is not checked, conversation moves on.
 	if err := s.CommitTurn(ctx, redisstore.TurnCommit{Conv: "c1", User: "u1", ConvVer: 1, ConvData: []byte("s2"), ConvTTL: time.Hour, UserTTL: time.Hour}); err != nil {
@@ -91,22 +98,22 @@ func TestCommitOpsAreAtomicWithTheState(t *testing.T) {
 	rdb, prefix := redistest.New(t)
 	s := redisstore.New(rdb, prefix)
 	ops := []redisstore.Op{
-		{Cmd: "SET", Key: s.Key("report", "r1"), Args: []any{"sealed", "PX", 60000}},
+		{Cmd: "SET", Key: s.Key("team", "r1"), Args: []any{"sealed", "PX", 60000}},
 		{Cmd: "ZADD", Key: s.Key("sched"), Args: []any{100, "deadline:r1"}},
 	}
 	c := redisstore.TurnCommit{Conv: "c", User: "u", ConvData: []byte("x"), ConvTTL: time.Minute, UserTTL: time.Minute, Ops: ops}
 	if err := s.CommitTurn(ctx, c); err != nil {
 		t.Fatal(err)
 	}
-	if rdb.Get(ctx, s.Key("report", "r1")).Val() != "sealed" || rdb.ZScore(ctx, s.Key("sched"), "deadline:r1").Val() != 100 {
+	if rdb.Get(ctx, s.Key("team", "r1")).Val() != "sealed" || rdb.ZScore(ctx, s.Key("sched"), "deadline:r1").Val() != 100 {
 		t.Fatal("ops not applied")
 	}
 	// A losing commit applies none of its ops.
-	c.Ops = []redisstore.Op{{Cmd: "SET", Key: s.Key("report", "r2"), Args: []any{"sealed"}}}
+	c.Ops = []redisstore.Op{{Cmd: "SET", Key: s.Key("team", "r2"), Args: []any{"sealed"}}}
 	if err := s.CommitTurn(ctx, c); !errors.Is(err, redisstore.ErrConflict) {
 		t.Fatalf("err = %v", err)
 	}
-	if rdb.Exists(ctx, s.Key("report", "r2")).Val() != 0 {
+	if rdb.Exists(ctx, s.Key("team", "r2")).Val() != 0 {
 		t.Fatal("a conflicting commit wrote its ops")
 	}
 	c.ConvVer = 1
