@@ -107,6 +107,28 @@ func (r *rig) next(t *testing.T, what string, pred func(bottest.Sent) bool) bott
 	return bottest.Sent{}
 }
 
+// noneYet fails if a not yet consumed send matches pred (something that
+// must wait for a release came early).
+func (r *rig) noneYet(t *testing.T, what string, pred func(bottest.Sent) bool) {
+	t.Helper()
+	for i, s := range r.Conn.Settle(50 * time.Millisecond) {
+		if !r.seen[i] && pred(s) {
+			t.Fatalf("%s arrived before the release", what)
+		}
+	}
+}
+
+// cases counts the cases stored.
+func (r *rig) cases(t *testing.T) int {
+	n := 0
+	for k := range redistest.Dump(context.Background(), t, r.Store.Client(), r.Prefix) {
+		if strings.HasPrefix(k, r.Store.Key("report", "")) && strings.Count(k[len(r.Prefix):], ":") == 1 {
+			n++
+		}
+	}
+	return n
+}
+
 func toChat(s bottest.Sent) bool {
 	return s.Method == http.MethodPost && strings.Contains(s.Path, "/a:conv-secret-id/")
 }
@@ -183,6 +205,18 @@ func receiptOf(t *testing.T, card map[string]any) string {
 // receipt card.
 func (r *rig) fileReport(t *testing.T, locale string, notify bool) bottest.Sent {
 	t.Helper()
+	confirm := r.toConfirm(t, locale, notify)
+	r.MustPost(r.reporter(locale, action(t, bottest.CardOf(t, confirm), "rsubmit"), "c-confirm"))
+	cleared := r.next(t, "cleared confirm card", updateInChat)
+	if cleared.Activity.ID != "c-confirm" || strings.Contains(cardText(cleared), "julefrokosten") {
+		t.Fatalf("the confirm card was not neutralised: %q", cardText(cleared))
+	}
+	return r.next(t, "receipt card", toChat)
+}
+
+// toConfirm runs the intake up to the confirmation card.
+func (r *rig) toConfirm(t *testing.T, locale string, notify bool) bottest.Sent {
+	t.Helper()
 	r.MustPost(r.reporter(locale, map[string]any{"a": "report"}, ""))
 	intro := r.next(t, "intro", named("", toChat))
 	r.MustPost(r.reporter(locale, action(t, bottest.CardOf(t, intro), "rnext"), "c-intro"))
@@ -199,12 +233,7 @@ func (r *rig) fileReport(t *testing.T, locale string, notify bool) bottest.Sent 
 	if strings.Contains(cardText(confirm), "julefrokosten") {
 		t.Fatal("the summary echoed the reporter's text")
 	}
-	r.MustPost(r.reporter(locale, action(t, bottest.CardOf(t, confirm), "rsubmit"), "c-confirm"))
-	cleared := r.next(t, "cleared confirm card", updateInChat)
-	if cleared.Activity.ID != "c-confirm" || strings.Contains(cardText(cleared), "julefrokosten") {
-		t.Fatalf("the confirm card was not neutralised: %q", cardText(cleared))
-	}
-	return r.next(t, "receipt card", toChat)
+	return confirm
 }
 
 func (r *rig) registerInbox(t *testing.T) {
@@ -312,8 +341,10 @@ func TestFullFlowInBothLanguages(t *testing.T) {
 			if !strings.Contains(cardText(upd), tc.reply) {
 				t.Fatal("reply not on the inbox card")
 			}
+			answered := named(map[string]string{"da-DK": "Enheden har svaret", "en-US": "The unit has answered"}[tc.locale], toChat)
+			r.noneYet(t, "the notification", answered)
 			r.release(t) // the reporter is told at the release
-			note := r.next(t, "notification", named(map[string]string{"da-DK": "Enheden har svaret", "en-US": "The unit has answered"}[tc.locale], toChat))
+			note := r.next(t, "notification", answered)
 			if strings.Contains(cardText(note), tc.reply) {
 				t.Fatal("the notification must not carry the answer into the chat")
 			}
@@ -334,6 +365,7 @@ func TestFullFlowInBothLanguages(t *testing.T) {
 			r.MustPost(r.reporter(tc.locale, with(action(t, sc, dialogs.VerbRSend), map[string]any{"msg": "Det skete igen i går"}), "c-status"))
 			r.next(t, "cleared status", updateInChat)
 			r.next(t, "sent confirmation", toChat)
+			r.noneYet(t, "the reporter's message", func(s bottest.Sent) bool { return strings.Contains(cardText(s), "Det skete igen i går") })
 			r.release(t)
 			r.next(t, "card refreshed with the answer", func(s bottest.Sent) bool {
 				return s.Method == http.MethodPut && strings.Contains(s.Path, "/activities/bot-act-1") && strings.Contains(cardText(s), "Det skete igen i går")
@@ -437,13 +469,7 @@ func TestFilingIsRateLimitedPerUser(t *testing.T) {
 	if got := cardText(r.fileReport(t, "en-US", false)); !strings.Contains(got, "several reports today") {
 		t.Fatalf("fourth report the same day: %s", got)
 	}
-	n := 0
-	for k := range redistest.Dump(context.Background(), t, r.Store.Client(), r.Prefix) {
-		if strings.HasPrefix(k, r.Store.Key("report", "")) && strings.Count(k[len(r.Prefix):], ":") == 1 {
-			n++
-		}
-	}
-	if n != 3 {
+	if n := r.cases(t); n != 3 {
 		t.Fatalf("%d cases stored, want 3", n)
 	}
 	r.checkAnonymous(t, story)

@@ -1,0 +1,114 @@
+package report_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/kk/graensen/bot/bottest"
+	"github.com/kk/graensen/dialogs"
+	"github.com/kk/graensen/dialogs/redisstore"
+	"github.com/kk/graensen/dialogs/redisstore/redistest"
+)
+
+// The "Done when" for Redis' history: the real bot, through the
+// webhook, on a redis-server of its own with appendonly yes, files a
+// report, the unit answers, the reporter checks the receipt and writes
+// back, with releases in between; the append-only file's history (every
+// MULTI/EXEC block: transactions and the effects of scripts) never writes
+// a person's keys together with a report's, receipt's or case session's,
+// and every expiry of a person's key falls on a whole hour. After the last
+// release Redis has rewritten the AOF: no history from before it is left.
+func TestAOFHistoryLinksNoReportToAPerson(t *testing.T) {
+	srv := redistest.StartServer(t)
+	store := redisstore.New(srv.Client(), "g:")
+	r := newRig(t, bottest.Options{Store: store}, nil)
+	r.run(t)
+	var history []redistest.Block
+	snapshot := func() { history = append(history, srv.History()...) }
+
+	r.registerInbox(t)
+	receipt := bottest.CardOf(t, r.fileReport(t, "da-DK", true))
+	code := receiptOf(t, receipt)
+	snapshot()
+	r.release(t)
+	inbox := bottest.CardOf(t, r.next(t, "inbox card", toChannel))
+	if seq := srv.WaitRewrite(); seq < 2 {
+		t.Fatalf("the AOF was not rewritten after the release (base %d)", seq)
+	}
+
+	// The unit answers; the reporter is told at the next release.
+	r.MustPost(r.handler(handlerAAD, "", with(action(t, inbox, dialogs.VerbCReply), map[string]any{"reply": "Tak for din henvendelse"}), "bot-act-1"))
+	r.next(t, "answered card", func(s bottest.Sent) bool { return s.Method == http.MethodPut })
+	snapshot()
+	r.release(t)
+	r.next(t, "notification", named("Enheden har svaret", toChat))
+	srv.WaitRewrite()
+
+	// The reporter checks the receipt and writes back.
+	r.MustPost(r.reporter("da-DK", map[string]any{"a": dialogs.VerbRCheck, "code": code}, ""))
+	status := bottest.CardOf(t, r.next(t, "status card", named("Din sag", toChat)))
+	r.MustPost(r.reporter("da-DK", with(action(t, status, dialogs.VerbRSend), map[string]any{"msg": "Det skete igen"}), "c-status"))
+	r.next(t, "sent confirmation", named("Enheden ser det den", toChat))
+	// A wrong code counts against the person's hourly limit.
+	r.MustPost(r.reporter("da-DK", map[string]any{"a": dialogs.VerbRCheck, "code": "ABCDEFGHJKMNPQRSTVWX"}, ""))
+	r.next(t, "not found", named("kan ikke finde", toChat))
+	snapshot()
+	before := srv.WaitRewrite()
+	r.release(t)
+	r.next(t, "thread notice", func(s bottest.Sent) bool {
+		return s.Method == http.MethodPost && strings.HasSuffix(s.Path, ";messageid=bot-act-1/activities")
+	})
+	if after := srv.WaitRewrite(); after <= before {
+		t.Fatalf("no AOF rewrite after the last release (base %d, then %d)", before, after)
+	}
+	snapshot()
+
+	// The history must have seen both kinds of write, or it proves nothing.
+	var personal, cases int
+	for _, b := range history {
+		for _, cmd := range b {
+			for _, kv := range redistest.WrittenKeys(cmd) {
+				switch store.Classify(kv[0]) {
+				case redisstore.Person:
+					personal++
+				case redisstore.Case:
+					cases++
+				}
+			}
+		}
+	}
+	if personal < 10 || cases < 10 {
+		t.Fatalf("the AOF history holds %d writes of person keys and %d of case keys: too few to judge", personal, cases)
+	}
+	t.Logf("AOF history: %d blocks, %d writes of person keys, %d of case keys", len(history), personal, cases)
+	for _, v := range redistest.Violations(history, store) {
+		t.Error(v)
+	}
+	// Nothing in the history in clear: identities, the report, the
+	// receipt, the Teams id of the posted card (it carries a time).
+	forbidden := append(append([]string{}, secrets...), story, code, strings.ReplaceAll(code, "-", ""), "Det skete igen", "bot-act-1", "Tak for din")
+	for _, b := range history {
+		for _, cmd := range b {
+			for _, a := range cmd {
+				for _, f := range forbidden {
+					if strings.Contains(a, f) {
+						t.Fatalf("%q in clear in the AOF (%s)", f, cmd[0])
+					}
+				}
+			}
+		}
+	}
+	// After the last release's rewrite, what is left on disk as history
+	// holds none of the turns or case writes from before it.
+	for _, b := range srv.History() {
+		for _, cmd := range b {
+			for _, kv := range redistest.WrittenKeys(cmd) {
+				if k := kv[0]; strings.HasPrefix(k, "g:conv:") || strings.HasPrefix(k, "g:user:") || strings.HasPrefix(k, "g:receipt:") ||
+					(strings.HasPrefix(k, "g:report:") && strings.Count(k, ":") == 2 && strings.EqualFold(cmd[0], "XADD")) {
+					t.Fatalf("history from before the release is still in the AOF: %s %s", cmd[0], k[:8])
+				}
+			}
+		}
+	}
+}
