@@ -41,7 +41,9 @@ const CAMPAIGN = {
 };
 
 before(async () => {
-  h = await start({ env: { GRAENSEN_ADMINS: USER_AAD, GRAENSEN_HANDLERS: USER_AAD } });
+  // Releases every 3 s (GRAENSEN_INBOX_RELEASE): cases and notifications
+  // reach the channel and the reporter at the next one.
+  h = await start({ env: { GRAENSEN_ADMINS: USER_AAD, GRAENSEN_HANDLERS: USER_AAD, GRAENSEN_INBOX_RELEASE: '3s' } });
   page = h.page;
   chat = new Chat(page);
   await page.goto(h.playgroundURL);

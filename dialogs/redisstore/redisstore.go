@@ -1,17 +1,88 @@
-// Package redisstore keeps Grænsen's state in Redis.
+// Package redisstore keeps Grænsen's state in Redis. It is the only
+// package outside cmd/ that talks to Redis: every key Grænsen has is
+// listed here, once, with what it holds and how it is protected.
 //
-// Keyspaces (all under a configurable prefix, default "g:"; the <h> parts
-// are keyed hashes made by the bot, never raw ids):
+// Identifiers never appear in clear. <h> below is a keyed hash,
+// HMAC-SHA256 under GRAENSEN_HASH_KEY with a purpose label
+// (seal.Hasher.Sum(label, value)); "sealed(aad)" is AES-256-GCM under the
+// current GRAENSEN_DATA_KEYS key, bound to aad (seal.Keyring), so a value
+// copied to another key does not open. All keys are under a prefix <p>
+// (GRAENSEN_REDIS_PREFIX, default "g:").
 //
-//	<p>conv:<h>   hash {v: version, s: sealed dialog state}; idle TTL
-//	<p>user:<h>   hash {v: version, p: profile JSON, ref: sealed conversation
-//	              reference, rs: keyed checksum of the reference}; idle TTL
-//	<p>users      set of user hashes with a conversation reference (audiences)
-//	              (user:<h> also holds aad: the sealed Entra object id, for
-//	              AMK's campaign export)
-//	<p>team:<h>   hash {ref: sealed channel reference}; <p>teams the set of them
-//	<p>campaign:* and <p>rate:*  campaigns and the shared rate limits: see
-//	              package bot/campaign
+// A person's keys (class Person):
+//
+//	<p>conv:<h>        h = Sum("conv", channel|conversation id); hash {v: version,
+//	                   s: sealed("conv:"+h) dialog state}; idle TTL
+//	                   GRAENSEN_CONV_TTL
+//	<p>user:<h>        h = Sum("user", the user's id); hash {v, p: profile JSON,
+//	                   ref: sealed("ref:"+h) conversation reference, rs:
+//	                   Sum("ref", reference), aad: sealed("aad:"+h) Entra
+//	                   object id}; idle TTL GRAENSEN_USER_TTL
+//	<p>users           set of user hashes with a reference (audiences)
+//	<p>rate:file:<h>   reports one user filed on a day, h = Sum("rl-file",
+//	                   user hash|date); expires the next midnight
+//	<p>rate:rcpt:<h>   failed receipt checks of one user in an hour,
+//	                   h = Sum("rl-rcpt", user hash|hour); expires after 2 h
+//	<p>rate:hold:*, <p>rate:c:*  a campaign recipient's send pacing
+//	<p>sched:i:reminder:<user hash>:<id> and its member in <p>sched
+//
+// A case's keys (class Case; package bot/report):
+//
+//	<p>report:<id>         stream of sealed(key) case events, ids 0-<n> (XADD
+//	                       0-*: a sequence, no timestamp); dates only
+//	<p>report:<id>:ref     sealed(key) reference of the reporter's chat, only
+//	                       when they opted in to notifications; deleted at close
+//	<p>report:<id>:posted  sealed(key) Teams id of the case's card in the
+//	                       inbox (Teams ids carry the time they were posted)
+//	<p>report:<id>:lock    short lease while a replica posts the card
+//	<p>receipt:<h>         h = Sum("receipt", code); hash {s: salt, h:
+//	                       argon2id(code, salt), c: sealed(key) case id};
+//	                       expires at a midnight ReceiptIdle after the last use
+//	<p>rsess:<h>           a receipt check's session, h = Sum("rsess", token);
+//	                       sealed(key) case id; expires on a whole hour
+//	<p>once:<h>            idempotency key of a case write, h = Sum("once-file",
+//	                       the draft's random token) or Sum("once-msg" /
+//	                       "once-case", the turn's random token);
+//	                       sealed(key) case id; expires at the next midnight
+//	                       but one
+//	<p>outbox              set of "new:<id>", "upd:<id>", "ntf:<id>": work
+//	                       waiting for the next release (no order, no time)
+//	<p>inboxq              stream of released inbox work, ids 0-<n>, consumer
+//	                       group "inbox"
+//	<p>sched:i:case-*:<id> and their members in <p>sched: deadlines and purge
+//	                       (at 09:00 or 03:00 of a date)
+//
+// Neutral keys (class Neutral):
+//
+//	<p>inbox               sealed(key) reference of the unit's channel
+//	<p>team:<h>            h = Sum("team", channel); hash {ref: sealed("team:"+h)};
+//	                       <p>teams the set of them
+//	<p>campaign:*          AMK's campaigns (package bot/campaign; sealed
+//	                       "campaign:"+id, "pa:"+id, "aad:"+user hash)
+//	<p>rate:file:all:<date>, <p>rate:rcpt:all:<hour>, <p>rate:tenant  global
+//	                       counters
+//	<p>sched, <p>sched:lease, <p>sched:i:<id>  the shared scheduler (sched.go);
+//	                       inbox-release:<ms> items are the releases
+//
+// The store enforces three rules (keys.go, write.go), so that Redis' own
+// history (the AOF, the replication stream, RDB snapshots) gives away no
+// more than its data:
+//
+//  1. No write touches both a person's and a case's keys. Redis 7 logs a
+//     transaction, and a script as the MULTI/EXEC of its effects, as one
+//     block in the AOF and the replication stream; a block with both would
+//     tie a report to its reporter. CommitTurn (a person's write) refuses
+//     case keys among its ops; Write and WriteOnce refuse a mix. The bot
+//     files a report, checks a receipt and adds a message as a write of its
+//     own (bot.Prepared.Write), before the turn's commit.
+//  2. Expiries of a person's keys fall on whole hours: the idle TTLs become
+//     PEXPIREAT at the next whole hour, and a relative or off-hour expiry
+//     of a person's key is refused, so neither the AOF nor a snapshot gives
+//     the last activity finer than the hour. (OBJECT IDLETIME still does,
+//     to anyone with Redis access: docs/deploy.md.)
+//  3. Ids that carry a time are sealed (the posted card's Teams id).
+//
+// After each release the bot asks Redis to rewrite its AOF (RewriteAOF).
 //
 // A turn costs two round trips: one pipelined read of both hashes, and one
 // Lua script that checks both versions and writes atomically
