@@ -374,7 +374,8 @@ func TestFullFlowInBothLanguages(t *testing.T) {
 				return s.Method == http.MethodPost && s.Path == "/v3/conversations/"+channelConv+";messageid=bot-act-1/activities"
 			})
 
-			r.checkAnonymous(t, story, code, strings.ReplaceAll(code, "-", ""), "Det skete igen", tc.reply)
+			// The Teams id of the posted card ("bot-act-1" here) carries a time: sealed.
+			r.checkAnonymous(t, story, code, strings.ReplaceAll(code, "-", ""), "Det skete igen", tc.reply, "bot-act-1")
 
 			// Closing deletes the notification link; retention deletes the rest.
 			r.MustPost(r.handler(handlerAAD, "", with(action(t, inbox, dialogs.VerbCStatus), map[string]any{"status": "closed"}), "bot-act-1"))
@@ -610,6 +611,9 @@ func TestEveryReportCardRendersInBothLanguages(t *testing.T) {
 		dialogs.NotifyCard(), dialogs.InboxCard(v), dialogs.InboxCard(closed),
 		dialogs.InboxEventCard("a", "report.inbox.newInfo", v), dialogs.InboxEventCard("b", "report.inbox.ackReminder", v),
 		dialogs.InboxEventCard("c", "report.inbox.feedbackReminder", v),
+		dialogs.WithReleaseChoice(dialogs.ReceiptStatusCard(v, "tok"), time.Now()),
+		dialogs.WithReleaseNote(dialogs.ReportNotice("reporter-sent", "report.status.sent"), time.Now()),
+		dialogs.WithReleaseNote(dialogs.ReceiptCard(v.ID, "ABCDEFGHJKMNPQRSTVWX", true), time.Time{}),
 	}
 	for name, id := range map[string]string{"report-limited": "report.limit.file", "receipt-limited": "report.receipt.limited",
 		"receipt-notfound": "report.receipt.notfound", "receipt-expired": "report.receipt.expired", "reporter-sent": "report.status.sent",
