@@ -41,9 +41,9 @@ const CAMPAIGN = {
 };
 
 before(async () => {
-  // Releases every 3 s (GRAENSEN_INBOX_RELEASE): cases and notifications
+  // Releases every second (GRAENSEN_INBOX_RELEASE): cases and notifications
   // reach the channel and the reporter at the next one.
-  h = await start({ env: { GRAENSEN_ADMINS: USER_AAD, GRAENSEN_HANDLERS: USER_AAD, GRAENSEN_INBOX_RELEASE: '3s' } });
+  h = await start({ env: { GRAENSEN_ADMINS: USER_AAD, GRAENSEN_HANDLERS: USER_AAD, GRAENSEN_INBOX_RELEASE: '1s' } });
   page = h.page;
   chat = new Chat(page);
   await page.goto(h.playgroundURL);
