@@ -149,7 +149,7 @@ func (e *Engine) setLang(t *Turn, arg string) {
 
 // cancel ends every active dialog and deletes what they held.
 func (e *Engine) cancel(t *Turn, _ string) {
-	had := len(t.st.Stack) > 0
+	had := len(t.st.Stack) > 0 || t.st.Form != nil
 	t.ClearStack()
 	id := "core.cancel.nothing"
 	if had {
@@ -189,8 +189,9 @@ func (e *Engine) menuCard(t *Turn) Card {
 	var report []Action
 	if e.reachable(VerbReport) && e.reachable(VerbReceipt) { // anonymous reporting (report.go)
 		report = []Action{
-			{Label: M("report.menu.report"), Data: Submit(VerbReport, "")},
-			{Label: M("report.menu.receipt"), Data: Submit(VerbReceipt, "")},
+			// Both open the dialog window at once (dialogwin.go).
+			{Label: M("report.menu.report"), Data: Submit(VerbReport, ""), Dialog: true},
+			{Label: M("report.menu.receipt"), Data: Submit(VerbReceipt, ""), Dialog: true},
 		}
 	}
 	rows := [][]Action{qa, report, guide}

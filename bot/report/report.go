@@ -180,6 +180,12 @@ func (s *Service) Effect(ctx context.Context, tc bot.TurnContext, o dialogs.Outp
 
 func reply(c dialogs.Card) []dialogs.Output { return []dialogs.Output{dialogs.Reply{Card: c}} }
 
+// The reporter's side answers in the dialog window, never in the chat
+// (dialogs/dialogwin.go): the form's window after filing, "My receipt"'s
+// window after a receipt check or a message to the unit.
+func inForm(c dialogs.Card) []dialogs.Output    { return []dialogs.Output{dialogs.ReportDialog(c)} }
+func inReceipt(c dialogs.Card) []dialogs.Output { return []dialogs.Output{dialogs.ReceiptDialog(c)} }
+
 // Wake makes this replica's inbox worker look at its queue now.
 func (s *Service) Wake() {
 	select {
@@ -280,7 +286,7 @@ func (s *Service) file(ctx context.Context, tc bot.TurnContext, o dialogs.FileRe
 	}
 	if n[0] >= s.Limits.FilesPerUserDay || n[1] >= s.Limits.FilesPerDay {
 		// The draft is gone with the frame either way: nothing is kept.
-		return bot.Prepared{Outputs: reply(dialogs.ReportNotice("report-limited", "report.limit.file"))}, nil
+		return bot.Prepared{Outputs: inForm(dialogs.ReportNotice("report-limited", "report.limit.file"))}, nil
 	}
 	id := o.CaseID
 	if exists, err := s.Store.Client().Exists(ctx, s.caseKey(id)).Result(); err != nil {
@@ -321,13 +327,13 @@ func (s *Service) file(ctx context.Context, tc bot.TurnContext, o dialogs.FileRe
 	ops = append(ops, s.Store.ScheduleOps("case-ack:"+id, dayAt(ev.AckDue, -2, 9), KindAckDeadline, []byte(id))...)
 	ops = append(ops, s.Store.ScheduleOps("case-fb:"+id, dayAt(ev.FbDue, -14, 9), KindFeedbackDeadline, []byte(id))...)
 	ops = append(ops, incrOps(user, all)...)
-	return bot.Prepared{Ops: ops, Outputs: reply(dialogs.ReceiptCard(id, o.Receipt, o.Notify)), After: s.after}, nil
+	return bot.Prepared{Ops: ops, Outputs: inForm(dialogs.ReceiptCard(id, o.Receipt, o.Notify)), After: s.after}, nil
 }
 
 // --- receipt checks ------------------------------------------------------------------
 
 // A receipt check opens a session: the status card carries a random token
-// (in the reporter's own chat), and <p>rsess:<keyed hash of the token>
+// (in the dialog window, never in the chat), and <p>rsess:<keyed hash of the token>
 // holds the case id, sealed, until the next hour boundary after Session.
 // Once it expires, nothing in the chat leads to the case any more.
 func (s *Service) sessionKey(token string) string {
@@ -341,9 +347,9 @@ func (s *Service) check(ctx context.Context, tc bot.TurnContext, o dialogs.Check
 		return bot.Prepared{}, err
 	}
 	if n[0] >= s.Limits.GuessesPerHour || n[1] >= s.Limits.GuessesAllPerHour {
-		return bot.Prepared{Outputs: reply(dialogs.ReportNotice("receipt-limited", "report.receipt.limited"))}, nil
+		return bot.Prepared{Outputs: inReceipt(dialogs.ReportNotice("receipt-limited", "report.receipt.limited"))}, nil
 	}
-	fail := bot.Prepared{Ops: incrOps(user, all), Outputs: reply(dialogs.ReportNotice("receipt-notfound", "report.receipt.notfound"))}
+	fail := bot.Prepared{Ops: incrOps(user, all), Outputs: inReceipt(dialogs.ReportNotice("receipt-notfound", "report.receipt.notfound"))}
 	id, rkey, err := s.lookup(ctx, o.Code)
 	if errors.Is(err, errNoCase) {
 		return fail, nil
@@ -365,7 +371,7 @@ func (s *Service) check(ctx context.Context, tc bot.TurnContext, o dialogs.Check
 		{Cmd: "SET", Key: skey, Args: []any{string(s.Keys.Seal([]byte(id), []byte(skey)))}},
 		{Cmd: "PEXPIREAT", Key: skey, Args: []any{tc.Now.Add(s.Session).UTC().Truncate(time.Hour).Add(time.Hour).UnixMilli()}},
 	}
-	return bot.Prepared{Ops: ops, Outputs: reply(dialogs.ReceiptStatusCard(c.View, token))}, nil
+	return bot.Prepared{Ops: ops, Outputs: inReceipt(dialogs.ReceiptStatusCard(c.View, token))}, nil
 }
 
 // lookup finds a case id by receipt code: the index key from the keyed
@@ -411,7 +417,7 @@ func (s *Service) openSession(ctx context.Context, token string) (string, bool, 
 }
 
 func (s *Service) reporterMessage(ctx context.Context, tc bot.TurnContext, o dialogs.ReporterMessage) (bot.Prepared, error) {
-	expired := bot.Prepared{Outputs: reply(dialogs.ReportNotice("receipt-expired", "report.receipt.expired"))}
+	expired := bot.Prepared{Outputs: inReceipt(dialogs.ReportNotice("receipt-expired", "report.receipt.expired"))}
 	id, ok, err := s.openSession(ctx, o.Token)
 	if err != nil {
 		return bot.Prepared{}, err
@@ -427,7 +433,7 @@ func (s *Service) reporterMessage(ctx context.Context, tc bot.TurnContext, o dia
 		return bot.Prepared{}, err
 	}
 	if c.View.Status == dialogs.StatusClosed {
-		return bot.Prepared{Outputs: reply(dialogs.ReportNotice("reporter-closed", "report.status.closedText"))}, nil
+		return bot.Prepared{Outputs: inReceipt(dialogs.ReportNotice("reporter-closed", "report.status.closedText"))}, nil
 	}
 	date := o.Date
 	if !validDate(date) {
@@ -442,7 +448,7 @@ func (s *Service) reporterMessage(ctx context.Context, tc bot.TurnContext, o dia
 		{Cmd: "PEXPIREAT", Key: c.ReceiptKey, Args: []any{s.receiptExpiry(date).UnixMilli()}},
 		{Cmd: "XADD", Key: s.Store.Key("inboxq"), Args: []any{"0-*", "t", "upd", "c", id}},
 	}
-	return bot.Prepared{Ops: ops, Outputs: reply(dialogs.ReportNotice("reporter-sent", "report.status.sent")), After: s.after}, nil
+	return bot.Prepared{Ops: ops, Outputs: []dialogs.Output{dialogs.CloseDialog{Msg: dialogs.M("report.status.sent")}}, After: s.after}, nil
 }
 
 // --- the unit's inbox -----------------------------------------------------------------
