@@ -511,7 +511,9 @@ func privateOnlyCard() Card {
 // --- Receipt check (reporter, in the dialog window) --------------------------
 
 // closeAction closes the dialog window.
-func closeAction() Action { return Action{Label: M("report.dialog.close"), Data: Submit(VerbDClose, "")} }
+func closeAction() Action {
+	return Action{Label: M("report.dialog.close"), Data: Submit(VerbDClose, "")}
+}
 
 // ReceiptEntryCard asks for a receipt code (in the dialog window, so the
 // code is never in the chat); noticeID, when set, says why it is asked again.
