@@ -32,6 +32,15 @@ export const WARNINGS = [
   /Adaptive Card rendered as empty element/i,
 ];
 
+/**
+ * Warnings the suite expects: Grænsen's reporting buttons open a Teams
+ * dialog (task/fetch), which the Playground cannot open, so every card
+ * with such a button (the menu, the reporting launcher) carries this
+ * warning. It is the one the suite allows; playground.test.mjs checks that
+ * the click gets the bot's kind "cannot open the window" answer.
+ */
+export const EXPECTED_WARNINGS = [/Task module \(task\/fetch\) is not supported yet/i];
+
 export class Chat {
   constructor(page) {
     this.page = page;
@@ -181,7 +190,13 @@ export class Chat {
   /** Texts of the Playground's unsupported-feature warnings on the page. */
   async warnings() {
     const body = await this.page.locator('body').innerText();
-    return body.split('\n').map((l) => l.trim()).filter((l) => WARNINGS.some((re) => re.test(l)));
+    return body.split('\n').map((l) => l.trim()).filter((l) => WARNINGS.some((re) => re.test(l)) && !EXPECTED_WARNINGS.some((re) => re.test(l)));
+  }
+
+  /** Texts of the expected warnings (EXPECTED_WARNINGS) on the page. */
+  async expectedWarnings() {
+    const body = await this.page.locator('body').innerText();
+    return body.split('\n').map((l) => l.trim()).filter((l) => EXPECTED_WARNINGS.some((re) => re.test(l)));
   }
 
   async assertNoWarnings(where) {
