@@ -189,9 +189,10 @@ func (e *Engine) menuCard(t *Turn) Card {
 	var report []Action
 	if e.reachable(VerbReport) && e.reachable(VerbReceipt) { // anonymous reporting (report.go)
 		report = []Action{
-			// Both open the dialog window at once (dialogwin.go).
-			{Label: M("report.menu.report"), Data: Submit(VerbReport, ""), Dialog: true},
-			{Label: M("report.menu.receipt"), Data: Submit(VerbReceipt, ""), Dialog: true},
+			// Both show the launcher, whose buttons open the dialog window
+			// and which says what to do when the client cannot (dialogwin.go).
+			{Label: M("report.menu.report"), Data: Submit(VerbReport, "")},
+			{Label: M("report.menu.receipt"), Data: Submit(VerbReceipt, "")},
 		}
 	}
 	rows := [][]Action{qa, report, guide}

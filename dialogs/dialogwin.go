@@ -104,8 +104,11 @@ func (e *Engine) openReportForm(t *Turn) {
 	t.st.Form = &f
 }
 
-// launcherView answers "report", "receipt" (typed or a chat button) with
-// the launcher: buttons that open the dialog. It carries nothing of a case.
+// launcherView answers "report", "receipt" (typed, or the menu's buttons)
+// with the launcher: buttons that open the dialog. It carries nothing of a
+// case. The menu does not open the dialog itself: a client without dialogs
+// does nothing at all on such a button (the Agents Playground throws), so
+// the launcher is where the user learns what to do if no window opens.
 func (e *Engine) launcherView(t *Turn, _ string) {
 	if t.In.Scope != ScopePersonal {
 		t.Reply(privateOnlyCard())

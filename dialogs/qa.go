@@ -129,7 +129,7 @@ func (e *Engine) waysForward() []Action {
 		{Label: M("qa.way.unit"), Data: Submit(VerbTopic, "unit")},
 	}
 	if e.reachable(VerbReport) {
-		ways = append(ways, Action{Label: M("qa.way.report"), Data: Submit(VerbReport, ""), Dialog: true})
+		ways = append(ways, Action{Label: M("qa.way.report"), Data: Submit(VerbReport, "")})
 	}
 	return ways
 }

@@ -33,11 +33,10 @@ export const WARNINGS = [
 ];
 
 /**
- * Warnings the suite expects: Grænsen's reporting buttons open a Teams
- * dialog (task/fetch), which the Playground cannot open, so every card
- * with such a button (the menu, the reporting launcher) carries this
- * warning. It is the one the suite allows; playground.test.mjs checks that
- * the click gets the bot's kind "cannot open the window" answer.
+ * Warnings the suite expects: the reporting launcher's buttons open a
+ * Teams dialog (task/fetch), which the Playground cannot open, so the
+ * launcher carries this warning. It is the one the suite allows (and
+ * checks that it appears where the launcher is shown).
  */
 export const EXPECTED_WARNINGS = [/Task module \(task\/fetch\) is not supported yet/i];
 
