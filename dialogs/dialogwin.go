@@ -35,14 +35,11 @@ func (CloseDialog) IsOutput() {}
 // VerbDClose closes the dialog window (a "Close" button inside it).
 const VerbDClose = "dclose"
 
-// reportDialogOf shows a card of the report form in the window.
-func reportDialogOf(c Card) ShowDialog {
+// ReportDialog shows a card of the report form (its steps, the receipt
+// after filing, a refusal) in the dialog window.
+func ReportDialog(c Card) ShowDialog {
 	return ShowDialog{Title: M("report.dialog.title"), Card: c, Large: true}
 }
-
-// ReportDialog shows a card of the report form (the receipt after filing,
-// a refusal) in the dialog window.
-func ReportDialog(c Card) ShowDialog { return reportDialogOf(c) }
 
 // ReceiptDialog shows a card of "My receipt" (the case view, a refusal) in
 // the dialog window.
@@ -96,7 +93,7 @@ func (e *Engine) openReportForm(t *Turn) {
 	d := e.dialogs[reportDialog].(*reportFlow)
 	if f := t.st.Form; f != nil && f.Dialog == reportDialog && f.Step != "" && f.Step != "intro" {
 		dr := FrameData[reportDraft](f)
-		t.Emit(reportDialogOf(notice("report.dialog.resumed", d.stepCard(f, dr))))
+		t.Emit(ReportDialog(notice("report.dialog.resumed", d.stepCard(f, dr))))
 		return
 	}
 	f := Frame{Dialog: reportDialog, Version: d.Version(), Tag: t.newTag()}

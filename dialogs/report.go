@@ -260,7 +260,7 @@ func (*reportFlow) Name() string { return reportDialog }
 // Version 2: the form moved from the chat's stack into the dialog window.
 func (*reportFlow) Version() int { return 2 }
 
-func (d *reportFlow) show(t *Turn, c Card) { t.Emit(reportDialogOf(c)) }
+func (d *reportFlow) show(t *Turn, c Card) { t.Emit(ReportDialog(c)) }
 
 func (d *reportFlow) Begin(t *Turn, f *Frame, _ string) Status {
 	f.Step = "intro"
