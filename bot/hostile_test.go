@@ -140,7 +140,11 @@ func TestHostileBodiesAreRefusedWithoutState(t *testing.T) {
 		{"another channel", msg(func(a *schema.Activity) { a.ChannelID = "slack" }), http.StatusBadRequest},
 		{"channel with different case", msg(func(a *schema.Activity) { a.ChannelID = "MSTEAMS" }), http.StatusBadRequest},
 		{"unknown invoke", invoke("composeExtension/query", nil), http.StatusNotImplemented},
-		{"task/fetch invoke", invoke("task/fetch", map[string]any{"data": map[string]any{"a": "menu"}}), http.StatusNotImplemented},
+		// Dialog invokes (task/fetch, task/submit) are answered; malformed ones refused.
+		{"task/fetch invoke without value", invoke("task/fetch", nil), http.StatusBadRequest},
+		{"task/fetch invoke with data a string", invoke("task/fetch", map[string]any{"data": "report"}), http.StatusBadRequest},
+		{"task/submit invoke with data a list", invoke("task/submit", map[string]any{"data": []any{"rnext"}}), http.StatusBadRequest},
+		{"task/cancel invoke", invoke("task/cancel", map[string]any{"data": map[string]any{"a": "report"}}), http.StatusNotImplemented},
 		{"invoke with an empty name", invoke("", map[string]any{"action": map[string]any{"verb": "menu"}}), http.StatusNotImplemented},
 		{"signin invoke", invoke("signin/verifyState", map[string]any{"state": "x"}), http.StatusNotImplemented},
 		{"action invoke without action", invoke("adaptiveCard/action", map[string]any{}), http.StatusBadRequest},

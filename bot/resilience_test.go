@@ -306,12 +306,13 @@ var ackChecks = []ackCheck{
 			return errors.New("the acknowledgement showed no receipt code")
 		}
 		id := r.id + "-check"
-		a := h.Submit(id, map[string]any{"a": dialogs.VerbRCheck, "code": r.receipt})
+		a := h.DialogInvoke(id, "task/submit", map[string]any{"a": dialogs.VerbRCheck, "code": r.receipt})
 		a.Conversation.ID, a.From = r.conv+"-check", schema.ChannelAccount{ID: "29:" + r.aad, AadObjectID: r.aad}
-		if code, err := postRaw(h.HTTP.URL, a); err != nil || code != http.StatusOK {
+		code, body, err := postBody(h.HTTP.URL, a)
+		if err != nil || code != http.StatusOK {
 			return fmt.Errorf("receipt check: %d %v", code, err)
 		}
-		s, ok := waitCardTo(h, id, 5*time.Second)
+		s, ok := dialogSent(body)
 		if !ok || submitWith(s, dialogs.VerbRSend) == nil {
 			return fmt.Errorf("the receipt does not open an open case: %q", bottest.CardText(s.Activity.Attachments))
 		}
@@ -391,13 +392,27 @@ func TestRedisCrashUnderLoad(t *testing.T) {
 				if !ready { // a turn before the one checked failed (Redis down)
 					r.outcome = "sorry"
 				} else {
-					code, err := postRaw(h.HTTP.URL, a)
-					if err != nil || code != http.StatusOK {
-						errs <- fmt.Errorf("post %s: %d %v", r.id, code, err)
-						return
+					var s bottest.Sent
+					var ok bool
+					if r.kind == "report" {
+						// Filing is a dialog invoke: the receipt comes in its body.
+						code, body, err := postBody(h.HTTP.URL, a)
+						if err != nil || code != http.StatusOK {
+							errs <- fmt.Errorf("post %s: %d %v", r.id, code, err)
+							return
+						}
+						after = restart.Load()
+						s, ok = dialogSent(body)
+					} else {
+						code, err := postRaw(h.HTTP.URL, a)
+						if err != nil || code != http.StatusOK {
+							errs <- fmt.Errorf("post %s: %d %v", r.id, code, err)
+							return
+						}
+						after = restart.Load()
+						s, ok = waitCardTo(h, r.id, 5*time.Second)
 					}
-					after = restart.Load()
-					if s, ok := waitCardTo(h, r.id, 5*time.Second); ok {
+					if ok {
 						r.outcome = "ok"
 						if isApology(s) {
 							r.outcome = "sorry"
@@ -814,6 +829,20 @@ func prepare(h *bottest.Harness, r *turnRecord, playbook string) (a schema.Activ
 		a.Conversation.ID, a.From = r.conv, from
 		return a
 	}
+	// dialog posts a dialog invoke (the report form lives in a Teams
+	// dialog) and returns its answer as if it were a card sent.
+	dialog := func(name string, values map[string]any) (bottest.Sent, bool, error) {
+		step++
+		id := fmt.Sprintf("%s-p%d", r.id, step)
+		a := h.DialogInvoke(id, name, values)
+		a.Conversation.ID, a.From = r.conv, from
+		code, body, err := postBody(h.HTTP.URL, a)
+		if err != nil || code != http.StatusOK {
+			return bottest.Sent{}, false, fmt.Errorf("post %s: %d %v", id, code, err)
+		}
+		s, ok := dialogSent(body)
+		return s, ok && !isApology(s) && len(s.Activity.Attachments) == 1, nil
+	}
 	switch r.kind {
 	case "reminder":
 		// Open the picker, then pick "tomorrow" (the turn checked).
@@ -850,8 +879,9 @@ func prepare(h *bottest.Harness, r *turnRecord, playbook string) (a schema.Activ
 		}
 		return final(sched), true, nil
 	case "report":
-		// The intake interview; sending it (the turn checked) files the case.
-		s, ok, err := send(map[string]any{"a": dialogs.VerbReport}, "")
+		// The form, in the dialog window; sending it (the turn checked)
+		// files the case.
+		s, ok, err := dialog("task/fetch", map[string]any{"a": dialogs.VerbReport})
 		answers := []map[string]any{
 			{},
 			{"what": "noget skete", "when": "month", "where": "event"},
@@ -869,7 +899,7 @@ func prepare(h *bottest.Harness, r *turnRecord, playbook string) (a schema.Activ
 			for k, v := range ans {
 				next[k] = v
 			}
-			s, ok, err = send(next, "")
+			s, ok, err = dialog("task/submit", next)
 		}
 		if err != nil || !ok {
 			return a, false, err
@@ -878,7 +908,9 @@ func prepare(h *bottest.Harness, r *turnRecord, playbook string) (a schema.Activ
 		if submit == nil {
 			return a, false, fmt.Errorf("%s: no send button in %q", r.id, bottest.CardText(s.Activity.Attachments[0].Content))
 		}
-		return final(submit), true, nil
+		a = h.DialogInvoke(r.id, "task/submit", submit)
+		a.Conversation.ID, a.From = r.conv, from
+		return a, true, nil
 	}
 	r.lang = dialogs.English
 	text := "english"
@@ -888,6 +920,56 @@ func prepare(h *bottest.Harness, r *turnRecord, playbook string) (a schema.Activ
 	a = h.Message(r.id, text)
 	a.Conversation.ID, a.From = r.conv, from
 	return a, true, nil
+}
+
+// postBody posts an activity and returns the answer's body (an invoke's).
+func postBody(url string, a any) (int, []byte, error) {
+	b, err := json.Marshal(a)
+	if err != nil {
+		return 0, nil, err
+	}
+	resp, err := http.Post(url+"/api/messages", "application/json", strings.NewReader(string(b)))
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, body, err
+}
+
+// dialogSent reads a dialog invoke's answer as a card sent: the window's
+// card, or its message (the apology) as a one-line card. ok is false when
+// there was no answer at all.
+func dialogSent(body []byte) (bottest.Sent, bool) {
+	var r struct {
+		Task struct {
+			Type  string          `json:"type"`
+			Value json.RawMessage `json:"value"`
+		} `json:"task"`
+	}
+	if len(body) == 0 || json.Unmarshal(body, &r) != nil {
+		return bottest.Sent{}, false
+	}
+	var content any
+	switch r.Task.Type {
+	case "continue":
+		var info struct {
+			Card struct {
+				Content map[string]any `json:"content"`
+			} `json:"card"`
+		}
+		if json.Unmarshal(r.Task.Value, &info) != nil || info.Card.Content == nil {
+			return bottest.Sent{}, false
+		}
+		content = info.Card.Content
+	case "message":
+		var msg string
+		_ = json.Unmarshal(r.Task.Value, &msg)
+		content = map[string]any{"type": "AdaptiveCard", "body": []any{map[string]any{"type": "TextBlock", "text": msg}}}
+	default:
+		return bottest.Sent{}, false
+	}
+	return bottest.Sent{Method: http.MethodPost, Activity: schema.Activity{Attachments: []schema.Attachment{{ContentType: "application/vnd.microsoft.card.adaptive", Content: content}}}}, true
 }
 
 // waitCardTo waits for the first new card (a POST, not a card update)

@@ -143,7 +143,17 @@ func (b *Bot) handleMessages(c *gin.Context) {
 	case dialogs.KindMessage:
 		in.Text = cleanText(a.Text)
 		in.Values = submitValues(a.Value)
+		in.NoDialog = dialogFallback(a.Value)
 	case dialogs.KindInvoke:
+		if a.Name == invokeTaskFetch || a.Name == invokeTaskSubmit {
+			vals, err := dialogValues(a.Value)
+			if err != nil {
+				c.JSON(http.StatusBadRequest, gin.H{"error": "malformed dialog invoke"})
+				return
+			}
+			in.Values, in.Dialog = vals, true
+			break
+		}
 		if a.Name != "adaptiveCard/action" {
 			b.metrics.Turns.WithLabelValues("invoke", "ignored").Inc()
 			c.JSON(http.StatusNotImplemented, gin.H{"error": "invoke not supported"})
@@ -166,6 +176,10 @@ func (b *Bot) handleMessages(c *gin.Context) {
 	b.metrics.TurnSeconds.WithLabelValues(metricType(a.Type)).Observe(time.Since(start).Seconds())
 	if err != nil {
 		log.Error("turn failed", "type", metricType(a.Type), "err", err)
+		if kind == dialogs.KindInvoke && in.Dialog {
+			c.JSON(http.StatusOK, TaskResponse{Task: TaskAnswer{Type: "message", Value: b.cfg.Renderer.Text(langOf(a.Locale), dialogs.M("core.error.unavailable"))}})
+			return
+		}
 		if kind == dialogs.KindInvoke {
 			c.JSON(http.StatusOK, InvokeResponse{StatusCode: 200, Type: "application/vnd.microsoft.activity.message",
 				Value: b.cfg.Renderer.Text(langOf(a.Locale), dialogs.M("core.error.unavailable"))})

@@ -23,8 +23,10 @@ var errStore = errors.New("state store unavailable")
 
 // turnResult is what the HTTP layer needs from a turn.
 type turnResult struct {
-	// invoke is the body of an invoke's HTTP answer (nil for other turns).
-	invoke *InvokeResponse
+	// invoke is the body of an invoke's HTTP answer (nil for other turns,
+	// and for a dialog closed without a word): an InvokeResponse, or a
+	// TaskResponse for a dialog (dialog.go).
+	invoke any
 	// outcome is the metrics label.
 	outcome string
 }
@@ -136,7 +138,10 @@ func (b *Bot) runTurn(ctx context.Context, a *schema.Activity, kind dialogs.Kind
 	out := res.Outputs
 	var tr turnResult
 	tr.outcome = "ok"
-	if kind == dialogs.KindInvoke {
+	switch {
+	case kind == dialogs.KindInvoke && in.Dialog:
+		tr.invoke, out = b.dialogAnswer(res.Lang, out)
+	case kind == dialogs.KindInvoke:
 		tr.invoke, out = b.invokeAnswer(res.Lang, out)
 	}
 	b.deliver(a, res.Lang, out)
@@ -150,7 +155,7 @@ func (b *Bot) prepare(ctx context.Context, tc TurnContext, outs []dialogs.Output
 	var writes []func(context.Context) error
 	for _, o := range outs {
 		switch o.(type) {
-		case dialogs.Reply, dialogs.Update, dialogs.Forget:
+		case dialogs.Reply, dialogs.Update, dialogs.Forget, dialogs.ShowDialog, dialogs.CloseDialog:
 			final = append(final, o)
 			continue
 		}

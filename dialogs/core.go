@@ -149,7 +149,7 @@ func (e *Engine) setLang(t *Turn, arg string) {
 
 // cancel ends every active dialog and deletes what they held.
 func (e *Engine) cancel(t *Turn, _ string) {
-	had := len(t.st.Stack) > 0
+	had := len(t.st.Stack) > 0 || t.st.Form != nil
 	t.ClearStack()
 	id := "core.cancel.nothing"
 	if had {
@@ -189,6 +189,8 @@ func (e *Engine) menuCard(t *Turn) Card {
 	var report []Action
 	if e.reachable(VerbReport) && e.reachable(VerbReceipt) { // anonymous reporting (report.go)
 		report = []Action{
+			// Both show the launcher, whose buttons open the dialog window
+			// and which says what to do when the client cannot (dialogwin.go).
 			{Label: M("report.menu.report"), Data: Submit(VerbReport, "")},
 			{Label: M("report.menu.receipt"), Data: Submit(VerbReceipt, "")},
 		}

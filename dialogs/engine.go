@@ -189,7 +189,7 @@ func (e *Engine) Step(st State, p Profile, in Input) Result {
 			e.welcome(t)
 		}
 	case KindUninstall:
-		st.Stack, st.Welcomed = nil, false
+		st.Stack, st.Form, st.Welcomed = nil, nil, false
 		// Reminders die with the profile: nothing is left scheduled for a
 		// user the bot can no longer reach.
 		for _, r := range p.Reminders {
@@ -199,6 +199,10 @@ func (e *Engine) Step(st State, p Profile, in Input) Result {
 		t.pchg = true
 		t.Emit(Forget{})
 	default:
+		if in.Dialog {
+			e.dialogTurn(t)
+			break
+		}
 		e.message(t)
 	}
 	t.Lang = resolveLang(t.Profile.Lang, in.Locale)
@@ -285,7 +289,7 @@ func (t *Turn) top() *Frame {
 
 // ClearStack ends every active dialog, deleting what they held (a report
 // draft included).
-func (t *Turn) ClearStack() { t.st.Stack = nil }
+func (t *Turn) ClearStack() { t.st.Stack, t.st.Form = nil, nil }
 
 // dropStaleVersion resets the top frame when its dialog changed since it
 // was stored (or no longer exists), and tells the user kindly.
@@ -347,7 +351,12 @@ func resolveLang(saved Lang, locale string) Lang {
 }
 
 func cloneState(s State) State {
-	return State{Stack: slices.Clone(s.Stack), Seen: slices.Clone(s.Seen), Welcomed: s.Welcomed}
+	c := State{Stack: slices.Clone(s.Stack), Seen: slices.Clone(s.Seen), Welcomed: s.Welcomed}
+	if s.Form != nil {
+		f := *s.Form
+		c.Form = &f
+	}
+	return c
 }
 
 func cloneGuides(g map[string]*GuideProgress) map[string]*GuideProgress {

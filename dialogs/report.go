@@ -1,11 +1,12 @@
 package dialogs
 
-// Anonymous reporting (issue 5): the intake interview in the 1:1 chat, the
-// receipt check, and the unit's inbox in its Teams channel.
+// Anonymous reporting (issue 5): the intake form and the receipt check in
+// a Teams dialog window opened from the 1:1 chat (dialogwin.go: nothing of
+// a case becomes a chat message), and the unit's inbox in its Teams channel.
 //
-// Everything here is pure. The draft lives in the frame data (conversation
-// state, sealed by the bot) until the reporter presses Send; then the
-// dialog emits FileReport and ends in the same step, so the draft leaves
+// Everything here is pure. The draft lives in the form's frame data
+// (State.Form, sealed by the bot) until the reporter presses Send; then
+// the flow emits FileReport and ends in the same step, so the draft leaves
 // the conversation state in the same commit that writes the report. Reads
 // and writes of cases are done by the bot's report effect (bot/report),
 // which builds its cards with the pure functions at the end of this file.
@@ -22,7 +23,7 @@ const (
 	VerbReceipt = "receipt" // the card where a receipt code is entered
 	VerbRCheck  = "rcheck"  // check the entered code (input "code")
 	VerbRSend   = "rsend"   // the reporter answers from the status card (arg: session token, input "msg")
-	VerbRHide   = "rhide"   // clear a card from the chat (arg "code" or "status")
+	VerbRHide   = "rhide"   // clear a card from the chat (arg "code" or "status"); kept for cards sent before dialogs
 	VerbInbox   = "inbox"   // register this channel as the unit's inbox (handlers only)
 	VerbCClaim  = "cclaim"  // handler: claim a case (arg: case id)
 	VerbCStatus = "cstatus" // handler: set the status (arg: case id, input "status")
@@ -63,27 +64,48 @@ type ReportAnswers struct {
 	Often    string   `json:"o,omitempty"`
 	Duration string   `json:"d,omitempty"`
 	Grave    string   `json:"g,omitempty"`
+	Affect   string   `json:"af,omitempty"`
 	Who      string   `json:"p,omitempty"`
 	Wants    []string `json:"x,omitempty"`
 }
 
-// reportOptions are the choice fields of the interview and their values,
-// in the order shown. Every single choice ends with "unsure".
+// reportOptions are the choice fields of the form and their values, in the
+// order shown. Every single choice ends with "unsure".
+//
+// The values are stable keys: they are stored in cases and counted in
+// statistics, so a key is never renamed or given another meaning; only
+// its label (locales/report.*.toml, report.opt.<field>.<key>) changes.
+//
+//	when      week, month, halfyear, older, unsure       (roughly when)
+//	where     workplace, event, online, elsewhere, unsure
+//	often     once, several, ongoing, unsure             (hyppighed: how often)
+//	duration  short, months, long, unsure                (varighed: how long)
+//	grave     little, some, much, unsure                 (grovhed: how severe the acts were)
+//	affect    little, some, much, unsure                 (how much it affects the reporter)
+//	who       colleague, manager, external, another, unsure
+//	wants     tell, advice, mediation, psych, investigate (several; mediation is
+//	          the source's "forsonende dialog", investigate its "upartisk
+//	          undersøgelse")
+//
+// Retired keys, never offered again but still rendered for cases filed
+// with them: wants "contact" (the source offers no such option). Before
+// the affect question existed, "grave" was asked as how heavy it felt.
 var reportOptions = map[string][]string{
 	"when":     {"week", "month", "halfyear", "older", "unsure"},
 	"where":    {"workplace", "event", "online", "elsewhere", "unsure"},
 	"often":    {"once", "several", "ongoing", "unsure"},
 	"duration": {"short", "months", "long", "unsure"},
 	"grave":    {"little", "some", "much", "unsure"},
+	"affect":   {"little", "some", "much", "unsure"},
 	"who":      {"colleague", "manager", "external", "another", "unsure"},
-	"wants":    {"tell", "advice", "contact", "mediation", "psych", "investigate"},
+	"wants":    {"tell", "advice", "mediation", "psych", "investigate"},
 }
 
 // FileReport files a new report. It holds no identity: a random case id,
 // the receipt code (the effect stores only its slow hash), the date and
-// the answers. Notify is the reporter's opt-in to be told in this chat
-// when the unit answers; only then does the effect keep a sealed link to
-// the conversation.
+// the answers. Notify is the reporter's opt-in to a neutral notice in this
+// chat when the unit answers; only then does the effect keep a sealed link
+// to the conversation. The effect answers with ReportDialog(ReceiptCard).
 type FileReport struct {
 	CaseID  string
 	Receipt string // normalised receipt code
@@ -136,10 +158,14 @@ func (CaseAction) IsOutput()      {}
 func init() { registerExtra = append(registerExtra, (*Engine).registerReport) }
 
 func (e *Engine) registerReport() {
-	e.register(&reportFlow{e: e}, VerbReport)
-	e.views[VerbReceipt] = e.receiptView
-	e.views[VerbRCheck] = e.receiptCheckView
-	e.views[VerbRSend] = e.reporterSendView
+	// The form runs only in the dialog window (dialogwin.go); in the chat,
+	// "report" and "receipt" show the launcher. A stored chat frame of the
+	// old in-chat form (version 1) is dropped as outdated.
+	e.register(&reportFlow{e: e})
+	e.views[VerbReport] = e.launcherView
+	e.views[VerbReceipt] = e.launcherView
+	e.views[VerbRCheck] = e.launcherView
+	e.views[VerbRSend] = e.launcherView
 	e.views[VerbRHide] = e.hideView
 	e.views[VerbInbox] = e.inboxView
 	for _, v := range []string{VerbCClaim, VerbCStatus, VerbCReply, VerbCNote} {
@@ -244,25 +270,23 @@ func (dr *reportDraft) draw(rnd func(int) []byte) {
 	}
 }
 
-// reportFlow is the intake: intro → what → pattern → wants → confirm.
+// reportFlow is the intake form, in the dialog window:
+// intro → what → pattern → wants → confirm. Each submit answers the
+// invoke with the next step's card (ShowDialog); Back and Cancel work in
+// the window; nothing is posted in the chat.
 type reportFlow struct{ e *Engine }
 
 func (*reportFlow) Name() string { return reportDialog }
-func (*reportFlow) Version() int { return 1 }
 
-// WantsText keeps typed text away from the Q&A while the interview is
-// open: a story typed as a chat message is not taken, and the reporter is
-// asked to use the form instead.
-func (*reportFlow) WantsText(*Frame) bool { return true }
+// Version 2: the form moved from the chat's stack into the dialog window.
+func (*reportFlow) Version() int { return 2 }
+
+func (d *reportFlow) show(t *Turn, c Card) { t.Emit(ReportDialog(c)) }
 
 func (d *reportFlow) Begin(t *Turn, f *Frame, _ string) Status {
-	if t.In.Scope != ScopePersonal {
-		t.Reply(privateOnlyCard())
-		return Done
-	}
 	f.Step = "intro"
 	SetFrameData(f, reportDraft{})
-	t.Reply(d.card(t, f, reportDraft{}))
+	d.show(t, d.card(t, f, reportDraft{}))
 	return Waiting
 }
 
@@ -270,41 +294,61 @@ func (d *reportFlow) Continue(t *Turn, f *Frame) Status {
 	dr := FrameData[reportDraft](f)
 	switch t.Verb() {
 	case verbRCancel:
-		d.clear(t, "report.cancelled")
-		t.Reply(notice("core.cancel.done", d.e.menuCard(t)))
+		t.Emit(CloseDialog{Msg: M("report.cancelled")})
 		return Done
 	case verbRBack:
-		d.clear(t, "report.cleared")
-		f.Step = "what"
-	case verbRSubmit:
-		if f.Step != "confirm" || dr.A.What == "" {
-			t.Reply(notice("report.typed", d.card(t, f, dr)))
-			return Waiting
+		if f.Step == "confirm" {
+			f.Step = "what"
+		} else {
+			f.Step = prevStep(f.Step)
 		}
-		d.clear(t, "report.sent")
-		dr.draw(t.In.Rand)
-		t.Emit(FileReport{
-			CaseID:  dr.CaseID,
-			Receipt: dr.Receipt,
-			Date:    ReportDate(t.In.Now),
-			Answers: dr.A,
-			Notify:  dr.Notify,
-			Token:   dr.Token,
-			Now:     t.In.Values["now"] == "true",
-		})
-		return Done
+	case verbRSubmit:
+		return d.submit(t, f, dr)
 	case verbRNext:
 		if !d.take(t, f, &dr) {
 			return Waiting
 		}
 	default:
-		// Typed text (never echoed) or a stray value: show the step again.
-		t.Reply(notice("report.typed", d.card(t, f, dr)))
+		// A stray value: show the step again.
+		d.show(t, d.card(t, f, dr))
 		return Waiting
 	}
 	SetFrameData(f, dr)
-	t.Reply(d.card(t, f, dr))
+	d.show(t, d.card(t, f, dr))
 	return Waiting
+}
+
+// prevStep is the step before s (Back inside the form).
+func prevStep(s string) string {
+	switch s {
+	case "pattern":
+		return "what"
+	case "wants":
+		return "pattern"
+	}
+	return "intro"
+}
+
+// submit is the confirmation step's Send: it files the report and ends the
+// form in the same step (the draft leaves the state with it). It is kept
+// apart so the confirmation's choices can grow without touching the rest
+// of the form.
+func (d *reportFlow) submit(t *Turn, f *Frame, dr reportDraft) Status {
+	if f.Step != "confirm" || dr.A.What == "" {
+		d.show(t, d.card(t, f, dr))
+		return Waiting
+	}
+	dr.draw(t.In.Rand)
+	t.Emit(FileReport{
+		CaseID:  dr.CaseID,
+		Receipt: dr.Receipt,
+		Date:    ReportDate(t.In.Now),
+		Answers: dr.A,
+		Notify:  dr.Notify,
+		Token:   dr.Token,
+		Now:     t.In.Values["now"] == "true",
+	})
+	return Done
 }
 
 // take stores the submitted step's answers and moves on. It returns false
@@ -320,19 +364,18 @@ func (d *reportFlow) take(t *Turn, f *Frame, dr *reportDraft) bool {
 			dr.A.What = w
 		}
 		if dr.A.What == "" {
-			t.Reply(notice("report.what.empty", d.card(t, f, *dr)))
+			d.show(t, notice("report.what.empty", d.card(t, f, *dr)))
 			return false
 		}
 		dr.A.When = pick("when", v["when"], dr.A.When)
 		dr.A.Where = pick("where", v["where"], dr.A.Where)
-		d.clear(t, "report.cleared")
 		f.Step = "pattern"
 	case "pattern":
 		dr.A.Often = pick("often", v["often"], dr.A.Often)
 		dr.A.Duration = pick("duration", v["duration"], dr.A.Duration)
 		dr.A.Grave = pick("grave", v["grave"], dr.A.Grave)
+		dr.A.Affect = pick("affect", v["affect"], dr.A.Affect)
 		dr.A.Who = pick("who", v["who"], dr.A.Who)
-		d.clear(t, "report.cleared")
 		f.Step = "wants"
 	case "wants":
 		dr.A.Wants = nil
@@ -343,21 +386,11 @@ func (d *reportFlow) take(t *Turn, f *Frame, dr *reportDraft) bool {
 		}
 		dr.Notify = v["notify"] == "true"
 		dr.draw(t.In.Rand)
-		d.clear(t, "report.cleared")
 		f.Step = "confirm"
 	default:
 		return true
 	}
 	return true
-}
-
-// clear replaces the card a submit came from with a neutral text, so what
-// was typed or picked does not stay on screen.
-func (d *reportFlow) clear(t *Turn, msgID string) {
-	if t.In.ReplyToID == "" {
-		return
-	}
-	t.Emit(Update{ActivityID: t.In.ReplyToID, Card: Card{Name: "report-cleared", Blocks: []Block{{Kind: BlockSubtle, Msg: M(msgID)}}}})
 }
 
 // pick keeps a valid choice, else the previous answer (garbage is ignored).
@@ -400,6 +433,7 @@ func (d *reportFlow) stepCard(f *Frame, dr reportDraft) Card {
 		return Action{Label: M(label), Data: Tagged(f, Submit(verbRNext, "")), Primary: true}
 	}
 	cancel := Action{Label: M("report.cancel"), Data: Tagged(f, Submit(verbRCancel, ""))}
+	back := Action{Label: M("report.dialog.back"), Data: Tagged(f, Submit(verbRBack, ""))}
 	switch f.Step {
 	case "what":
 		blocks := []Block{
@@ -412,7 +446,7 @@ func (d *reportFlow) stepCard(f *Frame, dr reportDraft) Card {
 			blocks = append(blocks, Block{Kind: BlockSubtle, Msg: M("report.what.keep")})
 		}
 		blocks = append(blocks, choiceBlock("when", dr.A.When), choiceBlock("where", dr.A.Where))
-		return Card{Name: "report-what", Blocks: blocks, Actions: []Action{next("report.next"), cancel}}
+		return Card{Name: "report-what", Blocks: blocks, Actions: []Action{next("report.next"), back, cancel}}
 	case "pattern":
 		return Card{Name: "report-pattern", Blocks: []Block{
 			{Kind: BlockHeading, Msg: M("report.pattern.title")},
@@ -421,8 +455,10 @@ func (d *reportFlow) stepCard(f *Frame, dr reportDraft) Card {
 			choiceBlock("often", dr.A.Often),
 			choiceBlock("duration", dr.A.Duration),
 			choiceBlock("grave", dr.A.Grave),
+			{Kind: BlockText, Msg: M("report.affect.text")},
+			choiceBlock("affect", dr.A.Affect),
 			choiceBlock("who", dr.A.Who),
-		}, Actions: []Action{next("report.next"), cancel}}
+		}, Actions: []Action{next("report.next"), back, cancel}}
 	case "wants":
 		return Card{Name: "report-wants", Blocks: []Block{
 			{Kind: BlockHeading, Msg: M("report.wants.title")},
@@ -431,18 +467,9 @@ func (d *reportFlow) stepCard(f *Frame, dr reportDraft) Card {
 			choiceBlock("wants", strings.Join(dr.A.Wants, ",")),
 			{Kind: BlockText, Msg: M("report.notify.text")},
 			{Kind: BlockToggle, ID: "notify", Msg: M("report.notify.label"), Checked: dr.Notify},
-		}, Actions: []Action{next("report.next"), cancel}}
+		}, Actions: []Action{next("report.next"), back, cancel}}
 	case "confirm":
-		return Card{Name: "report-confirm", Blocks: []Block{
-			{Kind: BlockHeading, Msg: M("report.confirm.title")},
-			{Kind: BlockSubtle, Msg: Msg{ID: "report.progress", Data: map[string]any{"N": 4, "Of": 4}}},
-			{Kind: BlockFacts, Facts: answerFacts(dr.A, dr.Notify, false)},
-			{Kind: BlockText, Msg: M("report.confirm.text")},
-		}, Actions: []Action{
-			{Label: M("report.send"), Data: Tagged(f, Submit(verbRSubmit, "")), Primary: true},
-			{Label: M("report.edit"), Data: Tagged(f, Submit(verbRBack, ""))},
-			cancel,
-		}}
+		return confirmCard(f, dr, cancel)
 	}
 	return Card{Name: "report-intro", Blocks: []Block{
 		{Kind: BlockHeading, Msg: M("report.intro.title")},
@@ -450,6 +477,21 @@ func (d *reportFlow) stepCard(f *Frame, dr reportDraft) Card {
 		{Kind: BlockText, Msg: M("report.intro.stored")},
 		{Kind: BlockSubtle, Msg: M("report.intro.before")},
 	}, Actions: []Action{next("report.start"), cancel}}
+}
+
+// confirmCard is the last step: the answers (the free text only counted,
+// never echoed), and Send. Send files the report (reportFlow.submit).
+func confirmCard(f *Frame, dr reportDraft, cancel Action) Card {
+	return Card{Name: "report-confirm", Blocks: []Block{
+		{Kind: BlockHeading, Msg: M("report.confirm.title")},
+		{Kind: BlockSubtle, Msg: Msg{ID: "report.progress", Data: map[string]any{"N": 4, "Of": 4}}},
+		{Kind: BlockFacts, Facts: answerFacts(dr.A, dr.Notify, false)},
+		{Kind: BlockText, Msg: M("report.confirm.text")},
+	}, Actions: []Action{
+		{Label: M("report.send"), Data: Tagged(f, Submit(verbRSubmit, "")), Primary: true},
+		{Label: M("report.edit"), Data: Tagged(f, Submit(verbRBack, ""))},
+		cancel,
+	}}
 }
 
 // answerFacts lists the answers. The free text is shown only to handlers
@@ -472,15 +514,21 @@ func answerFacts(a ReportAnswers, notify, withText bool) []Fact {
 		Fact{Label: M("report.sum.often"), Value: opt("often", a.Often)},
 		Fact{Label: M("report.sum.duration"), Value: opt("duration", a.Duration)},
 		Fact{Label: M("report.sum.grave"), Value: opt("grave", a.Grave)},
+		Fact{Label: M("report.sum.affect"), Value: opt("affect", a.Affect)},
 		Fact{Label: M("report.sum.who"), Value: opt("who", a.Who)},
 	)
+	// The reporter reads "You would like"; the unit "The reporter wishes".
+	wantsLabel := "report.sum.wants"
+	if withText {
+		wantsLabel = "report.case.wants"
+	}
 	if len(a.Wants) == 0 {
-		facts = append(facts, Fact{Label: M("report.sum.wants"), Value: M("report.sum.none")})
+		facts = append(facts, Fact{Label: M(wantsLabel), Value: M("report.sum.none")})
 	}
 	for i, w := range a.Wants {
 		label := M("report.sum.wantsMore")
 		if i == 0 {
-			label = M("report.sum.wants")
+			label = M(wantsLabel)
 		}
 		facts = append(facts, Fact{Label: label, Value: opt("wants", w)})
 	}
@@ -495,18 +543,15 @@ func privateOnlyCard() Card {
 	return Card{Name: "report-private", Blocks: []Block{{Kind: BlockText, Msg: M("report.private")}}}
 }
 
-// --- Receipt check (reporter) -----------------------------------------------
+// --- Receipt check (reporter, in the dialog window) --------------------------
 
-func (e *Engine) receiptView(t *Turn, _ string) {
-	if t.In.Scope != ScopePersonal {
-		t.Reply(privateOnlyCard())
-		return
-	}
-	t.Reply(ReceiptEntryCard(""))
+// closeAction closes the dialog window.
+func closeAction() Action {
+	return Action{Label: M("report.dialog.close"), Data: Submit(VerbDClose, "")}
 }
 
-// ReceiptEntryCard asks for a receipt code (in a card input, so the code is
-// never a chat message); noticeID, when set, says why it is asked again.
+// ReceiptEntryCard asks for a receipt code (in the dialog window, so the
+// code is never in the chat); noticeID, when set, says why it is asked again.
 func ReceiptEntryCard(noticeID string) Card {
 	c := Card{Name: "receipt-enter", Blocks: []Block{
 		{Kind: BlockHeading, Msg: M("report.receipt.title")},
@@ -514,7 +559,7 @@ func ReceiptEntryCard(noticeID string) Card {
 		{Kind: BlockInput, ID: "code", Msg: M("report.receipt.label"), MaxLen: 40},
 	}, Actions: []Action{
 		{Label: M("report.receipt.check"), Data: Submit(VerbRCheck, ""), Primary: true},
-		menuAction(),
+		closeAction(),
 	}}
 	if noticeID != "" {
 		c = notice(noticeID, c)
@@ -522,35 +567,33 @@ func ReceiptEntryCard(noticeID string) Card {
 	return c
 }
 
+// receiptCheckView checks the code typed in the dialog; the effect answers
+// CheckReceipt with ReceiptDialog(ReceiptStatusCard) or a refusal.
 func (e *Engine) receiptCheckView(t *Turn, _ string) {
-	if t.In.Scope != ScopePersonal {
-		t.Reply(privateOnlyCard())
-		return
-	}
 	code, ok := ParseReceipt(t.In.Values["code"])
 	if !ok {
-		t.Reply(ReceiptEntryCard("report.receipt.malformed"))
+		t.Emit(ReceiptDialog(ReceiptEntryCard("report.receipt.malformed")))
 		return
 	}
-	clearCard(t, "report.receipt.entered")
 	t.Emit(CheckReceipt{Code: code})
 }
 
+// reporterSendView sends what the reporter wrote in the case view.
 func (e *Engine) reporterSendView(t *Turn, token string) {
-	if t.In.Scope != ScopePersonal || token == "" {
-		t.Reply(privateOnlyCard())
+	if token == "" {
+		t.Emit(CloseDialog{Msg: M("report.receipt.expired")})
 		return
 	}
 	text := cleanReportText(t.In.Values["msg"])
 	if text == "" {
-		t.Reply(Card{Name: "reporter-empty", Blocks: []Block{{Kind: BlockText, Msg: M("report.status.empty")}}})
+		t.Emit(CloseDialog{Msg: M("report.status.empty")})
 		return
 	}
-	clearCard(t, "report.status.cleared")
 	t.Emit(ReporterMessage{Token: token, Text: text, Date: ReportDate(t.In.Now), Now: t.In.Values["now"] == "true"})
 }
 
-// hideView replaces a receipt or status card with a neutral text.
+// hideView replaces a receipt or status card with a neutral text (cards
+// posted in the chat before reporting moved into the dialog window).
 func (e *Engine) hideView(t *Turn, arg string) {
 	id := "report.receipt.hidden"
 	if arg == "status" {
@@ -563,6 +606,7 @@ func (e *Engine) hideView(t *Turn, arg string) {
 	clearCard(t, id)
 }
 
+// clearCard replaces the clicked chat card with a neutral line.
 func clearCard(t *Turn, msgID string) {
 	if t.In.ReplyToID != "" {
 		t.Emit(Update{ActivityID: t.In.ReplyToID, Card: Card{Name: "report-cleared", Blocks: []Block{{Kind: BlockSubtle, Msg: M(msgID)}}}})
@@ -661,8 +705,8 @@ func statusMsg(s string) Msg {
 
 func raw(s string) Msg { return Msg{ID: "report.raw", Data: map[string]any{"Text": s}} }
 
-// ReceiptCard is what the reporter gets after sending: the receipt code,
-// grouped, and what happens next (the acknowledgement "at once").
+// ReceiptCard is what the reporter gets after sending, in the dialog
+// window only: the receipt code, grouped, and what happens next.
 func ReceiptCard(caseID, code string, notify bool) Card {
 	next := "report.done.next"
 	if notify {
@@ -676,13 +720,13 @@ func ReceiptCard(caseID, code string, notify bool) Card {
 		{Kind: BlockSubtle, Msg: M("report.done.keep")},
 		{Kind: BlockText, Msg: M(next)},
 	}, Actions: []Action{
-		{Label: M("report.done.hide"), Data: Submit(VerbRHide, "code"), Primary: true},
-		menuAction(),
+		{Label: M("report.dialog.done"), Data: Submit(VerbDClose, ""), Primary: true},
 	}}
 }
 
-// ReceiptStatusCard shows the reporter their case after a receipt check:
-// status, the unit's replies, and a field to answer. The reporter's own
+// ReceiptStatusCard shows the reporter their case after a receipt check, in
+// the dialog window only: status, dates, the unit's replies (inert plain
+// text), and a field to write to the unit. The reporter's own
 // texts are not echoed back; token is the sealed session the answer uses.
 func ReceiptStatusCard(v CaseView, token string) Card {
 	blocks := []Block{
@@ -698,20 +742,19 @@ func ReceiptStatusCard(v CaseView, token string) Card {
 	for _, m := range v.Msgs {
 		if m.FromUnit {
 			blocks = append(blocks, Block{Kind: BlockSubtle, Msg: Msg{ID: "report.status.fromUnit", Data: map[string]any{"Date": m.Date}}},
-				Block{Kind: BlockText, Msg: raw(m.Text)})
+				Block{Kind: BlockPlain, Text: m.Text})
 		} else {
 			blocks = append(blocks, Block{Kind: BlockSubtle, Msg: Msg{ID: "report.status.fromYou", Data: map[string]any{"Date": m.Date}}})
 		}
 	}
 	var actions []Action
 	if v.Status != StatusClosed {
-		blocks = append(blocks, Block{Kind: BlockInput, ID: "msg", Msg: M("report.status.answer"), Multiline: true, MaxLen: MaxReportText})
+		blocks = append(blocks, Block{Kind: BlockInput, ID: "msg", Msg: M("report.status.answer"), Multiline: true, MaxLen: MaxReportText, Required: true})
 		actions = append(actions, Action{Label: M("report.status.send"), Data: Submit(VerbRSend, token), Primary: true})
 	} else {
 		blocks = append(blocks, Block{Kind: BlockText, Msg: M("report.status.closedText")})
 	}
-	blocks = append(blocks, Block{Kind: BlockSubtle, Msg: M("report.status.hideHint")})
-	actions = append(actions, Action{Label: M("report.status.hide"), Data: Submit(VerbRHide, "status")})
+	actions = append(actions, closeAction())
 	return Card{Name: "receipt-status", Blocks: blocks, Actions: actions}
 }
 
@@ -724,12 +767,13 @@ func ReportNotice(name, msgID string) Card {
 	return c
 }
 
-// NotifyCard tells an opted-in reporter that the unit has answered; the
-// answer itself is shown only after the receipt code is entered.
+// NotifyCard tells an opted-in reporter, in the chat, that there is
+// something new under "My receipt": neutral (no case number, no word of
+// what), and its button opens the receipt in the dialog window.
 func NotifyCard() Card {
 	return Card{Name: "report-notify", Blocks: []Block{
 		{Kind: BlockText, Msg: M("report.notify.answered")},
-	}, Actions: []Action{{Label: M("report.notify.open"), Data: Submit(VerbReceipt, ""), Primary: true}}}
+	}, Actions: []Action{{Label: M("report.notify.open"), Data: Submit(VerbReceipt, ""), Dialog: true, Primary: true}}}
 }
 
 // InboxCard is a case as the unit's handlers see it in their channel,
@@ -754,7 +798,7 @@ func InboxCard(v CaseView) Card {
 			{Label: M("report.case.notify"), Value: notify},
 		}},
 		{Kind: BlockText, Msg: M("report.case.what")},
-		{Kind: BlockText, Msg: raw(v.Answers.What)},
+		{Kind: BlockPlain, Text: v.Answers.What},
 		{Kind: BlockFacts, Facts: answerFacts(v.Answers, v.Notify, true)},
 	}
 	for _, m := range v.Msgs {
@@ -762,11 +806,11 @@ func InboxCard(v CaseView) Card {
 		if m.FromUnit {
 			id, data["By"] = "report.case.fromUnit", m.By
 		}
-		blocks = append(blocks, Block{Kind: BlockSubtle, Msg: Msg{ID: id, Data: data}}, Block{Kind: BlockText, Msg: raw(m.Text)})
+		blocks = append(blocks, Block{Kind: BlockSubtle, Msg: Msg{ID: id, Data: data}}, Block{Kind: BlockPlain, Text: m.Text})
 	}
 	for _, n := range v.Notes {
 		blocks = append(blocks, Block{Kind: BlockSubtle, Msg: Msg{ID: "report.case.note", Data: map[string]any{"Date": n.Date, "By": n.By}}},
-			Block{Kind: BlockText, Msg: raw(n.Text)})
+			Block{Kind: BlockPlain, Text: n.Text})
 	}
 	var statuses []Choice
 	for _, s := range CaseStatuses {

@@ -34,45 +34,60 @@ func newTranscript(t *testing.T, handlers ...string) *transcript {
 
 func (tr *transcript) step(text string, values map[string]string) dialogs.Result {
 	tr.t.Helper()
+	return tr.run(dialogs.Input{Kind: dialogs.KindMessage, Text: text, Values: values})
+}
+
+// dialog sends a Teams dialog invoke (task/fetch or task/submit) with values.
+func (tr *transcript) dialog(values map[string]string) dialogs.Result {
+	tr.t.Helper()
+	return tr.run(dialogs.Input{Kind: dialogs.KindInvoke, Dialog: true, Values: values})
+}
+
+func (tr *transcript) run(in dialogs.Input) dialogs.Result {
+	tr.t.Helper()
 	tr.n++
-	in := dialogs.Input{Kind: dialogs.KindMessage, Scope: tr.scope, Text: text, Values: values, Locale: "da-DK",
-		ActivityID: "act-" + string(rune('a'+tr.n)), ReplyToID: "card-" + string(rune('a'+tr.n)), AadID: tr.aad, Now: tr.now,
-		Rand: func(n int) []byte { b := make([]byte, n); _, _ = tr.rnd.Read(b); return b }}
+	in.Scope, in.Locale, in.AadID, in.Now = tr.scope, "da-DK", tr.aad, tr.now
+	in.ActivityID, in.ReplyToID = "act-"+string(rune('a'+tr.n)), "card-"+string(rune('a'+tr.n))
+	in.Rand = func(n int) []byte { b := make([]byte, n); _, _ = tr.rnd.Read(b); return b }
 	res := tr.e.Step(tr.st, tr.p, in)
 	tr.st, tr.p = res.State, res.Profile
 	return res
 }
 
-// tagged submits a button of the top frame.
+// tagged submits a button of the form open in the dialog window.
 func (tr *transcript) tagged(verb string, values map[string]string) dialogs.Result {
 	tr.t.Helper()
 	v := map[string]string{dialogs.KeyAction: verb}
-	if n := len(tr.st.Stack); n > 0 {
-		v[dialogs.KeyTag] = tr.st.Stack[n-1].Tag
+	if tr.st.Form != nil {
+		v[dialogs.KeyTag] = tr.st.Form.Tag
 	}
 	for k, x := range values {
 		v[k] = x
 	}
-	return tr.step("", v)
+	return tr.dialog(v)
 }
 
+// reportCards names the cards of a turn: "name" for a chat card,
+// "update:name" for an updated chat card, "dlg:name" for a card in the
+// dialog window and "close:msg" for a dialog closed with a message.
 func reportCards(res dialogs.Result) (names []string, all string) {
 	for _, o := range res.Outputs {
-		var c dialogs.Card
+		var name string
+		var v any = o
 		switch o := o.(type) {
 		case dialogs.Reply:
-			c = o.Card
+			name = o.Card.Name
 		case dialogs.Update:
-			c = o.Card
-			names = append(names, "update:"+c.Name)
-			b, _ := json.Marshal(c)
-			all += string(b)
-			continue
+			name = "update:" + o.Card.Name
+		case dialogs.ShowDialog:
+			name = "dlg:" + o.Card.Name
+		case dialogs.CloseDialog:
+			name = "close:" + o.Msg.ID
 		default:
 			continue
 		}
-		names = append(names, c.Name)
-		b, _ := json.Marshal(c)
+		names = append(names, name)
+		b, _ := json.Marshal(v)
 		all += string(b)
 	}
 	return names, all
@@ -87,38 +102,92 @@ func wantCards(t *testing.T, res dialogs.Result, want ...string) string {
 	return all
 }
 
+// noChat fails when a dialog turn sends or updates anything in the chat.
+func noChat(t *testing.T, res dialogs.Result) {
+	t.Helper()
+	for _, o := range res.Outputs {
+		switch o.(type) {
+		case dialogs.Reply, dialogs.Update:
+			t.Fatalf("a dialog turn posted to the chat: %#v", o)
+		}
+	}
+}
+
 const story = "Min kollega Jens sagde noget meget ubehageligt til mig ved julefrokosten"
+
+func TestReportChatShowsOnlyTheLauncher(t *testing.T) {
+	tr := newTranscript(t)
+	for _, typed := range []string{"anmeld", "kvittering", "report", "my receipt"} {
+		all := wantCards(t, tr.step(typed, nil), "report-launcher")
+		for _, verb := range []string{dialogs.VerbReport, dialogs.VerbReceipt} {
+			if !strings.Contains(all, `"data":{"a":"`+verb+`"},"primary":true,"dialog":true`) && !strings.Contains(all, `"data":{"a":"`+verb+`"},"dialog":true`) {
+				t.Fatalf("launcher does not open the %s dialog: %s", verb, all)
+			}
+		}
+	}
+	// The menu's buttons lead to the launcher (a client without dialogs
+	// would do nothing at all on a dialog button; the launcher explains).
+	menu := wantCards(t, tr.step("menu", nil), "menu")
+	if !strings.Contains(menu, `"label":{"id":"report.menu.report"},"data":{"a":"report"}}`) {
+		t.Fatalf("menu report button: %s", menu)
+	}
+	wantCards(t, tr.step("", map[string]string{dialogs.KeyAction: dialogs.VerbReport}), "report-launcher")
+	// A client without dialogs sends the click as a message: a kind word,
+	// no form in the chat.
+	res := tr.run(dialogs.Input{Kind: dialogs.KindMessage, Values: map[string]string{"a": dialogs.VerbReport}, NoDialog: true})
+	wantCards(t, res, "report-nodialog")
+	if res.State.Form != nil || len(res.State.Stack) != 0 {
+		t.Fatal("a form was opened in the chat")
+	}
+}
 
 func TestReportIntakeFilesAndForgetsTheDraft(t *testing.T) {
 	tr := newTranscript(t)
-	wantCards(t, tr.step("", map[string]string{dialogs.KeyAction: dialogs.VerbReport}), "report-intro")
-	wantCards(t, tr.tagged("rnext", nil), "report-what")
+	res := tr.dialog(map[string]string{dialogs.KeyAction: dialogs.VerbReport}) // task/fetch
+	wantCards(t, res, "dlg:report-intro")
+	steps := []dialogs.Result{res}
+	step := func(r dialogs.Result, want ...string) string {
+		t.Helper()
+		steps = append(steps, r)
+		return wantCards(t, r, want...)
+	}
+	step(tr.tagged("rnext", nil), "dlg:report-what")
 	// The description is required; choices are not.
-	all := wantCards(t, tr.tagged("rnext", map[string]string{"what": "  "}), "report-what")
+	all := step(tr.tagged("rnext", map[string]string{"what": "  "}), "dlg:report-what")
 	if !strings.Contains(all, "report.what.empty") {
 		t.Fatal("empty description not explained")
 	}
-	all = wantCards(t, tr.tagged("rnext", map[string]string{"what": story, "when": "month", "where": "event"}), "update:report-cleared", "report-pattern")
-	// A story typed as a chat message is not taken, not answered by the
-	// Q&A, and never echoed.
-	res := tr.step("Han rørte ved mig", nil)
-	all += wantCards(t, res, "report-pattern")
-	all += wantCards(t, tr.tagged("rnext", map[string]string{"often": "several", "duration": "months", "grave": "much", "who": "colleague"}), "update:report-cleared", "report-wants")
-	all += wantCards(t, tr.tagged("rnext", map[string]string{"wants": "advice,contact,bogus,advice", "notify": "true"}), "update:report-cleared", "report-confirm")
-	// Edit goes back with the text kept but not shown.
-	all += wantCards(t, tr.tagged("rback", nil), "update:report-cleared", "report-what")
-	all += wantCards(t, tr.tagged("rnext", map[string]string{"what": "", "when": "garbage"}), "update:report-cleared", "report-pattern")
-	all += wantCards(t, tr.tagged("rnext", nil), "update:report-cleared", "report-wants")
-	all += wantCards(t, tr.tagged("rnext", map[string]string{"wants": "advice,contact", "notify": "true"}), "update:report-cleared", "report-confirm")
+	all = step(tr.tagged("rnext", map[string]string{"what": story, "when": "month", "where": "event"}), "dlg:report-pattern")
+	// Chatting meanwhile does not disturb the form: the chat's Q&A answers
+	// typed text, and the draft stays.
+	if res := tr.step("hvad er sexisme", nil); tr.st.Form == nil || len(res.Outputs) == 0 {
+		t.Fatal("chatting dropped the draft or got no answer")
+	}
+	// Back goes one step back, with the answers kept.
+	all += step(tr.tagged("rback", nil), "dlg:report-what")
+	all += step(tr.tagged("rnext", nil), "dlg:report-pattern")
+	all += step(tr.tagged("rnext", map[string]string{"often": "several", "duration": "months", "grave": "much", "affect": "some", "who": "colleague"}), "dlg:report-wants")
+	// Closing the window and opening the form again continues the draft.
+	all += step(tr.dialog(map[string]string{dialogs.KeyAction: dialogs.VerbReport}), "dlg:report-wants")
+	if !strings.Contains(all, "report.dialog.resumed") {
+		t.Fatal("reopening does not say the draft continues")
+	}
+	all += step(tr.tagged("rnext", map[string]string{"wants": "advice,contact,bogus,advice,mediation", "notify": "true"}), "dlg:report-confirm")
+	// Edit goes back to the start with the text kept but not shown.
+	all += step(tr.tagged("rback", nil), "dlg:report-what")
+	all += step(tr.tagged("rnext", map[string]string{"what": "", "when": "garbage"}), "dlg:report-pattern")
+	all += step(tr.tagged("rnext", nil), "dlg:report-wants")
+	all += step(tr.tagged("rnext", map[string]string{"wants": "advice,mediation", "notify": "true"}), "dlg:report-confirm")
 	if strings.Contains(all, "Jens") || strings.Contains(all, "rørte") {
 		t.Fatal("the reporter's text was echoed into a card")
 	}
-	if len(tr.st.Stack) != 1 || !strings.Contains(string(tr.st.Stack[0].Data), "Jens") {
-		t.Fatal("draft should sit in the frame until submit")
+	if tr.st.Form == nil || !strings.Contains(string(tr.st.Form.Data), "Jens") || len(tr.st.Stack) != 0 {
+		t.Fatal("draft should sit in the form's frame (not the chat's stack) until submit")
 	}
 
+	tag := tr.st.Form.Tag
 	res = tr.tagged("rsubmit", nil)
-	wantCards(t, res, "update:report-cleared")
+	steps = append(steps, res)
 	var fr *dialogs.FileReport
 	for _, o := range res.Outputs {
 		if f, ok := o.(dialogs.FileReport); ok {
@@ -128,10 +197,13 @@ func TestReportIntakeFilesAndForgetsTheDraft(t *testing.T) {
 	if fr == nil {
 		t.Fatal("no FileReport emitted")
 	}
-	if len(res.State.Stack) != 0 {
+	if res.State.Form != nil || len(res.State.Stack) != 0 {
 		t.Fatal("the draft must leave the state in the step that files it")
 	}
-	want := dialogs.ReportAnswers{What: story, When: "month", Where: "event", Often: "several", Duration: "months", Grave: "much", Who: "colleague", Wants: []string{"advice", "contact"}}
+	for _, r := range steps {
+		noChat(t, r)
+	}
+	want := dialogs.ReportAnswers{What: story, When: "month", Where: "event", Often: "several", Duration: "months", Grave: "much", Affect: "some", Who: "colleague", Wants: []string{"advice", "mediation"}}
 	if b1, b2 := mustJSON(fr.Answers), mustJSON(want); b1 != b2 {
 		t.Fatalf("answers %s, want %s", b1, b2)
 	}
@@ -141,6 +213,29 @@ func TestReportIntakeFilesAndForgetsTheDraft(t *testing.T) {
 	if code, ok := dialogs.ParseReceipt(fr.Receipt); !ok || code != fr.Receipt {
 		t.Fatalf("bad receipt %q", fr.Receipt)
 	}
+	// A button of the sent form does nothing but say so.
+	wantCards(t, tr.dialog(map[string]string{dialogs.KeyAction: "rsubmit", dialogs.KeyTag: tag}), "close:report.dialog.stale")
+}
+
+func TestReportFormOffersTheSourcesOptions(t *testing.T) {
+	tr := newTranscript(t)
+	tr.dialog(map[string]string{dialogs.KeyAction: dialogs.VerbReport})
+	tr.tagged("rnext", nil)
+	pattern := wantCards(t, tr.tagged("rnext", map[string]string{"what": story}), "dlg:report-pattern")
+	for _, id := range []string{"report.q.often", "report.q.duration", "report.q.grave", "report.q.affect"} {
+		if !strings.Contains(pattern, `"`+id+`"`) {
+			t.Fatalf("the load triangle step lacks %s", id)
+		}
+	}
+	wants := wantCards(t, tr.tagged("rnext", nil), "dlg:report-wants")
+	if strings.Contains(wants, "report.opt.wants.contact") {
+		t.Fatal("the form still offers contacting the workplace")
+	}
+	for _, id := range []string{"tell", "advice", "mediation", "psych", "investigate"} {
+		if !strings.Contains(wants, "report.opt.wants."+id) {
+			t.Fatalf("wants lacks %s", id)
+		}
+	}
 }
 
 func mustJSON(v any) string { b, _ := json.Marshal(v); return string(b) }
@@ -149,17 +244,17 @@ func TestReportCancelDeletesDraft(t *testing.T) {
 	for _, how := range []string{"button", "typed"} {
 		t.Run(how, func(t *testing.T) {
 			tr := newTranscript(t)
-			tr.step("anmeld", nil)
+			tr.dialog(map[string]string{dialogs.KeyAction: dialogs.VerbReport})
 			tr.tagged("rnext", nil)
 			tr.tagged("rnext", map[string]string{"what": story})
 			var res dialogs.Result
 			if how == "button" {
 				res = tr.tagged("rcancel", nil)
-				wantCards(t, res, "update:report-cleared", "menu")
+				wantCards(t, res, "close:report.cancelled")
 			} else {
 				res = tr.step("annuller", nil)
 			}
-			if len(res.State.Stack) != 0 {
+			if len(res.State.Stack) != 0 || res.State.Form != nil {
 				t.Fatal("draft kept after cancel")
 			}
 			for _, o := range res.Outputs {
@@ -176,24 +271,28 @@ func TestReportOnlyInPrivateChat(t *testing.T) {
 	tr.scope = dialogs.ScopeChannel
 	wantCards(t, tr.step("report", nil), "report-private")
 	wantCards(t, tr.step("kvittering", nil), "report-private")
-	if len(tr.st.Stack) != 0 {
+	wantCards(t, tr.dialog(map[string]string{dialogs.KeyAction: dialogs.VerbReport}), "close:report.private")
+	if len(tr.st.Stack) != 0 || tr.st.Form != nil {
 		t.Fatal("a frame was left in a channel")
 	}
 }
 
 func TestReceiptCheckEmitsQuery(t *testing.T) {
 	tr := newTranscript(t)
-	wantCards(t, tr.step("kvittering", nil), "receipt-enter")
-	wantCards(t, tr.step("", map[string]string{"a": dialogs.VerbRCheck, "code": "not a code"}), "receipt-enter")
-	res := tr.step("", map[string]string{"a": dialogs.VerbRCheck, "code": "abcde fghjk-mnpqr stvwx"})
-	wantCards(t, res, "update:report-cleared")
-	if len(res.Outputs) != 2 || res.Outputs[1] != (dialogs.CheckReceipt{Code: "ABCDEFGHJKMNPQRSTVWX"}) {
+	wantCards(t, tr.dialog(map[string]string{"a": dialogs.VerbReceipt}), "dlg:receipt-enter")
+	wantCards(t, tr.dialog(map[string]string{"a": dialogs.VerbRCheck, "code": "not a code"}), "dlg:receipt-enter")
+	res := tr.dialog(map[string]string{"a": dialogs.VerbRCheck, "code": "abcde fghjk-mnpqr stvwx"})
+	if len(res.Outputs) != 1 || res.Outputs[0] != (dialogs.CheckReceipt{Code: "ABCDEFGHJKMNPQRSTVWX"}) {
 		t.Fatalf("outputs %#v", res.Outputs)
 	}
-	res = tr.step("", map[string]string{"a": dialogs.VerbRSend, "v": "tok", "msg": " more info "})
-	if m, ok := res.Outputs[1].(dialogs.ReporterMessage); !ok || m.Token != "tok" || m.Text != "more info" || m.Date != "2026-03-02" {
+	res = tr.dialog(map[string]string{"a": dialogs.VerbRSend, "v": "tok", "msg": " more info "})
+	if m, ok := res.Outputs[0].(dialogs.ReporterMessage); !ok || m.Token != "tok" || m.Text != "more info" || m.Date != "2026-03-02" {
 		t.Fatalf("outputs %#v", res.Outputs)
 	}
+	wantCards(t, tr.dialog(map[string]string{"a": dialogs.VerbRSend, "v": "tok", "msg": "  "}), "close:report.status.empty")
+	wantCards(t, tr.dialog(map[string]string{"a": dialogs.VerbDClose}), "close:")
+	// The same buttons arriving in the chat (an old card) only show the launcher.
+	wantCards(t, tr.step("", map[string]string{"a": dialogs.VerbRCheck, "code": "abcde fghjk-mnpqr stvwx"}), "report-launcher")
 }
 
 func TestReceiptCodes(t *testing.T) {

@@ -74,6 +74,13 @@ type Input struct {
 	// Rand returns fresh random bytes (ids, receipt codes). Injected so
 	// transcripts are deterministic.
 	Rand func(n int) []byte
+	// Dialog is set for a Teams dialog invoke (task/fetch or task/submit):
+	// the turn answers with a ShowDialog or CloseDialog output in the HTTP
+	// body, and nothing of it becomes a chat message (dialogwin.go).
+	Dialog bool
+	// NoDialog is set when a button meant to open a dialog arrived as an
+	// ordinary message submit: this client cannot open dialogs.
+	NoDialog bool
 }
 
 // Profile is what Grænsen remembers about a user across conversations. It
@@ -106,6 +113,10 @@ type State struct {
 	// Welcomed is set once the bot has greeted here: Teams announces an
 	// install both as installationUpdate and conversationUpdate.
 	Welcomed bool `json:"w,omitempty"`
+	// Form is the flow open in a Teams dialog window (the report form),
+	// apart from the chat's stack: closing the window or chatting meanwhile
+	// does not disturb either.
+	Form *Frame `json:"f,omitempty"`
 }
 
 // Frame is one active dialog on the stack.
@@ -137,6 +148,7 @@ const (
 	BlockText    BlockKind = "text"
 	BlockSubtle  BlockKind = "subtle"
 	BlockRaw     BlockKind = "raw"    // Text shown as is (a receipt code)
+	BlockPlain   BlockKind = "plain"  // Text someone typed: inert (no markdown, links or mentions)
 	BlockFacts   BlockKind = "facts"  // Facts
 	BlockChoice  BlockKind = "choice" // Input.ChoiceSet
 	BlockInput   BlockKind = "input"  // Input.Text
@@ -183,6 +195,8 @@ type Action struct {
 	URL   string            `json:"url,omitempty"`
 	// Primary marks the main action of a card.
 	Primary bool `json:"primary,omitempty"`
+	// Dialog makes the button open a Teams dialog (task/fetch) with Data.
+	Dialog bool `json:"dialog,omitempty"`
 }
 
 // Card is a message to show: rendered by the bot as an Adaptive Card 1.5.
@@ -277,6 +291,8 @@ func (r Result) Cards() []Card {
 		case Reply:
 			cs = append(cs, o.Card)
 		case Update:
+			cs = append(cs, o.Card)
+		case ShowDialog:
 			cs = append(cs, o.Card)
 		}
 	}

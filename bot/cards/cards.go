@@ -128,6 +128,8 @@ func (r *Renderer) block(lang dialogs.Lang, b dialogs.Block) map[string]any {
 		return map[string]any{"type": "TextBlock", "text": text(), "wrap": true}
 	case dialogs.BlockSubtle:
 		return map[string]any{"type": "TextBlock", "text": text(), "wrap": true, "isSubtle": true, "size": "Small", "spacing": "Medium"}
+	case dialogs.BlockPlain:
+		return plainBlock(b.Text)
 	case dialogs.BlockRaw:
 		return map[string]any{"type": "TextBlock", "text": b.Text, "wrap": true, "fontType": "Monospace", "size": "Large", "weight": "Bolder"}
 	case dialogs.BlockFacts:
@@ -205,9 +207,14 @@ func (r *Renderer) actions(lang dialogs.Lang, as []dialogs.Action) []any {
 			out = append(out, map[string]any{"type": "Action.OpenUrl", "title": title, "url": a.URL})
 			continue
 		}
-		data := make(map[string]any, len(a.Data))
+		data := make(map[string]any, len(a.Data)+1)
 		for k, v := range a.Data {
 			data[k] = v
+		}
+		if a.Dialog {
+			// Teams opens a dialog and sends the bot an invoke task/fetch
+			// carrying data (task-modules-bots.md).
+			data["msteams"] = map[string]any{"type": "task/fetch"}
 		}
 		// Primary is not styled: Teams ignores positive/destructive styles.
 		out = append(out, map[string]any{"type": "Action.Submit", "title": title, "data": data})

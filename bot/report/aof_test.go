@@ -28,8 +28,7 @@ func TestAOFHistoryLinksNoReportToAPerson(t *testing.T) {
 	snapshot := func() { history = append(history, srv.History()...) }
 
 	r.registerInbox(t)
-	receipt := bottest.CardOf(t, r.fileReport(t, "da-DK", true))
-	code := receiptOf(t, receipt)
+	code := receiptOf(t, r.fileReport(t, "da-DK", true).Card)
 	snapshot()
 	r.release(t)
 	inbox := bottest.CardOf(t, r.next(t, "inbox card", toChannel))
@@ -42,17 +41,16 @@ func TestAOFHistoryLinksNoReportToAPerson(t *testing.T) {
 	r.next(t, "answered card", func(s bottest.Sent) bool { return s.Method == http.MethodPut })
 	snapshot()
 	r.release(t)
-	r.next(t, "notification", named("Enheden har svaret", toChat))
+	r.next(t, "notification", named("Der er nyt til dig", toChat))
 	srv.WaitRewrite()
 
 	// The reporter checks the receipt and writes back.
-	r.MustPost(r.reporter("da-DK", map[string]any{"a": dialogs.VerbRCheck, "code": code}, ""))
-	status := bottest.CardOf(t, r.next(t, "status card", named("Din sag", toChat)))
-	r.MustPost(r.reporter("da-DK", with(action(t, status, dialogs.VerbRSend), map[string]any{"msg": "Det skete igen"}), "c-status"))
-	r.next(t, "sent confirmation", named("Enheden ser det den", toChat))
+	entry := r.dialog(t, "da-DK", "task/fetch", map[string]any{"a": dialogs.VerbReceipt, "msteams": map[string]any{"type": "task/fetch"}})
+	status := r.press(t, "da-DK", entry, dialogs.VerbRCheck, map[string]any{"code": code})
+	wantDialog(t, status, "Din sag")
+	wantDialog(t, r.press(t, "da-DK", status, dialogs.VerbRSend, map[string]any{"msg": "Det skete igen"}), "Enheden ser det den")
 	// A wrong code counts against the person's hourly limit.
-	r.MustPost(r.reporter("da-DK", map[string]any{"a": dialogs.VerbRCheck, "code": "ABCDEFGHJKMNPQRSTVWX"}, ""))
-	r.next(t, "not found", named("kan ikke finde", toChat))
+	wantDialog(t, r.press(t, "da-DK", entry, dialogs.VerbRCheck, map[string]any{"code": "ABCDEFGHJKMNPQRSTVWX"}), "kan ikke finde")
 	snapshot()
 	before := srv.WaitRewrite()
 	r.release(t)

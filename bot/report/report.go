@@ -185,6 +185,12 @@ func (s *Service) Effect(ctx context.Context, tc bot.TurnContext, o dialogs.Outp
 
 func reply(c dialogs.Card) []dialogs.Output { return []dialogs.Output{dialogs.Reply{Card: c}} }
 
+// The reporter's side answers in the dialog window, never in the chat
+// (dialogs/dialogwin.go): the form's window after filing, "My receipt"'s
+// window after a receipt check or a message to the unit.
+func inForm(c dialogs.Card) []dialogs.Output    { return []dialogs.Output{dialogs.ReportDialog(c)} }
+func inReceipt(c dialogs.Card) []dialogs.Output { return []dialogs.Output{dialogs.ReceiptDialog(c)} }
+
 // Wake makes this replica's inbox worker look at its queue now.
 func (s *Service) Wake() {
 	select {
@@ -303,7 +309,7 @@ func (s *Service) file(ctx context.Context, tc bot.TurnContext, o dialogs.FileRe
 		at = s.Release.Next(tc.Now)
 	}
 	receipt := func(id string) []dialogs.Output {
-		return reply(dialogs.WithReleaseNote(dialogs.ReceiptCard(id, o.Receipt, o.Notify), at))
+		return inForm(dialogs.WithReleaseNote(dialogs.ReceiptCard(id, o.Receipt, o.Notify), at))
 	}
 	if sealed, ok, err := s.Store.Get(ctx, once); err != nil {
 		return bot.Prepared{}, fmt.Errorf("file report: %w", err)
@@ -320,7 +326,7 @@ func (s *Service) file(ctx context.Context, tc bot.TurnContext, o dialogs.FileRe
 	}
 	if n[0] >= s.Limits.FilesPerUserDay || n[1] >= s.Limits.FilesPerDay {
 		// The draft is gone with the frame either way: nothing is kept.
-		return bot.Prepared{Outputs: reply(dialogs.ReportNotice("report-limited", "report.limit.file"))}, nil
+		return bot.Prepared{Outputs: inForm(dialogs.ReportNotice("report-limited", "report.limit.file"))}, nil
 	}
 	id := o.CaseID
 	if exists, err := s.Store.Exists(ctx, s.caseKey(id)); err != nil {
@@ -388,7 +394,7 @@ func detRand(seed string) func(int) []byte {
 // --- receipt checks ------------------------------------------------------------------
 
 // A receipt check opens a session: the status card carries a random token
-// (in the reporter's own chat), and <p>rsess:<keyed hash of the token>
+// (in the dialog window, never in the chat), and <p>rsess:<keyed hash of the token>
 // holds the case id, sealed, until the next hour boundary after Session.
 // Once it expires, nothing in the chat leads to the case any more.
 func (s *Service) sessionKey(token string) string {
@@ -402,9 +408,9 @@ func (s *Service) check(ctx context.Context, tc bot.TurnContext, o dialogs.Check
 		return bot.Prepared{}, err
 	}
 	if n[0] >= s.Limits.GuessesPerHour || n[1] >= s.Limits.GuessesAllPerHour {
-		return bot.Prepared{Outputs: reply(dialogs.ReportNotice("receipt-limited", "report.receipt.limited"))}, nil
+		return bot.Prepared{Outputs: inReceipt(dialogs.ReportNotice("receipt-limited", "report.receipt.limited"))}, nil
 	}
-	fail := bot.Prepared{Ops: incrOps(user, all), Outputs: reply(dialogs.ReportNotice("receipt-notfound", "report.receipt.notfound"))}
+	fail := bot.Prepared{Ops: incrOps(user, all), Outputs: inReceipt(dialogs.ReportNotice("receipt-notfound", "report.receipt.notfound"))}
 	id, rkey, err := s.lookup(ctx, o.Code)
 	if errors.Is(err, errNoCase) {
 		return fail, nil
@@ -433,7 +439,7 @@ func (s *Service) check(ctx context.Context, tc bot.TurnContext, o dialogs.Check
 	if c.View.Status != dialogs.StatusClosed {
 		card = dialogs.WithReleaseChoice(card, s.Release.Next(tc.Now))
 	}
-	return bot.Prepared{Write: func(ctx context.Context) error { return s.Store.Write(ctx, ops) }, Outputs: reply(card)}, nil
+	return bot.Prepared{Write: func(ctx context.Context) error { return s.Store.Write(ctx, ops) }, Outputs: inReceipt(card)}, nil
 }
 
 // lookup finds a case id by receipt code: the index key from the keyed
@@ -476,7 +482,7 @@ func (s *Service) openSession(ctx context.Context, token string) (string, bool, 
 }
 
 func (s *Service) reporterMessage(ctx context.Context, tc bot.TurnContext, o dialogs.ReporterMessage) (bot.Prepared, error) {
-	expired := bot.Prepared{Outputs: reply(dialogs.ReportNotice("receipt-expired", "report.receipt.expired"))}
+	expired := bot.Prepared{Outputs: inReceipt(dialogs.ReportNotice("receipt-expired", "report.receipt.expired"))}
 	id, ok, err := s.openSession(ctx, o.Token)
 	if err != nil {
 		return bot.Prepared{}, err
@@ -492,7 +498,7 @@ func (s *Service) reporterMessage(ctx context.Context, tc bot.TurnContext, o dia
 		return bot.Prepared{}, err
 	}
 	if c.View.Status == dialogs.StatusClosed {
-		return bot.Prepared{Outputs: reply(dialogs.ReportNotice("reporter-closed", "report.status.closedText"))}, nil
+		return bot.Prepared{Outputs: inReceipt(dialogs.ReportNotice("reporter-closed", "report.status.closedText"))}, nil
 	}
 	date := s.Release.ReleaseDate(tc.Now, o.Now) // the release's date, as for a new report
 	args, err := s.appendOp(id, event{K: evMsg, Date: date, Text: o.Text})
@@ -507,7 +513,7 @@ func (s *Service) reporterMessage(ctx context.Context, tc bot.TurnContext, o dia
 	ops = append(ops, rel...)
 	write := s.writeOnce(tc, "once-msg", id, ops)
 	card := dialogs.WithReleaseNote(dialogs.ReportNotice("reporter-sent", "report.status.sent"), at)
-	return bot.Prepared{Write: write, Outputs: reply(card), After: s.after}, nil
+	return bot.Prepared{Write: write, Outputs: inReceipt(card), After: s.after}, nil
 }
 
 // writeOnce is a Prepared.Write of ops on a case, once per turn (the key

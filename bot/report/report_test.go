@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -201,39 +202,92 @@ func receiptOf(t *testing.T, card map[string]any) string {
 	return ""
 }
 
-// fileReport runs the whole intake through the webhook and returns the
-// receipt card.
-func (r *rig) fileReport(t *testing.T, locale string, notify bool) bottest.Sent {
+// dialog posts a dialog invoke from the reporter's chat and checks the
+// answer: a window card valid against the Adaptive Card 1.5 schema.
+func (r *rig) dialog(t *testing.T, locale, name string, data map[string]any) bottest.Dialog {
 	t.Helper()
-	confirm := r.toConfirm(t, locale, notify)
-	r.MustPost(r.reporter(locale, action(t, bottest.CardOf(t, confirm), "rsubmit"), "c-confirm"))
-	cleared := r.next(t, "cleared confirm card", updateInChat)
-	if cleared.Activity.ID != "c-confirm" || strings.Contains(cardText(cleared), "julefrokosten") {
-		t.Fatalf("the confirm card was not neutralised: %q", cardText(cleared))
+	a := r.DialogInvoke(r.id(), name, data)
+	a.Locale = locale
+	d := r.PostDialog(t, a)
+	if d.Card != nil {
+		if err := cardschema.Validate(d.Card); err != nil {
+			t.Fatalf("dialog card invalid: %v\n%s", err, d.Raw)
+		}
 	}
-	return r.next(t, "receipt card", toChat)
+	return d
 }
 
-// toConfirm runs the intake up to the confirmation card.
-func (r *rig) toConfirm(t *testing.T, locale string, notify bool) bottest.Sent {
+// press presses a button of the dialog's card (task/submit) with inputs.
+func (r *rig) press(t *testing.T, locale string, d bottest.Dialog, verb string, inputs map[string]any) bottest.Dialog {
 	t.Helper()
-	r.MustPost(r.reporter(locale, map[string]any{"a": "report"}, ""))
-	intro := r.next(t, "intro", named("", toChat))
-	r.MustPost(r.reporter(locale, action(t, bottest.CardOf(t, intro), "rnext"), "c-intro"))
-	what := r.next(t, "what card", toChat)
-	r.MustPost(r.reporter(locale, with(action(t, bottest.CardOf(t, what), "rnext"), map[string]any{"what": story, "when": "month", "where": "event"}), "c-what"))
-	r.next(t, "cleared what card", updateInChat)
-	pattern := r.next(t, "pattern card", toChat)
-	r.MustPost(r.reporter(locale, with(action(t, bottest.CardOf(t, pattern), "rnext"), map[string]any{"often": "several", "duration": "months", "grave": "much", "who": "colleague"}), "c-pattern"))
-	r.next(t, "cleared pattern card", updateInChat)
-	wants := r.next(t, "wants card", toChat)
-	r.MustPost(r.reporter(locale, with(action(t, bottest.CardOf(t, wants), "rnext"), map[string]any{"wants": "advice,contact", "notify": map[bool]string{true: "true", false: "false"}[notify]}), "c-wants"))
-	r.next(t, "cleared wants card", updateInChat)
-	confirm := r.next(t, "confirm card", toChat)
-	if strings.Contains(cardText(confirm), "julefrokosten") {
+	if d.Card == nil {
+		t.Fatalf("no card in the dialog to press %q on: %s", verb, d.Raw)
+	}
+	return r.dialog(t, locale, "task/submit", with(action(t, d.Card, verb), inputs))
+}
+
+// want checks that a dialog shows a card containing every text.
+func wantDialog(t *testing.T, d bottest.Dialog, texts ...string) {
+	t.Helper()
+	if d.Type != "continue" {
+		t.Fatalf("dialog answered %q, want a card: %s", d.Type, d.Raw)
+	}
+	txt := bottest.CardText(d.Card)
+	for _, s := range texts {
+		if !strings.Contains(txt, s) {
+			t.Fatalf("dialog card lacks %q:\n%s", s, txt)
+		}
+	}
+}
+
+// fileReport runs the whole form through task/fetch and task/submit
+// invokes and returns the window showing the receipt (or a refusal).
+func (r *rig) fileReport(t *testing.T, locale string, notify bool) bottest.Dialog {
+	t.Helper()
+	return r.press(t, locale, r.toConfirm(t, locale, notify), "rsubmit", nil)
+}
+
+// toConfirm runs the form in the dialog window up to its confirmation step.
+func (r *rig) toConfirm(t *testing.T, locale string, notify bool) bottest.Dialog {
+	t.Helper()
+	d := r.dialog(t, locale, "task/fetch", map[string]any{"a": dialogs.VerbReport, "msteams": map[string]any{"type": "task/fetch"}})
+	if d.Size != [2]string{"large", "large"} {
+		t.Fatalf("form window size %v", d.Size)
+	}
+	d = r.press(t, locale, d, "rnext", nil)
+	d = r.press(t, locale, d, "rnext", map[string]any{"what": story, "when": "month", "where": "event"})
+	d = r.press(t, locale, d, "rnext", map[string]any{"often": "several", "duration": "months", "grave": "much", "affect": "some", "who": "colleague"})
+	d = r.press(t, locale, d, "rnext", map[string]any{"wants": "advice,mediation", "notify": map[bool]string{true: "true", false: "false"}[notify]})
+	if strings.Contains(bottest.CardText(d.Card), "julefrokosten") {
 		t.Fatal("the summary echoed the reporter's text")
 	}
-	return confirm
+	return d
+}
+
+// chatSends is everything the bot sent to the reporter's own chat.
+func (r *rig) chatSends() []bottest.Sent {
+	var out []bottest.Sent
+	for _, s := range r.Conn.Settle(50 * time.Millisecond) {
+		if strings.Contains(s.Path, "/a:conv-secret-id") {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// checkChatClean fails when anything sent to the reporter's chat (a new
+// message or an update) carries one of the forbidden strings: the case
+// number, the receipt code, what the reporter typed or the unit answered.
+func (r *rig) checkChatClean(t *testing.T, forbidden ...string) {
+	t.Helper()
+	for _, s := range r.chatSends() {
+		b, _ := json.Marshal(s.Activity)
+		for _, f := range forbidden {
+			if f != "" && strings.Contains(string(b), f) {
+				t.Fatalf("%q reached the reporter's chat: %s %s", f, s.Method, b)
+			}
+		}
+	}
 }
 
 func (r *rig) registerInbox(t *testing.T) {
@@ -281,41 +335,46 @@ func (r *rig) checkAnonymous(t *testing.T, extra ...string) {
 }
 
 func TestFullFlowInBothLanguages(t *testing.T) {
-	for _, tc := range []struct{ locale, thanks, status, reply string }{
-		{"da-DK", "Tak – din henvendelse er modtaget", "Din sag K-", "Tak fordi du skrev. Vil du fortælle lidt mere?"},
-		{"en-US", "Thank you – your report has been received", "Your case K-", "Thank you for writing. Could you tell us a little more?"},
+	for _, tc := range []struct{ locale, thanks, status, reply, notice, sent, notFound string }{
+		{"da-DK", "Tak – din henvendelse er modtaget", "Din sag K-", "Tak fordi du skrev. Vil du fortælle lidt mere?", "Der er nyt til dig", "din besked er sendt", "kan ikke finde"},
+		{"en-US", "Thank you – your report has been received", "Your case K-", "Thank you for writing. Could you tell us a little more?", "something new for you", "your message has been sent", "cannot find"},
 	} {
 		t.Run(tc.locale, func(t *testing.T) {
 			r := newRig(t, bottest.Options{}, nil)
 			r.run(t)
 			r.registerInbox(t)
 
+			// The whole form runs in the dialog window; the receipt comes
+			// back in the invoke's body, never as a chat message.
 			receipt := r.fileReport(t, tc.locale, true)
-			rc := bottest.CardOf(t, receipt)
-			if !strings.Contains(bottest.CardText(rc), tc.thanks) {
-				t.Fatalf("receipt card:\n%s", bottest.CardText(rc))
-			}
-			code := receiptOf(t, rc)
+			wantDialog(t, receipt, tc.thanks)
+			code := receiptOf(t, receipt.Card)
 			if len(code) != 23 || strings.ContainsAny(code, "0O1ILU") {
 				t.Fatalf("receipt code %q", code)
+			}
+			if sends := r.chatSends(); len(sends) != 0 {
+				t.Fatalf("filing posted %d messages in the reporter's chat", len(sends))
+			}
+			// "I have written it down" closes the window without a word.
+			if closed := r.press(t, tc.locale, receipt, dialogs.VerbDClose, nil); closed.Type != "" || len(closed.Raw) != 0 {
+				t.Fatalf("close answered %s", closed.Raw)
 			}
 
 			// The inbox gets the case at the release, once, with the answers and deadlines.
 			r.release(t)
 			posted := r.next(t, "inbox card", toChannel)
 			text := cardText(posted)
-			for _, want := range []string{story, "K-"} {
+			// (The inbox speaks the language it was registered in: Danish.)
+			for _, want := range []string{story, "K-", "Melderen ønsker"} {
 				if !strings.Contains(text, want) {
 					t.Fatalf("inbox card lacks %q:\n%s", want, text)
 				}
 			}
 			inbox := bottest.CardOf(t, posted)
 			caseID := action(t, inbox, dialogs.VerbCReply)[dialogs.KeyArg].(string)
-
-			// The receipt card can be cleared from the chat.
-			r.MustPost(r.reporter(tc.locale, action(t, rc, dialogs.VerbRHide), "c-receipt"))
-			if hidden := r.next(t, "receipt hidden", updateInChat); strings.Contains(cardText(hidden), code) {
-				t.Fatal("the code is still on the card")
+			caseNo := dialogs.CaseNo(caseID)
+			if !strings.Contains(bottest.CardText(receipt.Card), caseNo) {
+				t.Fatalf("the receipt window does not name case %s", caseNo)
 			}
 
 			// A stranger in the channel cannot act on the case.
@@ -326,7 +385,7 @@ func TestFullFlowInBothLanguages(t *testing.T) {
 			}
 
 			// A handler claims and answers; the inbox card is updated in place
-			// and the opted-in reporter is told in their chat.
+			// and the opted-in reporter gets a neutral notice in their chat.
 			r.MustPost(r.handler(handlerAAD, "", action(t, inbox, dialogs.VerbCClaim), "bot-act-1"))
 			upd := r.next(t, "claimed card", func(s bottest.Sent) bool {
 				return s.Method == http.MethodPut && strings.Contains(s.Path, "/activities/bot-act-1")
@@ -341,30 +400,32 @@ func TestFullFlowInBothLanguages(t *testing.T) {
 			if !strings.Contains(cardText(upd), tc.reply) {
 				t.Fatal("reply not on the inbox card")
 			}
-			answered := named(map[string]string{"da-DK": "Enheden har svaret", "en-US": "The unit has answered"}[tc.locale], toChat)
-			r.noneYet(t, "the notification", answered)
+			r.noneYet(t, "the notification", named(tc.notice, toChat))
 			r.release(t) // the reporter is told at the release
-			note := r.next(t, "notification", answered)
-			if strings.Contains(cardText(note), tc.reply) {
-				t.Fatal("the notification must not carry the answer into the chat")
+			note := r.next(t, "notification", named(tc.notice, toChat))
+			nc := bottest.CardOf(t, note)
+			if err := cardschema.Validate(nc); err != nil {
+				t.Fatalf("notice card: %v", err)
+			}
+			open := action(t, nc, dialogs.VerbReceipt)
+			if m, _ := open["msteams"].(map[string]any); m["type"] != "task/fetch" {
+				t.Fatalf("the notice's button does not open the dialog: %v", open)
 			}
 
-			// The reporter checks with the code (any case, spaces for dashes).
-			r.MustPost(r.reporter(tc.locale, map[string]any{"a": dialogs.VerbReceipt}, ""))
-			entry := r.next(t, "receipt entry", toChat)
-			r.MustPost(r.reporter(tc.locale, with(action(t, bottest.CardOf(t, entry), dialogs.VerbRCheck), map[string]any{"code": strings.ToLower(strings.ReplaceAll(code, "-", " "))}), "c-entry"))
-			r.next(t, "cleared entry", updateInChat)
-			status := r.next(t, "status card", toChat)
-			st := cardText(status)
-			if !strings.Contains(st, tc.status) || !strings.Contains(st, tc.reply) || strings.Contains(st, "julefrokosten") {
-				t.Fatalf("status card:\n%s", st)
+			// The reporter opens "My receipt" (in the window) and enters the
+			// code (any case, spaces for dashes): status, dates and the answer.
+			entry := r.dialog(t, tc.locale, "task/fetch", open)
+			status := r.press(t, tc.locale, entry, dialogs.VerbRCheck, map[string]any{"code": strings.ToLower(strings.ReplaceAll(code, "-", " "))})
+			wantDialog(t, status, tc.status, tc.reply, dialogs.ReportDate(time.Now()))
+			if strings.Contains(bottest.CardText(status.Card), "julefrokosten") {
+				t.Fatal("the case view echoes the reporter's story")
 			}
 
-			// The reporter answers anonymously; the inbox hears of it.
-			sc := bottest.CardOf(t, status)
-			r.MustPost(r.reporter(tc.locale, with(action(t, sc, dialogs.VerbRSend), map[string]any{"msg": "Det skete igen i går"}), "c-status"))
-			r.next(t, "cleared status", updateInChat)
-			r.next(t, "sent confirmation", toChat)
+			// The reporter answers anonymously; the window says it was sent
+			// and closes; the inbox hears of it.
+			sent := r.press(t, tc.locale, status, dialogs.VerbRSend, map[string]any{"msg": "Det skete igen i går"})
+			// The window says it was sent and when the unit will see it.
+			wantDialog(t, sent, tc.sent)
 			r.noneYet(t, "the reporter's message", func(s bottest.Sent) bool { return strings.Contains(cardText(s), "Det skete igen i går") })
 			r.release(t)
 			r.next(t, "card refreshed with the answer", func(s bottest.Sent) bool {
@@ -374,6 +435,12 @@ func TestFullFlowInBothLanguages(t *testing.T) {
 				return s.Method == http.MethodPost && s.Path == "/v3/conversations/"+channelConv+";messageid=bot-act-1/activities"
 			})
 
+			// In all of this, the reporter's chat got one neutral notice:
+			// no case number, no code, nothing either side wrote.
+			if sends := r.chatSends(); len(sends) != 1 {
+				t.Fatalf("%d sends to the reporter's chat, want the one notice", len(sends))
+			}
+			r.checkChatClean(t, caseNo, caseID, code, strings.ReplaceAll(code, "-", ""), story, "julefrokosten", tc.reply, "Det skete igen")
 			// The Teams id of the posted card ("bot-act-1" here) carries a time: sealed.
 			r.checkAnonymous(t, story, code, strings.ReplaceAll(code, "-", ""), "Det skete igen", tc.reply, "bot-act-1")
 
@@ -400,10 +467,85 @@ func TestFullFlowInBothLanguages(t *testing.T) {
 				}
 			}
 			// The receipt no longer opens anything.
-			r.MustPost(r.reporter(tc.locale, with(action(t, bottest.CardOf(t, entry), dialogs.VerbRCheck), map[string]any{"code": code}), ""))
-			r.next(t, "not found", named(map[string]string{"da-DK": "kan ikke finde", "en-US": "cannot find"}[tc.locale], toChat))
+			wantDialog(t, r.press(t, tc.locale, entry, dialogs.VerbRCheck, map[string]any{"code": code}), tc.notFound)
+			r.checkChatClean(t, caseNo, code, story, tc.reply)
 			r.checkAllCards(t)
 		})
+	}
+}
+
+// TestTypedTextArrivesInert: what either side types reaches the other as
+// plain text, in a TextRun (no markdown), with addresses defanged and no
+// mention: in the inbox card the unit sees and in the case view the
+// reporter sees.
+func TestTypedTextArrivesInert(t *testing.T) {
+	const hostile = "Se [her](http://evil.example/login) og **fed** <at>Hanne Handler</at> https://evil.example/x www.evil.example"
+	r := newRig(t, bottest.Options{}, nil)
+	r.run(t)
+	r.registerInbox(t)
+	d := r.dialog(t, "da-DK", "task/fetch", map[string]any{"a": dialogs.VerbReport})
+	d = r.press(t, "da-DK", d, "rnext", nil)
+	d = r.press(t, "da-DK", d, "rnext", map[string]any{"what": hostile})
+	for range 2 {
+		d = r.press(t, "da-DK", d, "rnext", nil)
+	}
+	code := receiptOf(t, r.press(t, "da-DK", d, "rsubmit", nil).Card)
+	r.release(t)
+	inbox := bottest.CardOf(t, r.next(t, "inbox card", toChannel))
+	checkInert(t, "the inbox card", inbox, "Se [her]", 1)
+
+	r.MustPost(r.handler(handlerAAD, "", with(action(t, inbox, dialogs.VerbCReply), map[string]any{"reply": "Svar: " + hostile}), "bot-act-1"))
+	r.next(t, "answered card", func(s bottest.Sent) bool { return s.Method == http.MethodPut })
+	entry := r.dialog(t, "da-DK", "task/fetch", map[string]any{"a": dialogs.VerbReceipt})
+	status := r.press(t, "da-DK", entry, dialogs.VerbRCheck, map[string]any{"code": code})
+	checkInert(t, "the reporter's case view", status.Card, "Svar: Se [her]", 1)
+
+	r.press(t, "da-DK", status, dialogs.VerbRSend, map[string]any{"msg": "Tilbage: " + hostile})
+	r.release(t)
+	upd := r.next(t, "card with the reporter's answer", func(s bottest.Sent) bool {
+		return s.Method == http.MethodPut && strings.Contains(cardText(s), "Tilbage: ")
+	})
+	checkInert(t, "the inbox card after the answer", bottest.CardOf(t, upd), "Tilbage: Se [her]", 1)
+	r.checkChatClean(t, code, "evil", "Hanne Handler</at>")
+}
+
+// checkInert finds the typed text (starting with prefix) in the card: it
+// must be in TextRuns only, literally (markdown not applied, so the
+// brackets and stars are still there), with no live address and no
+// mention tag, and the card must carry no mention entity.
+func checkInert(t *testing.T, where string, card map[string]any, prefix string, atLeast int) {
+	t.Helper()
+	if err := cardschema.Validate(card); err != nil {
+		t.Fatalf("%s: %v", where, err)
+	}
+	n := 0
+	for _, el := range bottest.Elements(card) {
+		txt, _ := el["text"].(string)
+		if !strings.Contains(txt, "evil") {
+			continue
+		}
+		if el["type"] != "TextRun" {
+			t.Fatalf("%s: typed text in a %v, not a TextRun: %q", where, el["type"], txt)
+		}
+		for _, live := range []string{"http://", "https://", "evil.example", "<at>", "</at>"} {
+			if strings.Contains(txt, live) {
+				t.Fatalf("%s: %q is live in %q", where, live, txt)
+			}
+		}
+		for _, kept := range []string{"**fed**", "[her](", "evil[.]example", "Hanne Handler"} {
+			if !strings.Contains(txt, kept) {
+				t.Fatalf("%s: %q not shown literally in %q", where, kept, txt)
+			}
+		}
+		if strings.Contains(txt, prefix) {
+			n++
+		}
+	}
+	if n < atLeast {
+		t.Fatalf("%s: the typed text (%q…) is not on the card:\n%s", where, prefix, bottest.CardText(card))
+	}
+	if _, ok := card["msteams"]; ok {
+		t.Fatalf("%s: the card carries msteams entities", where)
 	}
 }
 
@@ -429,10 +571,9 @@ func TestWithoutNotificationNothingLinksTheCase(t *testing.T) {
 func TestReceiptGuessingIsLimited(t *testing.T) {
 	r := newRig(t, bottest.Options{}, func(s *report.Service) { s.Limits.GuessesPerHour = 5 })
 	receipt := r.fileReport(t, "da-DK", false)
-	code := receiptOf(t, bottest.CardOf(t, receipt))
+	code := receiptOf(t, receipt.Card)
 	guess := func(c string) string {
-		r.MustPost(r.reporter("da-DK", map[string]any{"a": dialogs.VerbRCheck, "code": c}, ""))
-		return cardText(r.next(t, "answer to a guess", func(s bottest.Sent) bool { return toChat(s) }))
+		return bottest.CardText(r.dialog(t, "da-DK", "task/submit", map[string]any{"a": dialogs.VerbRCheck, "code": c}).Card)
 	}
 	for i := range 5 {
 		wrong := []byte(strings.ReplaceAll(code, "-", ""))
@@ -450,24 +591,24 @@ func TestReceiptGuessingIsLimited(t *testing.T) {
 		t.Fatalf("after 5 wrong guesses: %s", got)
 	}
 	// Another user is not blocked by this one's guesses.
-	a := r.reporter("da-DK", map[string]any{"a": dialogs.VerbRCheck, "code": code}, "")
+	a := r.DialogInvoke(r.id(), "task/submit", map[string]any{"a": dialogs.VerbRCheck, "code": code})
 	a.From = schema.ChannelAccount{ID: "29:other", AadObjectID: "aad-other"}
 	a.Conversation.ID = "a:other-conv"
-	r.MustPost(a)
-	r.next(t, "status for the other user", func(s bottest.Sent) bool {
-		return strings.Contains(s.Path, "/a:other-conv/") && strings.Contains(cardText(s), "Din sag")
-	})
+	wantDialog(t, r.PostDialog(t, a), "Din sag")
+	if sends := r.Conn.Settle(50 * time.Millisecond); len(sends) != 0 {
+		t.Fatalf("receipt checks posted %d messages", len(sends))
+	}
 	r.checkAnonymous(t)
 }
 
 func TestFilingIsRateLimitedPerUser(t *testing.T) {
 	r := newRig(t, bottest.Options{}, nil)
 	for range 3 {
-		if !strings.Contains(cardText(r.fileReport(t, "en-US", false)), "Thank you") {
+		if !strings.Contains(bottest.CardText(r.fileReport(t, "en-US", false).Card), "Thank you") {
 			t.Fatal("report refused under the limit")
 		}
 	}
-	if got := cardText(r.fileReport(t, "en-US", false)); !strings.Contains(got, "several reports today") {
+	if got := bottest.CardText(r.fileReport(t, "en-US", false).Card); !strings.Contains(got, "several reports today") {
 		t.Fatalf("fourth report the same day: %s", got)
 	}
 	if n := r.cases(t); n != 3 {
@@ -571,13 +712,12 @@ func TestDeadlineRemindersGoToTheInbox(t *testing.T) {
 
 func TestAnswerNeedsALiveSession(t *testing.T) {
 	r := newRig(t, bottest.Options{}, nil)
-	code := receiptOf(t, bottest.CardOf(t, r.fileReport(t, "en-US", false)))
-	r.MustPost(r.reporter("en-US", map[string]any{"a": dialogs.VerbRCheck, "code": code}, ""))
-	sc := bottest.CardOf(t, r.next(t, "status card", named("Your case", toChat)))
-	send := action(t, sc, dialogs.VerbRSend)
+	code := receiptOf(t, r.fileReport(t, "en-US", false).Card)
+	status := r.dialog(t, "en-US", "task/submit", map[string]any{"a": dialogs.VerbRCheck, "code": code})
+	wantDialog(t, status, "Your case")
+	send := action(t, status.Card, dialogs.VerbRSend)
 	// A forged token opens nothing.
-	r.MustPost(r.reporter("en-US", with(send, map[string]any{"v": "forged", "msg": "hello"}), ""))
-	r.next(t, "expired", named("has expired", toChat))
+	wantDialog(t, r.dialog(t, "en-US", "task/submit", with(send, map[string]any{"v": "forged", "msg": "hello"})), "has expired")
 	// Once the session is gone (it expires within two hours), neither does the real one.
 	ctx := context.Background()
 	for k := range redistest.Dump(ctx, t, r.Store.Client(), r.Prefix) {
@@ -588,8 +728,7 @@ func TestAnswerNeedsALiveSession(t *testing.T) {
 			r.Store.Client().Del(ctx, k)
 		}
 	}
-	r.MustPost(r.reporter("en-US", with(send, map[string]any{"msg": "hello"}), ""))
-	r.next(t, "expired", named("has expired", toChat))
+	wantDialog(t, r.dialog(t, "en-US", "task/submit", with(send, map[string]any{"msg": "hello"})), "has expired")
 	r.checkAnonymous(t, "hello")
 	r.checkAllCards(t)
 }
@@ -598,7 +737,7 @@ func TestEveryReportCardRendersInBothLanguages(t *testing.T) {
 	r := cards.New(locales.MustBundle())
 	r.Missing = func(id string) { t.Errorf("message %q missing", id) }
 	v := dialogs.CaseView{ID: "ABCD2345", Filed: "2026-03-02", Status: dialogs.StatusProgress, AckDue: "2026-03-09", FeedbackDue: "2026-06-02",
-		Answers:   dialogs.ReportAnswers{What: "x", When: "week", Where: "online", Often: "once", Duration: "short", Grave: "little", Who: "another", Wants: []string{"tell", "psych", "investigate", "mediation"}},
+		Answers:   dialogs.ReportAnswers{What: "x", When: "week", Where: "online", Often: "once", Duration: "short", Grave: "little", Affect: "much", Who: "another", Wants: []string{"tell", "psych", "investigate", "mediation", "contact"}},
 		ClaimedBy: "H", Notify: true,
 		Msgs:  []dialogs.CaseMsg{{FromUnit: true, Date: "2026-03-03", Text: "a", By: "H"}, {Date: "2026-03-04", Text: "b"}},
 		Notes: []dialogs.CaseNote{{Date: "2026-03-03", Text: "n", By: "H"}}}
@@ -608,7 +747,7 @@ func TestEveryReportCardRendersInBothLanguages(t *testing.T) {
 		dialogs.ReceiptCard(v.ID, "ABCDEFGHJKMNPQRSTVWX", true), dialogs.ReceiptCard(v.ID, "ABCDEFGHJKMNPQRSTVWX", false),
 		dialogs.ReceiptStatusCard(v, "tok"), dialogs.ReceiptStatusCard(closed, "tok"),
 		dialogs.ReceiptEntryCard(""), dialogs.ReceiptEntryCard("report.receipt.malformed"),
-		dialogs.NotifyCard(), dialogs.InboxCard(v), dialogs.InboxCard(closed),
+		dialogs.NotifyCard(), dialogs.InboxCard(v), dialogs.InboxCard(closed), dialogs.LauncherCard(),
 		dialogs.InboxEventCard("a", "report.inbox.newInfo", v), dialogs.InboxEventCard("b", "report.inbox.ackReminder", v),
 		dialogs.InboxEventCard("c", "report.inbox.feedbackReminder", v),
 		dialogs.WithReleaseChoice(dialogs.ReceiptStatusCard(v, "tok"), time.Now()),
@@ -620,7 +759,10 @@ func TestEveryReportCardRendersInBothLanguages(t *testing.T) {
 		"reporter-closed": "report.status.closedText", "inbox-registered": "report.inbox.registered", "inbox-gone": "report.inbox.gone"} {
 		all = append(all, dialogs.ReportNotice(name, id))
 	}
-	for _, lang := range []dialogs.Lang{dialogs.Danish, dialogs.English} {
+	for lang, wishes := range map[dialogs.Lang]string{dialogs.Danish: "Melderen ønsker", dialogs.English: "The reporter wishes"} {
+		if txt := bottest.CardText(r.Card(lang, dialogs.InboxCard(v))); !strings.Contains(txt, wishes) || strings.Contains(txt, map[dialogs.Lang]string{dialogs.Danish: "Du ønsker", dialogs.English: "You would like"}[lang]) {
+			t.Fatalf("the inbox card (%s) does not label the reporter's wishes %q:\n%s", lang, wishes, txt)
+		}
 		for _, c := range all {
 			if err := cardschema.Validate(r.Card(lang, c)); err != nil {
 				t.Fatalf("%s (%s): %v", c.Name, lang, err)

@@ -51,6 +51,9 @@ func chat(ctx context.Context, args []string, in io.Reader, out io.Writer) error
 type button struct {
 	action dialogs.Action
 	card   dialogs.Card // the card it belongs to, for its inputs
+	// window: the card is shown in a dialog window (Teams' task module),
+	// so its buttons are dialog submits.
+	window bool
 }
 
 type terminal struct {
@@ -63,6 +66,7 @@ type terminal struct {
 	profile dialogs.Profile
 	buttons []button
 	seq     int
+	window  bool // the card being shown is in a dialog window
 }
 
 func (t *terminal) read() (string, bool) {
@@ -85,8 +89,20 @@ func (t *terminal) turn(in dialogs.Input) {
 			t.show(res.Lang, o.Card)
 		case dialogs.Update:
 			t.show(res.Lang, o.Card)
+		case dialogs.ShowDialog:
+			t.window = true
+			fmt.Fprintf(t.out, "\n[window: %s]", t.r.Text(res.Lang, o.Title))
+			t.show(res.Lang, o.Card)
+			t.window = false
+		case dialogs.CloseDialog:
+			if o.Msg.ID != "" {
+				fmt.Fprintf(t.out, "\n[window] %s\n", t.r.Text(res.Lang, o.Msg))
+			}
+			fmt.Fprintln(t.out, "[window closed]")
 		case dialogs.FileReport: // nothing is stored in chat mode: show the receipt the bot would give
+			t.window = true
 			t.show(res.Lang, dialogs.ReceiptCard(o.CaseID, o.Receipt, o.Notify))
+			t.window = false
 		}
 	}
 }
@@ -144,7 +160,11 @@ func (t *terminal) press(b button) {
 	for k, v := range b.action.Data {
 		vals[k] = v
 	}
-	t.turn(dialogs.Input{Kind: dialogs.KindMessage, Values: vals})
+	in := dialogs.Input{Kind: dialogs.KindMessage, Values: vals}
+	if b.action.Dialog || b.window { // opens, or is pressed in, a dialog window
+		in.Kind, in.Dialog = dialogs.KindInvoke, true
+	}
+	t.turn(in)
 }
 
 // show prints a card as text and numbers its buttons.
@@ -156,7 +176,7 @@ func (t *terminal) show(lang dialogs.Lang, c dialogs.Card) {
 				fmt.Fprintf(t.out, "  [link] %s: %s\n", t.r.Text(lang, a.Label), a.URL)
 				continue
 			}
-			t.buttons = append(t.buttons, button{action: a, card: c})
+			t.buttons = append(t.buttons, button{action: a, card: c, window: t.window})
 			fmt.Fprintf(t.out, "  [%d] %s\n", len(t.buttons), t.r.Text(lang, a.Label))
 		}
 	}
@@ -170,6 +190,8 @@ func (t *terminal) show(lang dialogs.Lang, c dialogs.Card) {
 			fmt.Fprintf(t.out, "(%s)\n", t.r.Text(lang, b.Msg))
 		case dialogs.BlockRaw:
 			fmt.Fprintf(t.out, "   %s\n", b.Text)
+		case dialogs.BlockPlain:
+			fmt.Fprintf(t.out, "   %s\n", cards.Inert(b.Text))
 		case dialogs.BlockFacts:
 			for _, f := range b.Facts {
 				v := f.Raw
