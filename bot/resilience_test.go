@@ -211,7 +211,11 @@ func loadStored(ctx context.Context, h *bottest.Harness, convID, aad string) (st
 		s.found = true
 	}
 	if len(data.Profile) > 0 {
-		if err := json.Unmarshal(data.Profile, &s.profile); err != nil {
+		plain, err := h.Keys.Open(data.Profile, []byte("profile:"+user)) // sealed (profile.go)
+		if err != nil {
+			return s, fmt.Errorf("open profile: %w", err)
+		}
+		if err := json.Unmarshal(plain, &s.profile); err != nil {
 			return s, err
 		}
 	}
