@@ -154,6 +154,11 @@ func (s *Service) processOne(parent context.Context, q string, m redis.XMessage)
 	case kind == "ntf":
 		err = s.notifyReporter(ctx, id)
 	}
+	if tooLarge(err) {
+		// Final (cardsize.go): a refused message is not retried in a loop.
+		s.Log.Warn("inbox item dropped: Teams refused the message as too large (413)", "kind", kind)
+		err = nil
+	}
 	if err != nil {
 		if !errors.Is(err, errNoInbox) && !errors.Is(err, errBusy) && ctx.Err() == nil {
 			s.Log.Warn("inbox item will be retried", "kind", kind, "err", safeErr(err))
@@ -213,7 +218,7 @@ func (s *Service) postNew(ctx context.Context, id string) error {
 		rdb.Del(ctx, s.lockKey(id))
 		return err
 	}
-	actID, err := s.Bot.SendToRef(ctx, ref, "", bot.LangOf(ref), dialogs.InboxCard(c.View))
+	actID, err := s.sendCase(ctx, ref, c.View)
 	if err != nil {
 		rdb.Del(ctx, s.lockKey(id))
 		return err
@@ -244,7 +249,7 @@ func (s *Service) postUpdate(ctx context.Context, id string) error {
 	}
 	lang := bot.LangOf(ref)
 	if p != "-" {
-		if err := s.Bot.UpdateAtRef(ctx, ref, p, lang, dialogs.InboxCard(c.View)); err != nil && !errors.Is(err, connector.ErrUnreachable) {
+		if err := s.updateCase(ctx, ref, p, c.View); err != nil && !errors.Is(err, connector.ErrUnreachable) {
 			return err
 		}
 	}
