@@ -50,6 +50,8 @@ type Config struct {
 	// MetricsAddr is where Prometheus metrics are served (GRAENSEN_METRICS_ADDR,
 	// host:port); empty means no metrics listener. Never the public port.
 	MetricsAddr string
+	// ReportLimits bound what a reporter can cost (limits.go).
+	ReportLimits reportLimits
 }
 
 // Local reports whether the bot runs in local mode.
@@ -106,6 +108,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	if err := loadCampaignConfig(&c, getenv); err != nil {
+		return c, err
+	}
+	if err := loadReportLimits(&c, getenv); err != nil {
 		return c, err
 	}
 	if hk := strings.TrimSpace(getenv("GRAENSEN_HASH_KEY")); hk != "" {

@@ -190,6 +190,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	var effects []bot.Effect
 	rep := report.New(a.store, keys, hasher, log) // anonymous reporting (issue 5)
 	rep.Retention = cfg.ReportRetention
+	cfg.ReportLimits.apply(rep)
 	effects = append(effects, rep.Effect)
 	effects = append(effects, reminder.Effect(a.store))
 	camp, err := newCampaigns(cfg, a.store, keys, hasher, renderer, metrics, log) // AMK campaigns (issue 6)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/kk/graensen/bot"
 	"github.com/kk/graensen/bot/bottest"
+	"github.com/kk/graensen/bot/report"
 	"github.com/kk/graensen/bot/seal"
 	"github.com/kk/graensen/dialogs"
 )
@@ -323,5 +324,29 @@ func TestOtherTenantsAreRefusedAtTheWebhook(t *testing.T) {
 	}
 	if bf.replyCount() != 1 {
 		t.Fatalf("own tenant: %d replies", bf.replyCount())
+	}
+}
+
+// TestReportLimitsAreConfigurable: the reporting limits come from the
+// environment, are checked, and reach the report service.
+func TestReportLimitsAreConfigurable(t *testing.T) {
+	c, err := loadConfig(env(map[string]string{"GRAENSEN_CASE_MESSAGES_PER_DAY": "3", "GRAENSEN_CASE_MESSAGE_MAX": "1500",
+		"GRAENSEN_RECEIPT_CHECKS_PER_HOUR": "10", "GRAENSEN_ARGON2_SLOTS": "4"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s report.Service
+	c.ReportLimits.apply(&s)
+	if l := s.Limits; l.MsgsPerCaseDay != 3 || l.MsgRunes != 1500 || l.ChecksPerHour != 10 || l.ArgonSlots != 4 {
+		t.Fatalf("limits %+v", l)
+	}
+	if c, _ := loadConfig(env(nil)); c.ReportLimits != (reportLimits{}) {
+		t.Fatalf("unset limits are not the service's defaults: %+v", c.ReportLimits)
+	}
+	for name, bad := range map[string]string{"GRAENSEN_CASE_MESSAGES_PER_DAY": "0", "GRAENSEN_CASE_MESSAGE_MAX": "5000",
+		"GRAENSEN_RECEIPT_CHECKS_PER_HOUR": "many", "GRAENSEN_ARGON2_SLOTS": "-1"} {
+		if _, err := loadConfig(env(map[string]string{name: bad})); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%s: %v", name, bad, err)
+		}
 	}
 }
