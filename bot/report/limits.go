@@ -89,7 +89,7 @@ func (s *Service) argonHash(ctx context.Context, code string, salt []byte) ([]by
 
 // memo keeps a turn's receipt work across reruns of that turn: the key is
 // the turn's activity (the same pointer on every attempt) and the code.
-// Entries are dropped after memoTTL, far beyond a turn's 10 s.
+// Entries are dropped after memoTTL, well beyond a turn's 10 s.
 type memo struct {
 	mu sync.Mutex
 	m  map[memoKey]memoEntry
@@ -107,7 +107,7 @@ type memoEntry struct {
 	at         time.Time
 }
 
-const memoTTL = time.Minute
+const memoTTL = 20 * time.Second
 
 func (m *memo) get(k memoKey) (memoEntry, bool) {
 	m.mu.Lock()
@@ -188,9 +188,6 @@ func (s *Service) newReceiptHash(ctx context.Context, tc bot.TurnContext, code s
 	return salt, hash, nil
 }
 
-// warnedHour is the last hour the global alarm was logged (one line an hour).
-var warnedHour atomic.Int64
-
 // globalGuesses raises the alarm when wrong codes in all pass the hourly
 // threshold. It refuses nothing (see the top of this file).
 func (s *Service) globalGuesses(n int) {
@@ -198,7 +195,7 @@ func (s *Service) globalGuesses(n int) {
 		return
 	}
 	h := time.Now().Unix() / 3600
-	if warnedHour.Swap(h) != h {
+	if s.warnedHour.Swap(h) != h { // one line an hour
 		s.Log.Warn("many wrong receipt codes this hour across all users: someone may be guessing (each user is still limited on their own)", "wrong_codes", n)
 	}
 }

@@ -3,6 +3,8 @@ package report
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
 	"github.com/kk/graensen/bot"
+	"github.com/kk/graensen/bot/bottest"
 	"github.com/kk/graensen/bot/seal"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
@@ -162,7 +165,8 @@ func TestCorrectChecksAreCountedPerUser(t *testing.T) {
 // user's first report of the day is still accepted; a second one from the
 // same user is what the global limit refuses.
 func TestNoGlobalCounterLocksOutARightCodeOrAFirstReport(t *testing.T) {
-	s := limitsService(t, nil)
+	var logs bottest.SyncBuffer
+	s := limitsService(t, func(s *Service) { s.Log = slog.New(slog.NewJSONHandler(&logs, nil)) })
 	code, p := fileOne(t, s, "filer")
 	apply(t, s, p)
 	ctx := context.Background()
@@ -184,6 +188,9 @@ func TestNoGlobalCounterLocksOutARightCodeOrAFirstReport(t *testing.T) {
 	}
 	if n := cardName(effect(t, s, turn("the-reporter"), dialogs.CheckReceipt{Code: code})); n != "receipt-status" {
 		t.Fatalf("the right code after a guessing flood: %q, want the case", n)
+	}
+	if n := strings.Count(logs.String(), "someone may be guessing"); n != 1 {
+		t.Fatalf("the guessing flood raised the alarm %d times, want once:\n%s", n, logs.String())
 	}
 	// Reports in all today far past the limit.
 	_, fileAll := s.fileCounters(turn("x"), dialogs.ReportDate(time.Now()))

@@ -51,6 +51,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -111,6 +112,8 @@ type Service struct {
 	// per turn (limits.go).
 	argon  *gate
 	checks memo
+	// warnedHour is the last hour the global wrong-code alarm was logged.
+	warnedHour atomic.Int64
 }
 
 // New returns a Service with defaults filled in.
