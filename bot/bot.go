@@ -40,6 +40,9 @@ type Config struct {
 	// New allows only with Local set and no AppID.
 	Verifier Verifier
 	Local    bool
+	// TenantID is MicrosoftAppTenantId: with a Verifier, activities from
+	// any other tenant are refused (403) before anything is processed.
+	TenantID string
 	Renderer *cards.Renderer
 	Hasher   *seal.Hasher
 	Keys     *seal.Keyring

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -274,8 +275,12 @@ func TestHealthReadyMetrics(t *testing.T) {
 	h := bottest.New(t, bottest.Options{Local: true})
 	h.MustPost(h.Message("m1", "menu"))
 	h.Conn.Wait(t, 1)
+	// Metrics are served on their own listener, never on the public port.
+	ms := httptest.NewServer(h.Bot.MetricsHandler())
+	defer ms.Close()
+	base := map[string]string{"/healthz": h.HTTP.URL, "/readyz": h.HTTP.URL, "/metrics": ms.URL}
 	for path, want := range map[string]string{"/healthz": `"version":"test-1"`, "/readyz": `"ready"`, "/metrics": `graensen_turns_total{outcome="ok",type="message"} 1`} {
-		resp, err := http.Get(h.HTTP.URL + path)
+		resp, err := http.Get(base[path] + path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -285,7 +290,12 @@ func TestHealthReadyMetrics(t *testing.T) {
 			t.Errorf("%s: %d, want %q in:\n%.2000s", path, resp.StatusCode, want, b)
 		}
 	}
-	resp, _ := http.Get(h.HTTP.URL + "/metrics")
+	if resp, err := http.Get(h.HTTP.URL + "/metrics"); err != nil || resp.StatusCode != http.StatusNotFound {
+		t.Errorf("/metrics on the public port: %v %v, want 404", resp.StatusCode, err)
+	} else {
+		resp.Body.Close()
+	}
+	resp, _ := http.Get(ms.URL + "/metrics")
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if !bytes.Contains(b, []byte(`graensen_connector_requests_total{op="send",status="201"}`)) && !bytes.Contains(b, []byte(`graensen_connector_requests_total{op="send",status="200"}`)) {

@@ -68,7 +68,7 @@ func (b *Bot) loadRef(ctx context.Context, userKey string) (Ref, dialogs.Lang, e
 	if err != nil {
 		return Ref{}, "", err
 	}
-	p := decodeProfile(data.Profile)
+	p := b.OpenProfile(userKey, data.Profile)
 	lang := p.Lang
 	if lang != dialogs.Danish && lang != dialogs.English {
 		lang = langOf(ref.Locale)

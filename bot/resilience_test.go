@@ -211,7 +211,11 @@ func loadStored(ctx context.Context, h *bottest.Harness, convID, aad string) (st
 		s.found = true
 	}
 	if len(data.Profile) > 0 {
-		if err := json.Unmarshal(data.Profile, &s.profile); err != nil {
+		plain, err := h.Keys.Open(data.Profile, []byte("profile:"+user)) // sealed (profile.go)
+		if err != nil {
+			return s, fmt.Errorf("open profile: %w", err)
+		}
+		if err := json.Unmarshal(plain, &s.profile); err != nil {
 			return s, err
 		}
 	}
@@ -347,7 +351,7 @@ func TestRedisCrashUnderLoad(t *testing.T) {
 		Engine: dialogs.Config{Admins: []string{crashAdmin}},
 		Effects: func(h *bottest.Harness) []bot.Effect {
 			reports = report.New(h.Store, h.Keys, h.Hasher, nil)
-			reports.Limits = report.Limits{FilesPerUserDay: 1000, FilesPerDay: 100000, GuessesPerHour: 1000, GuessesAllPerHour: 100000}
+			reports.Limits = report.Limits{FilesPerUserDay: 1000, FilesPerDay: 100000, GuessesPerHour: 1000, GuessesAllPerHour: 100000, ChecksPerHour: 100000, MsgsPerCaseDay: 100000}
 			cc, _ := connector.New(connector.Config{MaxRetries: -1})
 			camps := campaign.New(campaign.Config{Store: h.Store, Keys: h.Keys, Hasher: h.Hasher, Renderer: cards.New(locales.MustBundle()), Conn: cc})
 			return []bot.Effect{reminder.Effect(h.Store), reports.Effect, camps.Effect()}

@@ -30,7 +30,8 @@ var productionChannels = map[string]bool{"msteams": true}
 var localChannels = map[string]bool{"msteams": true, "emulator": true, "webchat": true, "test": true}
 
 // NewRouter builds the HTTP handler: the Bot Framework webhook and the
-// operational endpoints.
+// health endpoints. Metrics are not on it: they are served on their own
+// address (MetricsHandler, GRAENSEN_METRICS_ADDR), never on the public port.
 func (b *Bot) NewRouter() *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
@@ -38,12 +39,19 @@ func (b *Bot) NewRouter() *gin.Engine {
 	r.POST("/api/messages", b.handleMessages)
 	r.GET("/healthz", b.handleHealth)
 	r.GET("/readyz", b.handleReady)
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(b.metrics.Registry, promhttp.HandlerOpts{})))
 	for _, m := range b.mounts {
 		m(r)
 	}
 	r.NoRoute(func(c *gin.Context) { c.JSON(http.StatusNotFound, gin.H{"error": "not found"}) })
 	return r
+}
+
+// MetricsHandler serves the Prometheus metrics (GET /metrics), for a
+// listener of its own.
+func (b *Bot) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(b.metrics.Registry, promhttp.HandlerOpts{}))
+	return mux
 }
 
 type ctxKey struct{}
@@ -124,6 +132,11 @@ func (b *Bot) handleMessages(c *gin.Context) {
 			c.JSON(http.StatusUnauthorized, gin.H{"error": "unauthorized"})
 			return
 		}
+	}
+	if !b.tenantAllowed(&a) {
+		log.Warn("request refused", "reason", "another tenant")
+		c.JSON(http.StatusForbidden, gin.H{"error": "tenant not allowed"})
+		return
 	}
 	if msg := b.checkActivity(&a); msg != "" {
 		c.JSON(http.StatusBadRequest, gin.H{"error": msg})
@@ -216,6 +229,27 @@ func (b *Bot) checkActivity(a *schema.Activity) string {
 		return "activity lacks type, serviceUrl or conversation"
 	}
 	return ""
+}
+
+// tenantAllowed refuses, whenever requests are authenticated (production,
+// or local mode with an app id), an activity of another tenant than the
+// bot's own (MicrosoftAppTenantId): both the tenant in
+// channelData and the conversation's tenantId must be ours, and one of
+// them must be given (Teams sends both). A multi-tenant configuration
+// without a tenant id checks nothing.
+func (b *Bot) tenantAllowed(a *schema.Activity) bool {
+	if b.cfg.Verifier == nil || b.cfg.TenantID == "" {
+		return true
+	}
+	var fromData string
+	if t, ok := a.ChannelData["tenant"].(map[string]any); ok {
+		fromData, _ = t["id"].(string)
+	}
+	conv := a.Conversation.TenantID
+	if fromData == "" && conv == "" {
+		return false
+	}
+	return (fromData == "" || fromData == b.cfg.TenantID) && (conv == "" || conv == b.cfg.TenantID)
 }
 
 // decodeActivity parses a body, refusing deep nesting before decoding.

@@ -143,7 +143,7 @@ func BenchmarkSoak(b *testing.B) {
 			Matcher: func(lang, q string) (string, []string) { d := m.Decide(lang, q); return d.Best, d.Choices }},
 		Effects: func(h *bottest.Harness) []bot.Effect {
 			reports = report.New(h.Store, h.Keys, h.Hasher, nil)
-			reports.Limits = report.Limits{FilesPerUserDay: 1 << 20, FilesPerDay: 1 << 20, GuessesPerHour: 1 << 20, GuessesAllPerHour: 1 << 20}
+			reports.Limits = report.Limits{FilesPerUserDay: 1 << 20, FilesPerDay: 1 << 20, GuessesPerHour: 1 << 20, GuessesAllPerHour: 1 << 20, ChecksPerHour: 1 << 20, MsgsPerCaseDay: 1 << 20, MsgRunes: 1 << 20}
 			cc, _ := connector.New(connector.Config{MaxRetries: -1})
 			camps = campaign.New(campaign.Config{Store: h.Store, Keys: h.Keys, Hasher: h.Hasher, Renderer: r, Conn: cc, Rate: 200})
 			return []bot.Effect{reminder.Effect(h.Store), reports.Effect, camps.Effect(),

@@ -104,8 +104,9 @@ func (b *Bot) runTurn(ctx context.Context, a *schema.Activity, kind dialogs.Kind
 			return turnResult{outcome: "store_error"}, fmt.Errorf("%w: %w", errStore, err)
 		}
 		st := b.openState(conv, data.Conv)
-		prof := decodeProfile(data.Profile)
+		prof, legacy := OpenProfile(b.cfg.Keys, user, data.Profile)
 		res = b.cfg.Engine.Step(st, prof, in)
+		res.ProfileChanged = res.ProfileChanged || legacy // rewrite an old unsealed profile sealed
 		if res.Duplicate {
 			return turnResult{outcome: "duplicate"}, nil
 		}
@@ -206,9 +207,9 @@ func (b *Bot) commitFor(conv, user string, data redisstore.TurnData, res dialogs
 		}
 	}
 	if res.ProfileChanged {
-		p, err := json.Marshal(res.Profile)
+		p, err := SealProfile(b.cfg.Keys, user, res.Profile)
 		if err != nil {
-			return c, fmt.Errorf("encode profile: %w", err)
+			return c, err
 		}
 		c.Profile = p
 	}
@@ -244,14 +245,6 @@ func (b *Bot) openState(conv string, sealed []byte) dialogs.State {
 		return dialogs.State{}
 	}
 	return st
-}
-
-func decodeProfile(raw []byte) dialogs.Profile {
-	var p dialogs.Profile
-	if len(raw) > 0 {
-		_ = json.Unmarshal(raw, &p) // a corrupt profile is a fresh one
-	}
-	return p
 }
 
 // invokeAnswer turns the first card of an invoke's outputs into the HTTP

@@ -171,6 +171,7 @@ func (e *Engine) registerReport() {
 	for _, v := range []string{VerbCClaim, VerbCStatus, VerbCReply, VerbCNote} {
 		e.views[v] = e.caseActionView(v)
 	}
+	e.registerInboxRules()
 }
 
 // --- Receipt codes and case ids -------------------------------------------
@@ -592,9 +593,15 @@ func (e *Engine) reporterSendView(t *Turn, token string) {
 	t.Emit(ReporterMessage{Token: token, Text: text, Date: ReportDate(t.In.Now), Now: t.In.Values["now"] == "true"})
 }
 
-// hideView replaces a receipt or status card with a neutral text (cards
-// posted in the chat before reporting moved into the dialog window).
+// hideView replaces a receipt or status card with a neutral text. It
+// works only in the user's own 1:1 chat (the update goes to the turn's
+// conversation): a hide submitted anywhere else, e.g. forged in the
+// inbox channel against a case card, is refused.
 func (e *Engine) hideView(t *Turn, arg string) {
+	if t.In.Scope != ScopePersonal {
+		t.Reply(notice("core.unknownAction", Card{Name: "hide-refused"}))
+		return
+	}
 	id := "report.receipt.hidden"
 	if arg == "status" {
 		id = "report.status.cleared"
@@ -636,6 +643,10 @@ func (e *Engine) caseActionView(op string) func(*Turn, string) {
 		// Every handler action is checked here, server-side, on every click.
 		if !t.IsHandler() {
 			t.Reply(refusedCard())
+			return
+		}
+		if t.In.Scope != ScopeChannel {
+			t.Reply(InboxOnlyCard()) // e.g. a handler's private chat: nothing of the case there
 			return
 		}
 		if !ValidCaseID(id) {

@@ -53,6 +53,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/kk/graensen/bot"
 	"github.com/kk/graensen/bot/cards"
 	"github.com/kk/graensen/bot/connector"
 	"github.com/kk/graensen/bot/schedule"
@@ -490,7 +491,7 @@ func (s *Service) expand(ctx context.Context, id string, spec dialogs.CampaignSp
 				if a.Kind == dialogs.AudienceRole {
 					var p dialogs.Profile
 					if str, ok := v[0].(string); ok {
-						_ = json.Unmarshal([]byte(str), &p)
+						p, _ = bot.OpenProfile(s.cfg.Keys, u, []byte(str))
 					}
 					if p.Role != a.Role {
 						continue

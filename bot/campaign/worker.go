@@ -202,7 +202,7 @@ func (s *Service) loadTarget(ctx context.Context, member string, honourMute bool
 			return t, false, false, nil
 		}
 		if p, _ := v[1].(string); p != "" {
-			_ = json.Unmarshal([]byte(p), &prof)
+			prof, _ = bot.OpenProfile(s.cfg.Keys, member, []byte(p))
 		}
 		if prof.Muted && honourMute {
 			return t, true, true, nil

@@ -57,9 +57,11 @@ func Effect(store *redisstore.Store) bot.Effect {
 	}
 }
 
-// Sender sends a card to a user's 1:1 chat (*bot.Bot).
+// Sender sends a card to a user's 1:1 chat and opens their sealed
+// profile (*bot.Bot).
 type Sender interface {
 	SendToUser(ctx context.Context, userKey string, card dialogs.Card) (string, error)
+	OpenProfile(userKey string, raw []byte) dialogs.Profile
 }
 
 // Handler sends due reminders. A reminder the user cancelled or forgot
@@ -75,10 +77,7 @@ func Handler(s Sender, store *redisstore.Store, lib *content.Library) schedule.H
 		if err != nil {
 			return fmt.Errorf("reminder: load profile: %w", err)
 		}
-		var prof dialogs.Profile
-		if len(data.Profile) > 0 {
-			_ = json.Unmarshal(data.Profile, &prof) // unreadable: treated as gone
-		}
+		prof := s.OpenProfile(p.User, data.Profile) // unreadable: treated as gone
 		if !slices.ContainsFunc(prof.Reminders, func(r dialogs.Reminder) bool { return r.ID == p.ID }) {
 			return nil // cancelled, or the user was forgotten
 		}

@@ -208,7 +208,11 @@ func TestCancelledReminderNeverFires(t *testing.T) {
 	}
 }
 
-type fakeSender struct{ err error }
+// fakeSender fails sends as told; it opens profiles with the real bot's keys.
+type fakeSender struct {
+	*bot.Bot
+	err error
+}
 
 func (f fakeSender) SendToUser(context.Context, string, dialogs.Card) (string, error) {
 	return "", f.err
@@ -233,12 +237,12 @@ func TestHandlerErrors(t *testing.T) {
 		{errors.New("redis down"), false},
 		{nil, false},
 	} {
-		err := reminder.Handler(fakeSender{tc.err}, h.Store, lib)(ctx, d)
+		err := reminder.Handler(fakeSender{h.Bot, tc.err}, h.Store, lib)(ctx, d)
 		if got := errors.Is(err, schedule.ErrPermanent); got != tc.permanent || (tc.err == nil) != (err == nil) {
 			t.Errorf("send error %v: handler returned %v", tc.err, err)
 		}
 	}
-	if err := reminder.Handler(fakeSender{}, h.Store, lib)(ctx, redisstore.Due{ID: "x", Kind: reminder.Kind, Payload: []byte("garbage")}); !errors.Is(err, schedule.ErrPermanent) {
+	if err := reminder.Handler(fakeSender{Bot: h.Bot}, h.Store, lib)(ctx, redisstore.Due{ID: "x", Kind: reminder.Kind, Payload: []byte("garbage")}); !errors.Is(err, schedule.ErrPermanent) {
 		t.Errorf("garbage payload: %v", err)
 	}
 	// A user who uninstalled is forgotten: the reminder is dropped quietly.
@@ -246,7 +250,7 @@ func TestHandlerErrors(t *testing.T) {
 	un.Action = "remove"
 	h.MustPost(un)
 	time.Sleep(50 * time.Millisecond)
-	if err := reminder.Handler(fakeSender{errors.New("must not send")}, h.Store, lib)(ctx, d); err != nil {
+	if err := reminder.Handler(fakeSender{h.Bot, errors.New("must not send")}, h.Store, lib)(ctx, d); err != nil {
 		t.Errorf("forgotten user: %v", err)
 	}
 }

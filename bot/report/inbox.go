@@ -133,6 +133,11 @@ func (s *Service) processOne(parent context.Context, it redisstore.QueueItem) {
 	case it.Kind == "ntf":
 		err = s.notifyReporter(ctx, it.Case)
 	}
+	if tooLarge(err) {
+		// Final (cardsize.go): a refused message is not retried in a loop.
+		s.Log.Warn("inbox item dropped: Teams refused the message as too large (413)", "kind", it.Kind)
+		err = nil
+	}
 	if err != nil {
 		if !errors.Is(err, errNoInbox) && !errors.Is(err, errBusy) && ctx.Err() == nil {
 			s.Log.Warn("inbox item will be retried", "kind", it.Kind, "err", safeErr(err))
@@ -240,7 +245,7 @@ func (s *Service) postNew(ctx context.Context, id string) error {
 		unlock()
 		return err
 	}
-	actID, err := s.Bot.SendToRef(ctx, ref, "", bot.LangOf(ref), dialogs.InboxCard(c.View))
+	actID, err := s.sendCase(ctx, ref, c.View)
 	if err != nil {
 		unlock()
 		return err
@@ -267,7 +272,7 @@ func (s *Service) postUpdate(ctx context.Context, id string) error {
 	}
 	lang := bot.LangOf(ref)
 	if p != "-" {
-		if err := s.Bot.UpdateAtRef(ctx, ref, p, lang, dialogs.InboxCard(c.View)); err != nil && !errors.Is(err, connector.ErrUnreachable) {
+		if err := s.updateCase(ctx, ref, p, c.View); err != nil && !errors.Is(err, connector.ErrUnreachable) {
 			return err
 		}
 	}

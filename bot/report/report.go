@@ -34,6 +34,7 @@ import (
 	"log/slog"
 	mrand "math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -55,11 +56,19 @@ const (
 )
 
 // Limits bound how much one user, and everyone together, can do.
+// See limits.go for why no global counter ever refuses a correct receipt
+// code or a user's first report of the day.
 type Limits struct {
 	FilesPerUserDay   int // reports one user may file per day (default 3)
-	FilesPerDay       int // reports in all per day (default 200)
+	FilesPerDay       int // reports in all per day, beyond each user's first (default 200)
 	GuessesPerHour    int // failed receipt checks per user per hour (default 5)
-	GuessesAllPerHour int // failed receipt checks in all per hour (default 300)
+	GuessesAllPerHour int // failed receipt checks in all per hour: an alarm, never a refusal (default 300)
+	ChecksPerHour     int // receipt checks per user per hour, right or wrong (default 20)
+	MsgsPerCaseDay    int // reporter's messages per case per day (default 5)
+	MsgRunes          int // longest reporter's message in characters (default 2000)
+	ArgonSlots        int // argon2id evaluations at a time in this process (default 2)
+	MaxCardMsgs       int // latest messages shown on the case card (default 10)
+	MaxCardNotes      int // latest internal notes shown on the case card (default 5)
 }
 
 // Service carries out the report outputs. Set Bot before the first turn.
@@ -95,6 +104,12 @@ type Service struct {
 
 	wake chan struct{}
 	once sync.Once
+	// argon bounds argon2id evaluations; checks memoizes receipt checks
+	// per turn (limits.go).
+	argon  *gate
+	checks memo
+	// warnedHour is the last hour the global wrong-code alarm was logged.
+	warnedHour atomic.Int64
 }
 
 // New returns a Service with defaults filled in.
@@ -131,7 +146,8 @@ func (s *Service) fill() {
 	for _, p := range []struct {
 		v *int
 		d int
-	}{{&l.FilesPerUserDay, 3}, {&l.FilesPerDay, 200}, {&l.GuessesPerHour, 5}, {&l.GuessesAllPerHour, 300}} {
+	}{{&l.FilesPerUserDay, 3}, {&l.FilesPerDay, 200}, {&l.GuessesPerHour, 5}, {&l.GuessesAllPerHour, 300},
+		{&l.ChecksPerHour, 20}, {&l.MsgsPerCaseDay, 5}, {&l.MsgRunes, 2000}, {&l.ArgonSlots, 2}, {&l.MaxCardMsgs, 10}, {&l.MaxCardNotes, 5}} {
 		if *p.v <= 0 {
 			*p.v = p.d
 		}
@@ -151,6 +167,7 @@ func (s *Service) fill() {
 	if s.Now == nil {
 		s.Now = time.Now
 	}
+	s.argon = newGate(l.ArgonSlots)
 }
 
 func randBytes(n int) []byte {
@@ -174,7 +191,9 @@ func (s *Service) Effect(ctx context.Context, tc bot.TurnContext, o dialogs.Outp
 	case dialogs.ReporterMessage:
 		p, err = s.reporterMessage(ctx, tc, o)
 	case dialogs.RegisterInbox:
-		p, err = s.registerInbox(tc)
+		p, err = s.registerInbox(ctx, tc)
+	case dialogs.ConfirmInboxMove:
+		p, err = s.confirmMove(ctx, tc, o)
 	case dialogs.CaseAction:
 		p, err = s.caseAction(ctx, tc, o)
 	default:
@@ -324,7 +343,7 @@ func (s *Service) file(ctx context.Context, tc bot.TurnContext, o dialogs.FileRe
 	if err != nil {
 		return bot.Prepared{}, err
 	}
-	if n[0] >= s.Limits.FilesPerUserDay || n[1] >= s.Limits.FilesPerDay {
+	if s.fileRefused(n[0], n[1]) {
 		// The draft is gone with the frame either way: nothing is kept.
 		return bot.Prepared{Outputs: inForm(dialogs.ReportNotice("report-limited", "report.limit.file"))}, nil
 	}
@@ -342,13 +361,16 @@ func (s *Service) file(ctx context.Context, tc bot.TurnContext, o dialogs.FileRe
 	if err != nil {
 		return bot.Prepared{}, err
 	}
-	salt := randBytes(16)
+	salt, hash, err := s.newReceiptHash(ctx, tc, o.Receipt)
+	if err != nil {
+		return bot.Prepared{}, err
+	}
 	rkey := s.receiptKey(o.Receipt)
 	ops := []redisstore.Op{
 		{Cmd: "XADD", Key: s.caseKey(id), Args: args},
 		{Cmd: "HSET", Key: rkey, Args: []any{
 			"s", base64.RawStdEncoding.EncodeToString(salt),
-			"h", base64.RawStdEncoding.EncodeToString(receiptHash(o.Receipt, salt)),
+			"h", base64.RawStdEncoding.EncodeToString(hash),
 			"c", string(s.Keys.Seal([]byte(id), []byte(rkey))),
 		}},
 		{Cmd: "PEXPIREAT", Key: rkey, Args: []any{s.receiptExpiry(date).UnixMilli()}},
@@ -407,11 +429,16 @@ func (s *Service) check(ctx context.Context, tc bot.TurnContext, o dialogs.Check
 	if err != nil {
 		return bot.Prepared{}, err
 	}
-	if n[0] >= s.Limits.GuessesPerHour || n[1] >= s.Limits.GuessesAllPerHour {
-		return bot.Prepared{Outputs: inReceipt(dialogs.ReportNotice("receipt-limited", "report.receipt.limited"))}, nil
+	limited := bot.Prepared{Outputs: inReceipt(dialogs.ReportNotice("receipt-limited", "report.receipt.limited"))}
+	if n[0] >= s.Limits.GuessesPerHour {
+		return limited, nil
 	}
+	s.globalGuesses(n[1])
 	fail := bot.Prepared{Ops: incrOps(user, all), Outputs: inReceipt(dialogs.ReportNotice("receipt-notfound", "report.receipt.notfound"))}
-	id, rkey, err := s.lookup(ctx, o.Code)
+	id, rkey, err := s.checkOnce(ctx, tc, o.Code)
+	if errors.Is(err, errTooManyChecks) {
+		return limited, nil
+	}
 	if errors.Is(err, errNoCase) {
 		return fail, nil
 	}
@@ -455,7 +482,11 @@ func (s *Service) lookup(ctx context.Context, code string) (string, string, erro
 	if len(h) == 0 || err1 != nil || err2 != nil || len(want) != argonLen {
 		return "", "", errNoCase
 	}
-	if subtle.ConstantTimeCompare(receiptHash(code, salt), want) != 1 {
+	got, err := s.argonHash(ctx, code, salt)
+	if err != nil {
+		return "", "", err
+	}
+	if subtle.ConstantTimeCompare(got, want) != 1 {
 		return "", "", errNoCase
 	}
 	id, err := s.Keys.Open([]byte(h["c"]), []byte(rkey))
@@ -490,7 +521,7 @@ func (s *Service) reporterMessage(ctx context.Context, tc bot.TurnContext, o dia
 	if !ok {
 		return expired, nil
 	}
-	c, _, err := s.loadCase(ctx, id)
+	c, evs, err := s.loadCase(ctx, id)
 	if errors.Is(err, errNoCase) {
 		return expired, nil
 	}
@@ -501,6 +532,9 @@ func (s *Service) reporterMessage(ctx context.Context, tc bot.TurnContext, o dia
 		return bot.Prepared{Outputs: inReceipt(dialogs.ReportNotice("reporter-closed", "report.status.closedText"))}, nil
 	}
 	date := s.Release.ReleaseDate(tc.Now, o.Now) // the release's date, as for a new report
+	if refusal, refused := s.messageRefused(evs, date, o.Text); refused {
+		return bot.Prepared{Outputs: inReceipt(refusal)}, nil
+	}
 	args, err := s.appendOp(id, event{K: evMsg, Date: date, Text: o.Text})
 	if err != nil {
 		return bot.Prepared{}, err
@@ -529,18 +563,6 @@ func (s *Service) writeOnce(tc bot.TurnContext, label, id string, ops []redissto
 
 // --- the unit's inbox -----------------------------------------------------------------
 
-func (s *Service) registerInbox(tc bot.TurnContext) (bot.Prepared, error) {
-	r := bot.RefOf(tc.Activity)
-	r.Locale = string(tc.Lang) // the inbox speaks the registering handler's language
-	ref, err := json.Marshal(r)
-	if err != nil {
-		return bot.Prepared{}, fmt.Errorf("encode inbox reference: %w", err)
-	}
-	key := s.Store.InboxKey()
-	ops := []redisstore.Op{{Cmd: "SET", Key: key, Args: []any{string(s.Keys.Seal(ref, []byte(key)))}}}
-	return bot.Prepared{Ops: ops, Outputs: reply(dialogs.ReportNotice("inbox-registered", "report.inbox.registered")), After: s.after}, nil
-}
-
 // inbox opens the unit's channel reference (ok false when none is registered).
 func (s *Service) inbox(ctx context.Context) (bot.Ref, bool, error) {
 	key := s.Store.InboxKey()
@@ -560,6 +582,10 @@ func (s *Service) inbox(ctx context.Context) (bot.Ref, bool, error) {
 }
 
 func (s *Service) caseAction(ctx context.Context, tc bot.TurnContext, o dialogs.CaseAction) (bot.Prepared, error) {
+	posted, inInbox, err := s.fromInbox(ctx, tc, o.CaseID)
+	if err != nil || !inInbox {
+		return bot.Prepared{Outputs: reply(dialogs.InboxOnlyCard())}, err
+	}
 	c, evs, err := s.loadCase(ctx, o.CaseID)
 	if errors.Is(err, errNoCase) {
 		return bot.Prepared{Outputs: reply(dialogs.ReportNotice("inbox-gone", "report.inbox.gone"))}, nil
@@ -615,10 +641,12 @@ func (s *Service) caseAction(ctx context.Context, tc bot.TurnContext, o dialogs.
 		return bot.Prepared{}, err
 	}
 	ops = append([]redisstore.Op{{Cmd: "XADD", Key: s.caseKey(id), Args: args}}, ops...)
-	card := dialogs.InboxCard(s.fold(id, append(evs, ev)).View)
+	card := s.caseCard(s.fold(id, append(evs, ev)).View, tc.Lang)
+	// The card updated is the case's own posted card, never whatever
+	// message a (possibly forged) submit names.
 	out := []dialogs.Output{dialogs.Reply{Card: card}}
-	if o.ActivityID != "" {
-		out = []dialogs.Output{dialogs.Update{ActivityID: o.ActivityID, Card: card}}
+	if posted != "" && posted != "-" {
+		out = []dialogs.Output{dialogs.Update{ActivityID: posted, Card: card}}
 	}
 	// The handler's own commit is a person's: the case is written apart.
 	return bot.Prepared{Write: s.writeOnce(tc, "once-case", id, ops), Outputs: out, After: s.after}, nil

@@ -163,6 +163,7 @@ func (r *rig) handler(aad, text string, values map[string]any, replyTo string) s
 	a := r.Activity(schema.Message, r.id())
 	a.From = schema.ChannelAccount{ID: "29:handler-id", Name: "Hanne Handler", AadObjectID: aad}
 	a.Conversation = schema.ConversationAccount{ID: channelConv + ";messageid=1700", ConversationType: "channel", TenantID: "tenant-secret-id"}
+	a.ChannelData = teamChannelData(channelConv) // a team channel, as Teams sends it (inboxrules_test.go)
 	a.Text, a.Value, a.ReplyToID = text, values, replyTo
 	return a
 }

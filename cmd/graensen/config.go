@@ -50,6 +50,14 @@ type Config struct {
 	CampaignRetention time.Duration
 	// DevKeys is set when local mode derived development keys.
 	DevKeys bool
+	// Listen is the address the webhook binds to (GRAENSEN_LISTEN): a host
+	// or IP; default 127.0.0.1 in local mode, all interfaces in production.
+	Listen string
+	// MetricsAddr is where Prometheus metrics are served (GRAENSEN_METRICS_ADDR,
+	// host:port); empty means no metrics listener. Never the public port.
+	MetricsAddr string
+	// ReportLimits bound what a reporter can cost (limits.go).
+	ReportLimits reportLimits
 }
 
 // Local reports whether the bot runs in local mode.
@@ -72,6 +80,8 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		DataKeys:       strings.TrimSpace(getenv("GRAENSEN_DATA_KEYS")),
 		RedisPrefix:    getenv("GRAENSEN_REDIS_PREFIX"),
 		LogLevel:       strings.ToLower(getenv("LOG_LEVEL")),
+		Listen:         strings.TrimSpace(getenv("GRAENSEN_LISTEN")),
+		MetricsAddr:    strings.TrimSpace(getenv("GRAENSEN_METRICS_ADDR")),
 	}
 	if c.Env == "" {
 		c.Env = "local"
@@ -90,6 +100,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if c.RedisPrefix == "" {
 		c.RedisPrefix = "g:"
 	}
+	if err := c.checkListen(); err != nil {
+		return c, err
+	}
 	var err error
 	if c.ConvTTL, err = duration(getenv, "GRAENSEN_CONV_TTL", 7*24*time.Hour); err != nil {
 		return c, err
@@ -104,6 +117,9 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("GRAENSEN_INBOX_RELEASE: %w", err)
 	}
 	if err := loadCampaignConfig(&c, getenv); err != nil {
+		return c, err
+	}
+	if err := loadReportLimits(&c, getenv); err != nil {
 		return c, err
 	}
 	if hk := strings.TrimSpace(getenv("GRAENSEN_HASH_KEY")); hk != "" {
@@ -129,20 +145,32 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("production mode needs %s", strings.Join(missing, ", "))
 		}
 	}
+	if err := c.checkDevSecrets(); err != nil {
+		return c, err
+	}
 	if c.HashKey == nil || c.DataKeys == "" {
 		// Local mode only: fixed development keys, so a local Redis stays
 		// readable across restarts. They are not secret.
 		c.DevKeys = true
 		if c.HashKey == nil {
-			h := sha256.Sum256([]byte("graensen development hash key"))
-			c.HashKey = h[:]
+			c.HashKey = devHashKey()
 		}
 		if c.DataKeys == "" {
-			k := sha256.Sum256([]byte("graensen development data key"))
-			c.DataKeys = "dev:" + base64.StdEncoding.EncodeToString(k[:])
+			c.DataKeys = "dev:" + base64.StdEncoding.EncodeToString(devDataKey())
 		}
 	}
 	return c, nil
+}
+
+// The published development keys: anyone with the source has them.
+func devHashKey() []byte {
+	h := sha256.Sum256([]byte("graensen development hash key"))
+	return h[:]
+}
+
+func devDataKey() []byte {
+	k := sha256.Sum256([]byte("graensen development data key"))
+	return k[:]
 }
 
 func duration(getenv func(string) string, name string, def time.Duration) (time.Duration, error) {

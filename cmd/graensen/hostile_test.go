@@ -57,7 +57,7 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 		t.Skip("waits for the server's 5 s and 15 s timeouts")
 	}
 	m := miniredis.RunT(t)
-	r, err := startServe(t, map[string]string{"REDIS_URL": "redis://" + m.Addr() + "/0", "LOG_LEVEL": "error"})
+	r, err := startServe(t, map[string]string{"REDIS_URL": "redis://" + m.Addr() + "/0", "LOG_LEVEL": "error", "GRAENSEN_HASH_KEY": testHashKey, "GRAENSEN_DATA_KEYS": testDataKeys})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func TestHostileRequestsOnTheRealServer(t *testing.T) {
 	var got []string
 	conn := newRecorder(t, &mu, &got)
 	m := miniredis.RunT(t)
-	r, err := startServe(t, map[string]string{"REDIS_URL": "redis://" + m.Addr() + "/0", "GRAENSEN_REDIS_PREFIX": "hostile:", "LOG_LEVEL": "debug"})
+	r, err := startServe(t, map[string]string{"REDIS_URL": "redis://" + m.Addr() + "/0", "GRAENSEN_REDIS_PREFIX": "hostile:", "LOG_LEVEL": "debug", "GRAENSEN_HASH_KEY": testHashKey, "GRAENSEN_DATA_KEYS": testDataKeys})
 	if err != nil {
 		t.Fatal(err)
 	}

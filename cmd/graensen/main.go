@@ -191,6 +191,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	rep := report.New(a.store, keys, hasher, log) // anonymous reporting (issue 5)
 	rep.Retention = cfg.ReportRetention
 	rep.Release = cfg.Release
+	cfg.ReportLimits.apply(rep)
 	effects = append(effects, rep.Effect)
 	effects = append(effects, reminder.Effect(a.store))
 	camp, err := newCampaigns(cfg, a.store, keys, hasher, renderer, metrics, log) // AMK campaigns (issue 6)
@@ -203,7 +204,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	a.workers = append(a.workers, camp.Run)
 	b, err := bot.New(bot.Config{
 		AppID: cfg.AppID, Engine: newEngine(renderer, cfg, lib), Store: a.store,
-		Connector: conn, Verifier: verifier, Local: cfg.Local(), Renderer: renderer,
+		Connector: conn, Verifier: verifier, Local: cfg.Local(), TenantID: cfg.TenantID, Renderer: renderer,
 		Hasher: hasher, Keys: keys, Logger: log, Metrics: metrics, Version: version,
 		ConvTTL: cfg.ConvTTL, UserTTL: cfg.UserTTL, Effects: effects,
 	})
@@ -251,10 +252,18 @@ func serve(ctx context.Context, getenv func(string) string, logw io.Writer, ln n
 	}
 	defer a.Close()
 	if ln == nil {
-		if ln, err = net.Listen("tcp", ":"+cfg.Port); err != nil {
+		if ln, err = net.Listen("tcp", cfg.listenAddr()); err != nil {
 			return fmt.Errorf("listen: %w", err)
 		}
 	}
+	if cfg.AppID == "" && !cfg.loopback() {
+		log.Warn("!!! authentication is off and the webhook listens beyond this machine (GRAENSEN_LISTEN): anyone on the network can talk to the bot !!!")
+	}
+	stopMetrics, metricsAddr, err := serveMetrics(cfg, a.bot, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	srv := &http.Server{
 		Handler:           a.bot.NewRouter(),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -274,7 +283,7 @@ func serve(ctx context.Context, getenv func(string) string, logw io.Writer, ln n
 	}
 	defer workers.Wait()
 	defer func() { stopSched(); <-schedDone }()
-	log.Info("graensen listening", "addr", ln.Addr().String(), "env", cfg.Env, "version", version)
+	log.Info("graensen listening", "addr", ln.Addr().String(), "metrics_addr", metricsAddr, "env", cfg.Env, "version", version)
 
 	select {
 	case err := <-errc:
@@ -293,6 +302,23 @@ func serve(ctx context.Context, getenv func(string) string, logw io.Writer, ln n
 	return nil
 }
 
+// serveMetrics serves /metrics on GRAENSEN_METRICS_ADDR, apart from the
+// public webhook; without it there is no metrics listener. It returns the
+// address it listens on ("" when off) and a function that stops it.
+func serveMetrics(cfg Config, b *bot.Bot, log *slog.Logger) (func(), string, error) {
+	if cfg.MetricsAddr == "" {
+		log.Info("metrics off: set GRAENSEN_METRICS_ADDR (e.g. 127.0.0.1:9464) to serve /metrics")
+		return func() {}, "", nil
+	}
+	ln, err := net.Listen("tcp", cfg.MetricsAddr)
+	if err != nil {
+		return nil, "", fmt.Errorf("metrics listen: %w", err)
+	}
+	srv := &http.Server{Handler: b.MetricsHandler(), ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 20 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return func() { _ = srv.Close() }, ln.Addr().String(), nil
+}
+
 // healthcheck asks the running bot's /healthz (for container health checks
 // in images without curl).
 func healthcheck(ctx context.Context, getenv func(string) string) error {
@@ -302,7 +328,11 @@ func healthcheck(ctx context.Context, getenv func(string) string) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:"+port+"/healthz", nil)
+	host := strings.TrimSpace(getenv("GRAENSEN_LISTEN"))
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/healthz", nil)
 	if err != nil {
 		return err
 	}

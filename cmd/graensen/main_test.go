@@ -107,6 +107,8 @@ func TestServeEndToEnd(t *testing.T) {
 	if u := redistest.URL(); u != "" {
 		_, prefix := redistest.New(t)
 		vars["REDIS_URL"], vars["GRAENSEN_REDIS_PREFIX"] = u, prefix
+		// A real Redis refuses the development keys (see traps.go).
+		vars["GRAENSEN_HASH_KEY"], vars["GRAENSEN_DATA_KEYS"] = testHashKey, testDataKeys
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -184,7 +184,7 @@ func tamper(authz string) string {
 func prodEnv(bf *fakeBotFramework, redisURL, prefix string) map[string]string {
 	return map[string]string{
 		"GRAENSEN_ENV": "production", "MicrosoftAppId": testAppID, "MicrosoftAppPassword": testAppPassword,
-		"MicrosoftAppTenantId": "home-tenant", "BotOpenIdMetadata": bf.srv.URL + "/openid",
+		"MicrosoftAppTenantId": "secret-tenant-id-99", "BotOpenIdMetadata": bf.srv.URL + "/openid",
 		"ToChannelFromBotLoginUrl": bf.srv.URL + "/token", "REDIS_URL": redisURL, "GRAENSEN_REDIS_PREFIX": prefix,
 		"GRAENSEN_HASH_KEY": testHashKey, "GRAENSEN_DATA_KEYS": testDataKeys, "LOG_LEVEL": "debug",
 	}

@@ -66,7 +66,7 @@ func classify(k string, args []any) Class {
 		return Case
 	case "rate":
 		kind, tail, _ := strings.Cut(rest, ":")
-		if (kind == "file" || kind == "rcpt") && !strings.HasPrefix(tail, "all:") {
+		if (kind == "file" || kind == "rcpt" || kind == "chk") && !strings.HasPrefix(tail, "all:") {
 			return Person // a user's own counter (a keyed hash of user and window)
 		}
 		if kind == "hold" || kind == "c" {

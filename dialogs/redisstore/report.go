@@ -263,3 +263,15 @@ func (s *Store) OutboxLen(ctx context.Context) (int, error) {
 	}
 	return int(n), nil
 }
+
+// IncrUntil adds one to a counter and sets it to expire at until (one
+// write of that key alone); it returns the new count.
+func (s *Store) IncrUntil(ctx context.Context, key string, until time.Time) (int, error) {
+	pipe := s.rdb.TxPipeline()
+	incr := pipe.Incr(ctx, key)
+	pipe.PExpireAt(ctx, key, until)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return 0, fmt.Errorf("count %w", err)
+	}
+	return int(incr.Val()), nil
+}
