@@ -23,7 +23,6 @@ import (
 	"fmt"
 	"time"
 
-
 	"github.com/kk/graensen/bot"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
