@@ -2,7 +2,9 @@ package report_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
+	"net/http"
 	"regexp"
 	"slices"
 	"strings"
@@ -222,5 +224,37 @@ func TestSendNowPostsAtOnce(t *testing.T) {
 	r.next(t, "inbox card without a release", toChannel)
 	if n, _ := r.Store.OutboxLen(context.Background()); n != 0 {
 		t.Fatalf("%d items wait for a release", n)
+	}
+}
+
+// Handlers acting at once in the channel make their turns conflict and
+// rerun: each action is stored once and shown once.
+func TestConcurrentCaseActionsAreStoredOnce(t *testing.T) {
+	r := newRig(t, bottest.Options{}, nil)
+	r.run(t)
+	r.registerInbox(t)
+	r.fileReport(t, "da-DK", false)
+	r.release(t)
+	inbox := bottest.CardOf(t, r.next(t, "inbox card", toChannel))
+	id := action(t, inbox, dialogs.VerbCNote)[dialogs.KeyArg].(string)
+	const notes = 6
+	var wg sync.WaitGroup
+	for i := range notes {
+		a := r.handler(handlerAAD, "", with(action(t, inbox, dialogs.VerbCNote), map[string]any{"note": fmt.Sprintf("notat-%d", i)}), "bot-act-1")
+		wg.Go(func() { r.MustPost(a) })
+	}
+	wg.Wait()
+	for range notes {
+		r.next(t, "updated card", func(s bottest.Sent) bool { return s.Method == http.MethodPut })
+	}
+	for _, s := range r.Conn.Settle(100 * time.Millisecond) {
+		for i := range notes {
+			if n := strings.Count(cardText(s), fmt.Sprintf("notat-%d", i)); n > 1 {
+				t.Fatalf("note %d shown %d times on one card", i, n)
+			}
+		}
+	}
+	if n := r.Store.Client().XLen(context.Background(), r.Store.CaseKey(id)).Val(); n != 1+notes {
+		t.Fatalf("the case holds %d events, want the report and %d notes", n, notes)
 	}
 }

@@ -550,10 +550,14 @@ func (s *Service) reporterMessage(ctx context.Context, tc bot.TurnContext, o dia
 	return bot.Prepared{Write: write, Outputs: inReceipt(card), After: s.after}, nil
 }
 
+func (s *Service) onceKey(tc bot.TurnContext, label string) string {
+	return s.Store.OnceKey(s.Hasher.Sum(label, tc.Token))
+}
+
 // writeOnce is a Prepared.Write of ops on a case, once per turn (the key
 // is a keyed hash of the turn's random token).
 func (s *Service) writeOnce(tc bot.TurnContext, label, id string, ops []redisstore.Op) func(context.Context) error {
-	once := s.Store.OnceKey(s.Hasher.Sum(label, tc.Token))
+	once := s.onceKey(tc, label)
 	sealedID := s.Keys.Seal([]byte(id), []byte(once))
 	return func(ctx context.Context) error {
 		_, err := s.Store.WriteOnce(ctx, once, sealedID, onceExpiry(tc.Now), ops)
@@ -641,7 +645,16 @@ func (s *Service) caseAction(ctx context.Context, tc bot.TurnContext, o dialogs.
 		return bot.Prepared{}, err
 	}
 	ops = append([]redisstore.Op{{Cmd: "XADD", Key: s.caseKey(id), Args: args}}, ops...)
-	card := s.caseCard(s.fold(id, append(evs, ev)).View, tc.Lang)
+	// In a rerun of this turn (after a conflict) the event is stored
+	// already: the card shows it once.
+	done, err := s.Store.Exists(ctx, s.onceKey(tc, "once-case"))
+	if err != nil {
+		return bot.Prepared{}, err
+	}
+	if !done {
+		evs = append(evs, ev)
+	}
+	card := s.caseCard(s.fold(id, evs).View, tc.Lang)
 	// The card updated is the case's own posted card, never whatever
 	// message a (possibly forged) submit names.
 	out := []dialogs.Output{dialogs.Reply{Card: card}}
