@@ -35,7 +35,7 @@ func (s *Service) Effect() bot.Effect {
 			return bot.Prepared{Ops: ops, Outputs: []dialogs.Output{dialogs.Reply{Card: card}}}, true, nil
 
 		case dialogs.CampaignAck:
-			ok, err := s.rdb.HExists(ctx, s.key(o.ID, "r"), tc.UserKey).Result()
+			ok, err := s.db.IsRecipient(ctx, o.ID, tc.UserKey)
 			if err != nil {
 				return bot.Prepared{}, true, err
 			}

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/kk/graensen/dialogs"
 )
 
@@ -31,20 +29,12 @@ func (s *Service) Rows(ctx context.Context, id string) ([]Row, error) {
 	if _, err := s.Spec(ctx, id); err != nil {
 		return nil, err
 	}
-	pipe := s.rdb.Pipeline()
-	r := pipe.HGetAll(ctx, s.key(id, "r"))
-	a := pipe.HGetAll(ctx, s.key(id, "a"))
-	ack := pipe.SMembers(ctx, s.key(id, "ack"))
-	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
+	statuses, aads, acked, err := s.db.Recipients(ctx, id)
+	if err != nil {
 		return nil, fmt.Errorf("campaign: export: %w", err)
 	}
-	acked := map[string]bool{}
-	for _, m := range ack.Val() {
-		acked[m] = true
-	}
-	aads := a.Val()
-	rows := make([]Row, 0, len(r.Val()))
-	for m, v := range r.Val() {
+	rows := make([]Row, 0, len(statuses))
+	for m, v := range statuses {
 		parts := strings.SplitN(v, "|", 4)
 		for len(parts) < 4 {
 			parts = append(parts, "")
@@ -107,24 +97,17 @@ func (s *Service) FollowUp(ctx context.Context, id, newID, author string) (dialo
 		return spec, err
 	}
 	// A double click makes one follow-up, not two.
-	if ok, err := s.rdb.SetNX(ctx, s.key(id, "fu"), newID, 10*time.Minute).Result(); err != nil {
+	if ok, err := s.db.Guard(ctx, id, "fu", newID, 10*time.Minute); err != nil {
 		return spec, fmt.Errorf("campaign: follow-up: %w", err)
 	} else if !ok {
 		return spec, fmt.Errorf("%w: a follow-up was just created", ErrInvalid)
 	}
-	pipe := s.rdb.Pipeline()
-	r := pipe.HGetAll(ctx, s.key(id, "r"))
-	a := pipe.HGetAll(ctx, s.key(id, "a"))
-	ack := pipe.SMembers(ctx, s.key(id, "ack"))
-	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
+	statuses, aads, acked, err := s.db.Recipients(ctx, id)
+	if err != nil {
 		return spec, fmt.Errorf("campaign: follow-up: %w", err)
 	}
-	acked := map[string]bool{}
-	for _, m := range ack.Val() {
-		acked[m] = true
-	}
 	var keys []string
-	for m, v := range r.Val() {
+	for m, v := range statuses {
 		if strings.HasPrefix(v, string(Sent)+"|") && !acked[m] && !strings.HasPrefix(m, "t:") {
 			keys = append(keys, m)
 		}
@@ -144,7 +127,6 @@ func (s *Service) FollowUp(ctx context.Context, id, newID, author string) (dialo
 		return f, err
 	}
 	// The sealed ids travel along (bound to the user hash, not the campaign).
-	aads := a.Val()
 	for i := 0; i < len(keys); i += 500 {
 		var args []any
 		for _, k := range keys[i:min(i+500, len(keys))] {
@@ -152,10 +134,8 @@ func (s *Service) FollowUp(ctx context.Context, id, newID, author string) (dialo
 				args = append(args, k, v)
 			}
 		}
-		if len(args) > 0 {
-			if err := s.rdb.HSet(ctx, s.key(newID, "a"), args...).Err(); err != nil {
-				return f, fmt.Errorf("campaign: follow-up ids: %w", err)
-			}
+		if err := s.db.CopyAads(ctx, newID, args); err != nil {
+			return f, fmt.Errorf("campaign: follow-up ids: %w", err)
 		}
 	}
 	return f, s.exec(ctx, ops)
