@@ -112,7 +112,10 @@ type Config struct {
 	// service retries through its queue, so a throttled conversation does
 	// not hold a worker.
 	Conn *connector.Client
-	Log  *slog.Logger
+	// Directory reads Entra ID groups for group audiences (nil: groups
+	// are refused).
+	Directory Directory
+	Log       *slog.Logger
 	// Rate is the tenant limit in requests per second (default 50).
 	Rate float64
 	// Workers per replica (default 16).

@@ -23,6 +23,9 @@ func (s *Service) Effect() bot.Effect {
 		case dialogs.CampaignCreate:
 			spec := o.Spec
 			spec.Author = tc.UserKey
+			if p := s.checkAudience(ctx, spec.Audience); p != "" {
+				return bot.Prepared{Outputs: []dialogs.Output{dialogs.Reply{Card: notice(p)}}}, true, nil
+			}
 			ops, err := s.CreateOps(spec, tc.Now)
 			if errors.Is(err, ErrInvalid) {
 				return bot.Prepared{Outputs: []dialogs.Output{dialogs.Reply{Card: notice("campaign.err.audience")}}}, true, nil

@@ -12,6 +12,7 @@ import (
 	"github.com/kk/graensen/bot/campaign"
 	"github.com/kk/graensen/bot/cards"
 	"github.com/kk/graensen/bot/connector"
+	"github.com/kk/graensen/bot/graph"
 	"github.com/kk/graensen/bot/seal"
 	"github.com/kk/graensen/dialogs/redisstore"
 )
@@ -38,7 +39,37 @@ func loadCampaignConfig(c *Config, getenv func(string) string) error {
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		return errors.New("GRAENSEN_ADMIN_TOKEN must be at least 16 characters")
 	}
+	c.GraphURL = strings.TrimSpace(getenv("GRAENSEN_GRAPH_URL"))
+	if v := strings.TrimSpace(getenv("GRAENSEN_CAMPAIGN_WORKERS")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 4096 {
+			return fmt.Errorf("GRAENSEN_CAMPAIGN_WORKERS must be a number from 1 to 4096: %q", v)
+		}
+		c.CampaignWorkers = n
+	}
 	return nil
+}
+
+// newDirectory is the Microsoft Graph client for group audiences: the
+// bot's own app registration (client credentials, its tenant), or, in
+// local mode without an app id, an unauthenticated fake at
+// GRAENSEN_GRAPH_URL. Nil when neither is possible.
+func newDirectory(cfg Config, log *slog.Logger) (campaign.Directory, error) {
+	gc := graph.Config{BaseURL: cfg.GraphURL}
+	switch {
+	case cfg.AppID != "" && cfg.TenantID != "":
+		gc.TenantID, gc.ClientID, gc.ClientSecret = cfg.TenantID, cfg.AppID, cfg.AppPassword
+	case cfg.AppID == "" && cfg.Local() && cfg.GraphURL != "":
+		log.Warn("Microsoft Graph without a token (local mode)", "url", cfg.GraphURL)
+	default:
+		log.Info("campaign group audiences off: they need MicrosoftAppId and MicrosoftAppTenantId (GroupMember.Read.All)")
+		return nil, nil
+	}
+	c, err := graph.New(gc)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // newCampaigns builds the campaign service. It has its own connector
@@ -52,9 +83,13 @@ func newCampaigns(cfg Config, store *redisstore.Store, keys *seal.Keyring, hashe
 	if err != nil {
 		return nil, fmt.Errorf("campaign connector: %w", err)
 	}
+	dir, err := newDirectory(cfg, log)
+	if err != nil {
+		return nil, fmt.Errorf("campaign graph: %w", err)
+	}
 	return campaign.New(campaign.Config{
 		Store: store, Keys: keys, Hasher: hasher, Renderer: r, Conn: conn, Log: log, Rate: cfg.TenantRate,
-		Retention: cfg.CampaignRetention,
+		Retention: cfg.CampaignRetention, Directory: dir, Workers: cfg.CampaignWorkers,
 	}), nil
 }
 

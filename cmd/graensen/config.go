@@ -42,6 +42,11 @@ type Config struct {
 	AdminAudience string
 	// CampaignRetention: a finished campaign's keys are purged this long after it finished (GRAENSEN_CAMPAIGN_RETENTION, default 2160h).
 	CampaignRetention time.Duration
+	// Issue 15: GraphURL is Microsoft Graph's base (GRAENSEN_GRAPH_URL,
+	// default https://graph.microsoft.com); CampaignWorkers the senders per
+	// replica (GRAENSEN_CAMPAIGN_WORKERS, default from rate × latency).
+	GraphURL        string
+	CampaignWorkers int
 	// DevKeys is set when local mode derived development keys.
 	DevKeys bool
 }
