@@ -168,6 +168,7 @@ func (b *Bot) commitFor(conv, user string, data redisstore.TurnData, res dialogs
 		UserVer: data.UserVer, UserTTL: b.cfg.UserTTL,
 	}
 	c.Ops = append(c.Ops, b.teamOps(a, res)...)
+	c.Ops = append(c.Ops, b.removalOps(user, a)...)
 	for _, o := range res.Outputs {
 		if _, ok := o.(dialogs.Forget); ok {
 			c.Forget = true

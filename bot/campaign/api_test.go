@@ -167,7 +167,7 @@ func TestAdminAPICreateProgressCSVRemind(t *testing.T) {
 		t.Fatalf("progress: %d %s", code, body)
 	}
 	code, body = a.do(http.MethodGet, "/api/admin/campaigns/"+created.ID+"/recipients.csv", "local-static-token-123", nil)
-	want := "aad_object_id,status,time,last_error_code,acknowledged\n" + aadN(1) + ",sent,"
+	want := "aad_object_id,status,time,last_error_code,acknowledged,install\n" + aadN(1) + ",sent,"
 	if code != 200 || !strings.HasPrefix(string(body), want) || !strings.Contains(string(body), aadN(2)+",sent,") {
 		t.Fatalf("csv: %d %s", code, body)
 	}

@@ -115,7 +115,15 @@ type Config struct {
 	// Directory reads Entra ID groups for group audiences (nil: groups
 	// are refused).
 	Directory Directory
-	Log       *slog.Logger
+	// Installer installs the app for list and group recipients without a
+	// reference (nil: they are reported notinstalled). See install.go.
+	Installer Installer
+	// InstallRate bounds installations per second per replica (default 5).
+	InstallRate float64
+	// InstallWait is the first wait for the reference after installing
+	// (default 2 s; doubled each time, at most 30 s).
+	InstallWait time.Duration
+	Log         *slog.Logger
 	// Rate is the tenant limit in requests per second (default 50).
 	Rate float64
 	// Workers per replica (default 16).
@@ -152,6 +160,7 @@ type Service struct {
 	// sent and taken count this replica's sends and entries it took over
 	// from another consumer (for metrics and tests).
 	sent, taken atomic.Int64
+	installs    *installLimiter
 }
 
 // Counts returns how many messages this replica sent and how many stream
@@ -193,7 +202,14 @@ func New(cfg Config) *Service {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{cfg: cfg, db: cfg.Store.Campaigns(), st: cfg.Store, log: cfg.Log}
+	if cfg.InstallRate <= 0 {
+		cfg.InstallRate = 5
+	}
+	if cfg.InstallWait <= 0 {
+		cfg.InstallWait = 2 * time.Second
+	}
+	return &Service{cfg: cfg, db: cfg.Store.Campaigns(), st: cfg.Store, log: cfg.Log,
+		installs: &installLimiter{every: time.Duration(float64(time.Second) / cfg.InstallRate)}}
 }
 
 func (s *Service) key(id string, sub ...string) string {
@@ -282,8 +298,14 @@ type Progress struct {
 	Muted        int64     `json:"muted"`
 	NotInstalled int64     `json:"notInstalled"`
 	Acknowledged int64     `json:"acknowledged"`
-	Ack          bool      `json:"ackButton"`
-	FollowUpOf   string    `json:"followUpOf,omitempty"`
+	// Proactive installation (issue 15): installed now, already
+	// installed, refused by Graph, declined (the user had removed the app).
+	InstalledNow     int64  `json:"installedNow"`
+	AlreadyInstalled int64  `json:"alreadyInstalled"`
+	InstallRefused   int64  `json:"installRefused"`
+	InstallDeclined  int64  `json:"installDeclined"`
+	Ack              bool   `json:"ackButton"`
+	FollowUpOf       string `json:"followUpOf,omitempty"`
 }
 
 // Progress reads a campaign's counts.
@@ -301,6 +323,8 @@ func (s *Service) Progress(ctx context.Context, id string) (Progress, error) {
 		ID: id, Title: spec.TitleDA, State: m["st"], Total: n("total"), Queued: n("queued"), Retrying: n("retrying"),
 		Sent: n("sent"), Failed: n("failed"), Unreachable: n("unreachable"), Muted: n("muted"),
 		NotInstalled: n("notinstalled"), Acknowledged: acks, Ack: spec.Ack, FollowUpOf: spec.FollowUpOf,
+		InstalledNow: n("i_" + InstallNow), AlreadyInstalled: n("i_" + InstallAlready), InstallRefused: n("i_" + InstallRefused),
+		InstallDeclined: n("i_" + InstallDeclined),
 	}
 	if v := n("at"); v > 0 {
 		p.At = time.UnixMilli(v).UTC()
@@ -500,7 +524,7 @@ func (s *Service) expandAads(ctx context.Context, ids []string, add func(recipie
 		}
 		for j, aad := range chunk {
 			st := Queued
-			if !installed[j] {
+			if !installed[j] && s.cfg.Installer == nil {
 				st = NotInstalled
 			}
 			if err := add(recipient{Member: keys[j], Status: string(st), Aad: s.cfg.Keys.Seal([]byte(aad), []byte("aad:"+keys[j]))}); err != nil {

@@ -20,7 +20,10 @@ type Row struct {
 	Time         time.Time
 	Code         string // the last error code, e.g. "429" or "403 ConversationBlockedByUser"
 	Acknowledged bool
-	member       string
+	// Install is the proactive-installation outcome: installed, already,
+	// refused (with Graph's status and code), declined; "" when none.
+	Install string
+	member  string
 }
 
 // Rows reads every recipient of a campaign, opening the sealed Entra
@@ -33,6 +36,10 @@ func (s *Service) Rows(ctx context.Context, id string) ([]Row, error) {
 	if err != nil {
 		return nil, fmt.Errorf("campaign: export: %w", err)
 	}
+	installs, err := s.db.Installs(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("campaign: export: %w", err)
+	}
 	rows := make([]Row, 0, len(statuses))
 	for m, v := range statuses {
 		parts := strings.SplitN(v, "|", 4)
@@ -41,7 +48,7 @@ func (s *Service) Rows(ctx context.Context, id string) ([]Row, error) {
 		}
 		st := Status(parts[0])
 		ms, _ := strconv.ParseInt(parts[1], 10, 64)
-		row := Row{Status: st, Code: parts[2], Acknowledged: acked[m], member: m}
+		row := Row{Status: st, Code: parts[2], Acknowledged: acked[m], member: m, Install: strings.ReplaceAll(installs[m], "|", " ")}
 		if st == inflight { // being sent right now: report what it was
 			row.Status = Status(parts[3])
 			ms = 0
@@ -69,20 +76,20 @@ func (s *Service) Rows(ctx context.Context, id string) ([]Row, error) {
 }
 
 // WriteCSV writes the per-recipient status as CSV: aad_object_id, status,
-// time (RFC 3339, UTC), last_error_code, acknowledged.
+// time (RFC 3339, UTC), last_error_code, acknowledged, install.
 func (s *Service) WriteCSV(ctx context.Context, id string, w io.Writer) error {
 	rows, err := s.Rows(ctx, id)
 	if err != nil {
 		return err
 	}
 	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"aad_object_id", "status", "time", "last_error_code", "acknowledged"})
+	_ = cw.Write([]string{"aad_object_id", "status", "time", "last_error_code", "acknowledged", "install"})
 	for _, r := range rows {
 		t := ""
 		if !r.Time.IsZero() {
 			t = r.Time.Format(time.RFC3339)
 		}
-		_ = cw.Write([]string{r.AadID, string(r.Status), t, r.Code, strconv.FormatBool(r.Acknowledged)})
+		_ = cw.Write([]string{r.AadID, string(r.Status), t, r.Code, strconv.FormatBool(r.Acknowledged), r.Install})
 	}
 	cw.Flush()
 	return cw.Error()

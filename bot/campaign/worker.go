@@ -261,7 +261,7 @@ func (s *Service) process(ctx context.Context, it item) {
 		s.finish(ctx, it, outcome{status: Muted})
 		return
 	case !ok:
-		s.finish(ctx, it, outcome{status: NotInstalled})
+		s.finish(ctx, it, s.installOutcome(ctx, it))
 		return
 	}
 	// Take a slot from the tenant limit and the conversation's windows.

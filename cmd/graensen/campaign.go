@@ -40,6 +40,7 @@ func loadCampaignConfig(c *Config, getenv func(string) string) error {
 		return errors.New("GRAENSEN_ADMIN_TOKEN must be at least 16 characters")
 	}
 	c.GraphURL = strings.TrimSpace(getenv("GRAENSEN_GRAPH_URL"))
+	c.TeamsAppID = strings.TrimSpace(getenv("GRAENSEN_TEAMS_APP_ID"))
 	if v := strings.TrimSpace(getenv("GRAENSEN_CAMPAIGN_WORKERS")); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 4096 {
@@ -54,7 +55,7 @@ func loadCampaignConfig(c *Config, getenv func(string) string) error {
 // bot's own app registration (client credentials, its tenant), or, in
 // local mode without an app id, an unauthenticated fake at
 // GRAENSEN_GRAPH_URL. Nil when neither is possible.
-func newDirectory(cfg Config, log *slog.Logger) (campaign.Directory, error) {
+func newDirectory(cfg Config, log *slog.Logger) (*graph.Client, error) {
 	gc := graph.Config{BaseURL: cfg.GraphURL}
 	switch {
 	case cfg.AppID != "" && cfg.TenantID != "":
@@ -83,14 +84,21 @@ func newCampaigns(cfg Config, store *redisstore.Store, keys *seal.Keyring, hashe
 	if err != nil {
 		return nil, fmt.Errorf("campaign connector: %w", err)
 	}
-	dir, err := newDirectory(cfg, log)
+	cc := campaign.Config{
+		Store: store, Keys: keys, Hasher: hasher, Renderer: r, Conn: conn, Log: log, Rate: cfg.TenantRate,
+		Retention: cfg.CampaignRetention, Workers: cfg.CampaignWorkers,
+	}
+	gc, err := newDirectory(cfg, log)
 	if err != nil {
 		return nil, fmt.Errorf("campaign graph: %w", err)
 	}
-	return campaign.New(campaign.Config{
-		Store: store, Keys: keys, Hasher: hasher, Renderer: r, Conn: conn, Log: log, Rate: cfg.TenantRate,
-		Retention: cfg.CampaignRetention, Directory: dir, Workers: cfg.CampaignWorkers,
-	}), nil
+	if gc != nil {
+		cc.Directory = gc
+		if cfg.TeamsAppID != "" { // proactive installation (TeamsAppInstallation.ReadWriteSelfForUser.All)
+			cc.Installer = graph.Installer{Client: gc, AppID: cfg.TeamsAppID}
+		}
+	}
+	return campaign.New(cc), nil
 }
 
 // mountCampaignAPI adds the admin API when it can be authenticated:

@@ -47,6 +47,9 @@ type Config struct {
 	// replica (GRAENSEN_CAMPAIGN_WORKERS, default from rate × latency).
 	GraphURL        string
 	CampaignWorkers int
+	// TeamsAppID is the app's id in the tenant's app catalog; set, the bot
+	// installs itself for campaign recipients (GRAENSEN_TEAMS_APP_ID).
+	TeamsAppID string
 	// DevKeys is set when local mode derived development keys.
 	DevKeys bool
 }

@@ -20,6 +20,8 @@ import (
 //	<p>campaign:<id>:s      stream of recipients to send to (group "w")
 //	<p>campaign:<id>:d      sorted set of delayed retries
 //	<p>campaign:<id>:pl     progress-card throttle; :fu follow-up guard
+//	<p>campaign:<id>:i      hash recipient → proactive-installation outcome
+//	<p>uninstalled          set of user hashes who removed the app
 //	<p>campaign:active      set; <p>campaign:index sorted set
 //	<p>rate:tenant, <p>rate:c:<h>, <p>rate:hold:<h>  the shared limits
 //
@@ -281,7 +283,7 @@ func (c *Campaigns) Cancel(ctx context.Context, id string, now time.Time, purge 
 // Purge deletes a done or cancelled campaign's keys; -1 when it is neither.
 func (c *Campaigns) Purge(ctx context.Context, id string) (int, error) {
 	keys := []string{c.Key(id)}
-	for _, sub := range []string{"r", "a", "ack", "s", "d", "pl", "fu"} {
+	for _, sub := range []string{"r", "a", "ack", "s", "d", "pl", "fu", "i"} {
 		keys = append(keys, c.Key(id, sub))
 	}
 	keys = append(keys, c.s.Key("campaign", "index"), c.s.Key("campaign", "active"))
@@ -453,4 +455,49 @@ func (c *Campaigns) Throttle(ctx context.Context, id string, now time.Time, ever
 		return false, err
 	}
 	return true, nil
+}
+
+// UninstalledKey is the set of user hashes who removed the app from their
+// personal scope; campaigns never install it for them again (written by
+// the bot's turn, read by campaigns).
+func (s *Store) UninstalledKey() string { return s.Key("uninstalled") }
+
+// Uninstalled reports whether a user removed the app.
+func (c *Campaigns) Uninstalled(ctx context.Context, user string) (bool, error) {
+	return c.rdb().SIsMember(ctx, c.s.UninstalledKey(), user).Result()
+}
+
+// SealedAad returns a recipient's sealed Entra id stored with the
+// campaign (nil when none).
+func (c *Campaigns) SealedAad(ctx context.Context, id, member string) ([]byte, error) {
+	b, err := c.rdb().HGet(ctx, c.Key(id, "a"), member).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	return b, err
+}
+
+// Install reads a recipient's proactive-installation outcome in
+// campaign:<id>:i ("" when none).
+func (c *Campaigns) Install(ctx context.Context, id, member string) (string, error) {
+	v, err := c.rdb().HGet(ctx, c.Key(id, "i"), member).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	return v, err
+}
+
+// RecordInstall stores a recipient's installation outcome once and counts
+// it in the campaign's hash (field "i_"+kind).
+func (c *Campaigns) RecordInstall(ctx context.Context, id, member, kind, detail string) error {
+	v := kind
+	if detail != "" {
+		v += "|" + detail
+	}
+	return campaignInstallScript.Run(ctx, c.rdb(), []string{c.Key(id, "i"), c.Key(id)}, member, v, "i_"+kind).Err()
+}
+
+// Installs reads every recipient's installation outcome.
+func (c *Campaigns) Installs(ctx context.Context, id string) (map[string]string, error) {
+	return c.rdb().HGetAll(ctx, c.Key(id, "i")).Result()
 }

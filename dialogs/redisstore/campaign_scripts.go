@@ -160,3 +160,13 @@ redis.call('ZREM', KEYS[#KEYS - 1], ARGV[1])
 redis.call('SREM', KEYS[#KEYS], ARGV[1])
 return n
 `)
+
+// campaignInstallScript records a recipient's installation outcome once
+// and counts it: KEYS installs hash, campaign; ARGV member, value, field.
+var campaignInstallScript = redis.NewScript(`
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then
+  redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
+  return 1
+end
+return 0
+`)

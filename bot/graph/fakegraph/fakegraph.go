@@ -30,6 +30,17 @@ type Server struct {
 	RetryAfter string
 	// Token, when set, is the bearer token required (served by /token).
 	Token string
+	// AppID is the Teams app id installations must name; Installed the
+	// users who have it (409), Refused users whose installation is
+	// refused with 403 (e.g. an app permission policy). OnInstall, when
+	// set, is called (in its own goroutine) after an installation, as
+	// Teams would then send the bot an installationUpdate.
+	AppID     string
+	Installed map[string]bool
+	Refused   map[string]bool
+	OnInstall func(userID string)
+
+	installs atomic.Int64
 
 	srv                *httptest.Server
 	requests, throttle atomic.Int64
@@ -55,6 +66,7 @@ func Start(s *Server) *Server {
 	mux.HandleFunc("GET /v1.0/groups/{id}/transitiveMembers/microsoft.graph.user", s.members)
 	mux.HandleFunc("GET /v1.0/groups/{id}", s.group)
 	mux.HandleFunc("GET /v1.0/groups", s.search)
+	mux.HandleFunc("POST /v1.0/users/{id}/teamwork/installedApps", s.install)
 	s.srv = httptest.NewServer(s.auth(mux))
 	return s
 }
@@ -146,6 +158,40 @@ func (s *Server) members(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(page)
+}
+
+// Installs counts the installations made (201s).
+func (s *Server) Installs() int64 { return s.installs.Load() }
+
+func (s *Server) install(w http.ResponseWriter, r *http.Request) {
+	var body map[string]string
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil ||
+		body["teamsApp@odata.bind"] != s.srv.URL+"/v1.0/appCatalogs/teamsApps/"+s.AppID {
+		writeErr(w, http.StatusBadRequest, "BadRequest")
+		return
+	}
+	id := r.PathValue("id")
+	s.Mu.Lock()
+	if s.Installed == nil {
+		s.Installed = map[string]bool{}
+	}
+	refused, already := s.Refused[id], s.Installed[id]
+	if !refused && !already {
+		s.Installed[id] = true
+	}
+	s.Mu.Unlock()
+	switch {
+	case refused:
+		writeErr(w, http.StatusForbidden, "Forbidden")
+	case already:
+		writeErr(w, http.StatusConflict, "Conflict")
+	default:
+		s.installs.Add(1)
+		w.WriteHeader(http.StatusCreated)
+		if s.OnInstall != nil {
+			go s.OnInstall(id)
+		}
+	}
 }
 
 func (s *Server) group(w http.ResponseWriter, r *http.Request) {
