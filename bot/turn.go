@@ -100,6 +100,9 @@ func (b *Bot) runTurn(ctx context.Context, a *schema.Activity, kind dialogs.Kind
 		if res.Outputs, err = b.prepare(ctx, tc, res.Outputs, &commit); err != nil {
 			return turnResult{outcome: "error"}, err
 		}
+		if res.Outputs, err = b.queueStarted(kind, a, res.Lang, res.Outputs, &commit, in.Now); err != nil {
+			return turnResult{outcome: "error"}, err
+		}
 		err = b.cfg.Store.CommitTurn(ctx, commit)
 		if errors.Is(err, redisstore.ErrConflict) {
 			b.metrics.Conflicts.Inc()
@@ -266,6 +269,7 @@ func (b *Bot) deliver(a *schema.Activity, lang dialogs.Lang, out []dialogs.Outpu
 func (b *Bot) carryOut(ctx context.Context, a *schema.Activity, lang dialogs.Lang, o dialogs.Output) error {
 	switch o := o.(type) {
 	case dialogs.Reply:
+		b.takeBudget(ctx)
 		_, err := b.cfg.Connector.Send(ctx, a.ServiceURL, a.Conversation.ID, b.replyActivity(a, lang, o.Card))
 		return err
 	case dialogs.Update:

@@ -145,17 +145,7 @@ func containsStr(xs []string, x string) bool {
 	return false
 }
 
-func sleep(ctx context.Context, d time.Duration) {
-	if d <= 0 {
-		return
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
-}
+var sleep = connector.Sleep
 
 // target is where a recipient's message goes.
 type target struct {

@@ -50,6 +50,9 @@ type Config struct {
 	// TeamsAppID is the app's id in the tenant's app catalog; set, the bot
 	// installs itself for campaign recipients (GRAENSEN_TEAMS_APP_ID).
 	TeamsAppID string
+	// ReplyReserve is the share of TenantRate kept for replies; messages
+	// the bot starts use the rest (GRAENSEN_REPLY_RESERVE, default 0.1).
+	ReplyReserve float64
 	// DevKeys is set when local mode derived development keys.
 	DevKeys bool
 }

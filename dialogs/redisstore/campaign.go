@@ -362,7 +362,7 @@ type CampaignWindow struct {
 // (n µs until the slot), 1 skip, 2 busy (n ms), 3 conversation waits n
 // ms, 4 tenant waits n ms.
 func (c *Campaigns) Acquire(ctx context.Context, id, member string, now time.Time, lease time.Duration, intervalUs float64, maxAheadUs int64, unique string, windows []CampaignWindow) (code, n int64, err error) {
-	keys := []string{c.Key(id, "r"), c.s.Key("rate", "tenant"), c.s.Key("rate", "c", member), c.s.Key("rate", "hold", member)}
+	keys := []string{c.Key(id, "r"), c.s.Key("rate", "tenant"), c.s.Key("rate", "c", member), c.s.Key("rate", "hold", member), c.s.OutboxKey()}
 	args := []any{member, now.UnixMicro(), lease.Milliseconds(), strconv.FormatFloat(intervalUs, 'f', 3, 64), maxAheadUs, unique}
 	for _, w := range windows {
 		args = append(args, w.Window.Milliseconds(), w.Limit)

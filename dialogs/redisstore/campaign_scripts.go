@@ -30,7 +30,7 @@ return n
 
 // campaignAcquireScript decides whether a worker may send to a recipient now:
 // KEYS r, tenant (GCRA theoretical arrival time, µs), conversation window
-// zset, conversation hold (value: until, unix ms); ARGV member, now µs, lease ms, interval µs,
+// zset, conversation hold (value: until, unix ms), outbox queue; ARGV member, now µs, lease ms, interval µs,
 // max-ahead µs, unique window member, then window ms / limit pairs.
 //
 // Returns {code, n}: 0 go (n = µs until the reserved slot), 1 skip (already
@@ -62,6 +62,14 @@ for i = 7, #ARGV, 2 do
   if #inwin / 2 >= lim then
     local oldest = tonumber(inwin[2])
     return {3, math.max(1, oldest + w - now_ms + 1)}
+  end
+end
+-- Messages in the outbox (welcomes, reminders, notifications) that are
+-- due go first: a campaign waits while there are any.
+if KEYS[5] then
+  for p = 1, 2 do
+    local lo = p * 1e13
+    if redis.call('ZCOUNT', KEYS[5], string.format('%.0f', lo), string.format('%.0f', lo + now_ms)) > 0 then return {4, 20} end
   end
 end
 local tat = tonumber(redis.call('GET', KEYS[2]) or '0')
