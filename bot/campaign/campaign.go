@@ -45,6 +45,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -126,8 +127,12 @@ type Config struct {
 	Log         *slog.Logger
 	// Rate is the tenant limit in requests per second (default 50).
 	Rate float64
-	// Workers per replica (default 16).
+	// Workers per replica (default: sized from Rate × Latency, so the
+	// sends in flight can fill the rate: ⌈Rate · Latency⌉ + 8, at least 16).
 	Workers int
+	// Latency is the connector's expected time per call for sizing the
+	// workers (default 500 ms; Teams answers in 100–400 ms).
+	Latency time.Duration
 	// Consumer names this replica in the consumer groups (default random).
 	Consumer string
 	// ClaimIdle is how long an entry may stay unacknowledged with another
@@ -172,8 +177,11 @@ func New(cfg Config) *Service {
 	if cfg.Rate <= 0 {
 		cfg.Rate = 50
 	}
+	if cfg.Latency <= 0 {
+		cfg.Latency = 500 * time.Millisecond
+	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = 16
+		cfg.Workers = max(16, int(math.Ceil(cfg.Rate*cfg.Latency.Seconds()))+8)
 	}
 	if cfg.Consumer == "" {
 		cfg.Consumer = "r-" + strconv.FormatInt(time.Now().UnixNano(), 36)
