@@ -59,6 +59,10 @@ type Config struct {
 	// Effects carry out the dialogs' domain outputs (reports, reminders,
 	// campaigns), tried in order.
 	Effects []Effect
+	// Outbox, when set, queues the welcome after an install through the
+	// tenant-wide priority queue and takes each reply's budget (issue 15;
+	// bot/outbox).
+	Outbox Outbox
 }
 
 // Bot is the running bot. Create it with New.

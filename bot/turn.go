@@ -125,6 +125,9 @@ func (b *Bot) runTurn(ctx context.Context, a *schema.Activity, kind dialogs.Kind
 			}
 		}
 		commit.Now = in.Now
+		if res.Outputs, err = b.queueStarted(kind, a, res.Lang, res.Outputs, &commit, in.Now); err != nil {
+			return turnResult{outcome: "error"}, err
+		}
 		err = b.cfg.Store.CommitTurn(ctx, commit)
 		if errors.Is(err, redisstore.ErrConflict) {
 			b.metrics.Conflicts.Inc()
@@ -200,6 +203,7 @@ func (b *Bot) commitFor(conv, user string, data redisstore.TurnData, res dialogs
 		UserVer: data.UserVer, UserTTL: b.cfg.UserTTL,
 	}
 	c.Ops = append(c.Ops, b.teamOps(a, res)...)
+	c.Ops = append(c.Ops, b.removalOps(user, a)...)
 	for _, o := range res.Outputs {
 		if _, ok := o.(dialogs.Forget); ok {
 			c.Forget = true
@@ -289,6 +293,7 @@ func (b *Bot) deliver(a *schema.Activity, lang dialogs.Lang, out []dialogs.Outpu
 func (b *Bot) carryOut(ctx context.Context, a *schema.Activity, lang dialogs.Lang, o dialogs.Output) error {
 	switch o := o.(type) {
 	case dialogs.Reply:
+		b.takeBudget(ctx)
 		_, err := b.cfg.Connector.Send(ctx, a.ServiceURL, a.Conversation.ID, b.replyActivity(a, lang, o.Card))
 		return err
 	case dialogs.Update:

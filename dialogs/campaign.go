@@ -35,6 +35,7 @@ const (
 	AudienceChannels = "channels" // the channels of teams where the bot is installed
 	AudienceList     = "list"     // an explicit list of Entra object ids
 	AudienceKeys     = "keys"     // keyed user hashes (follow-up campaigns)
+	AudienceGroup    = "group"    // an Entra ID group's users, nested members included (Graph)
 )
 
 // Repeats of a campaign.
@@ -46,6 +47,9 @@ type CampaignAudience struct {
 	Role   Role     `json:"role,omitempty"`
 	AadIDs []string `json:"aadIds,omitempty"`
 	Keys   []string `json:"keys,omitempty"`
+	// Group is an Entra ID group's object id (security, Microsoft 365 or
+	// dynamic group) for AudienceGroup.
+	Group string `json:"group,omitempty"`
 }
 
 // CampaignSpec is a campaign as authored: texts in both languages, an
@@ -183,6 +187,10 @@ func (s CampaignSpec) Check(now time.Time) string {
 		if len(a.Keys) == 0 {
 			return "campaign.err.list"
 		}
+	case AudienceGroup:
+		if !aadRE.MatchString(a.Group) {
+			return "campaign.group.invalid"
+		}
 	default:
 		return "campaign.err.audience"
 	}
@@ -308,9 +316,10 @@ const (
 	cfTime    = "c_time"
 	cfRepeat  = "c_rep"
 	cfAck     = "c_ack"
+	cfGroup   = "c_grp"
 )
 
-var campaignFields = []string{cfTitleDA, cfTextDA, cfTitleEN, cfTextEN, cfLink, cfAud, cfIDs, cfDate, cfTime, cfRepeat, cfAck}
+var campaignFields = []string{cfTitleDA, cfTextDA, cfTitleEN, cfTextEN, cfLink, cfAud, cfIDs, cfDate, cfTime, cfRepeat, cfAck, cfGroup}
 
 func (campaignAuthoring) Begin(t *Turn, f *Frame, _ string) Status {
 	if !t.IsAdmin() {
@@ -378,6 +387,8 @@ func specFromForm(v map[string]string, now time.Time) (CampaignSpec, string) {
 			return s, "campaign.err.list"
 		}
 		s.Audience = CampaignAudience{Kind: AudienceList, AadIDs: ids}
+	case aud == AudienceGroup:
+		s.Audience = CampaignAudience{Kind: AudienceGroup, Group: strings.ToLower(strings.TrimSpace(v[cfGroup]))}
 	default:
 		return s, "campaign.err.audience"
 	}
@@ -416,8 +427,10 @@ func campaignForm(f *Frame, v map[string]string, problem string) Card {
 			{Value: "role:" + string(RoleHR), Label: M("campaign.aud.hr")},
 			{Value: AudienceChannels, Label: M("campaign.aud.channels")},
 			{Value: AudienceList, Label: M("campaign.aud.list")},
+			{Value: AudienceGroup, Label: M("campaign.group.choice")},
 		}},
 		Block{Kind: BlockInput, ID: cfIDs, Msg: M("campaign.form.ids"), Text: v[cfIDs], Multiline: true, MaxLen: 40 * maxCampaignList},
+		Block{Kind: BlockInput, ID: cfGroup, Msg: M("campaign.group.field"), Text: v[cfGroup], MaxLen: 36},
 		Block{Kind: BlockSubtle, Msg: M("campaign.form.when")},
 		Block{Kind: BlockDate, ID: cfDate, Msg: M("campaign.form.date"), Text: v[cfDate]},
 		Block{Kind: BlockTime, ID: cfTime, Msg: M("campaign.form.time"), Text: v[cfTime]},
@@ -487,6 +500,8 @@ func campaignPreview(f *Frame, s CampaignSpec) Card {
 		aud = Msg{ID: "campaign.aud.role", Data: map[string]any{"Role": string(s.Audience.Role)}}
 	case AudienceList:
 		aud = Msg{ID: "campaign.aud.count", Data: map[string]any{"N": len(s.Audience.AadIDs)}}
+	case AudienceGroup:
+		aud = Msg{ID: "campaign.group.audience", Data: map[string]any{"Group": s.Audience.Group}}
 	}
 	facts := []Fact{{Label: M("campaign.pre.audience"), Value: aud}, {Label: M("campaign.pre.when"), Value: when}}
 	if s.Repeat != "" {

@@ -168,6 +168,8 @@ type Options struct {
 	// ConnectorConfig, if set, adjusts the connector client's configuration
 	// (retries, sleep, HTTP client) before it is built.
 	ConnectorConfig func(c *connector.Config)
+	// Outbox, if set, builds the bot's outbox (issue 15).
+	Outbox func(h *Harness) bot.Outbox
 }
 
 func New(t testing.TB, o Options) *Harness {
@@ -199,11 +201,15 @@ func New(t testing.TB, o Options) *Harness {
 	if o.Effects != nil {
 		effects = o.Effects(h)
 	}
+	var outbox bot.Outbox
+	if o.Outbox != nil {
+		outbox = o.Outbox(h)
+	}
 	b, err := bot.New(bot.Config{
 		AppID: o.AppID, Engine: dialogs.New(o.Engine), Store: store,
 		Connector: client, Verifier: o.Verifier, Local: o.Local, Renderer: r, Hasher: hasher, Keys: keys,
 		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Metrics: metrics, Version: "test-1",
-		Effects: effects,
+		Effects: effects, Outbox: outbox,
 	})
 	if err != nil {
 		t.Fatal(err)

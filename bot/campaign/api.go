@@ -96,6 +96,10 @@ func (s *Service) apiCreate(c *gin.Context) {
 		c.JSON(http.StatusBadRequest, gin.H{"error": p})
 		return
 	}
+	if p := s.checkAudience(c.Request.Context(), spec.Audience); p != "" {
+		c.JSON(http.StatusBadRequest, gin.H{"error": p})
+		return
+	}
 	if err := s.Create(c.Request.Context(), spec); err != nil {
 		c.JSON(http.StatusInternalServerError, gin.H{"error": "not stored"})
 		return

@@ -19,6 +19,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/kk/graensen/bot/campaign"
+	"github.com/kk/graensen/bot/campaign/fakeconn"
 	"github.com/kk/graensen/dialogs"
 )
 
@@ -35,8 +36,11 @@ type apiEnv struct {
 	svc *campaign.Service
 }
 
-func newAPI(t *testing.T, static string) *apiEnv {
-	e := newEnv(t, nil)
+func newAPI(t *testing.T, static string) *apiEnv { return newAPIWith(t, static, nil, nil) }
+
+// newAPIWith is newAPI with a given fake connector and service config.
+func newAPIWith(t *testing.T, static string, fake *fakeconn.Server, mod func(*campaign.Config)) *apiEnv {
+	e := newEnv(t, fake)
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		t.Fatal(err)
@@ -53,7 +57,7 @@ func newAPI(t *testing.T, static string) *apiEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := e.service("api", nil)
+	svc := e.service("api", mod)
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	svc.Routes(auth)(r)
@@ -77,6 +81,21 @@ func (a *apiEnv) token(mod func(jwt.MapClaims)) string {
 		panic(err)
 	}
 	return s
+}
+
+// createAndStart creates a campaign through the API and starts it as the
+// scheduler would (its item is due now).
+func (a *apiEnv) createAndStart(tok string, sp dialogs.CampaignSpec) (created struct{ ID string }) {
+	a.t.Helper()
+	code, body := a.do(http.MethodPost, "/api/admin/campaigns", tok, sp)
+	if code != http.StatusCreated {
+		a.t.Fatalf("create: %d %s", code, body)
+	}
+	_ = json.Unmarshal(body, &created)
+	if err := a.svc.Start(context.Background(), created.ID); err != nil {
+		a.t.Fatal(err)
+	}
+	return created
 }
 
 func (a *apiEnv) do(method, path, bearer string, body any) (int, []byte) {
@@ -136,28 +155,19 @@ func TestAdminAPICreateProgressCSVRemind(t *testing.T) {
 	a.addUser(aadN(2), "en-US", dialogs.Profile{})
 	tok := a.token(nil)
 
-	code, body := a.do(http.MethodPost, "/api/admin/campaigns", tok, apiSpec())
-	if code != http.StatusCreated {
-		t.Fatalf("create: %d %s", code, body)
-	}
-	var created struct{ ID string }
-	_ = json.Unmarshal(body, &created)
-	// The scheduler item is due now; start it as the scheduler would.
+	created := a.createAndStart(tok, apiSpec())
 	ctx := context.Background()
-	if err := a.svc.Start(ctx, created.ID); err != nil {
-		t.Fatal(err)
-	}
 	a.run(created.ID, a.svc)
 	a.rdb.SAdd(ctx, a.store.Key("campaign", created.ID, "ack"), k1)
 
-	code, body = a.do(http.MethodGet, "/api/admin/campaigns/"+created.ID, tok, nil)
+	code, body := a.do(http.MethodGet, "/api/admin/campaigns/"+created.ID, tok, nil)
 	var p campaign.Progress
 	_ = json.Unmarshal(body, &p)
 	if code != 200 || p.Sent != 2 || p.Acknowledged != 1 || p.State != "done" {
 		t.Fatalf("progress: %d %s", code, body)
 	}
 	code, body = a.do(http.MethodGet, "/api/admin/campaigns/"+created.ID+"/recipients.csv", "local-static-token-123", nil)
-	want := "aad_object_id,status,time,last_error_code,acknowledged\n" + aadN(1) + ",sent,"
+	want := "aad_object_id,status,time,last_error_code,acknowledged,install\n" + aadN(1) + ",sent,"
 	if code != 200 || !strings.HasPrefix(string(body), want) || !strings.Contains(string(body), aadN(2)+",sent,") {
 		t.Fatalf("csv: %d %s", code, body)
 	}

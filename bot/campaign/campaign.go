@@ -45,13 +45,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/kk/graensen/bot"
 	"github.com/kk/graensen/bot/cards"
@@ -94,7 +93,7 @@ const (
 	StateCancelled = "cancelled"
 )
 
-const group = "w"
+const group = redisstore.CampaignGroup
 
 // ErrNotFound is returned for an unknown campaign.
 var ErrNotFound = errors.New("campaign not found")
@@ -103,10 +102,7 @@ var ErrNotFound = errors.New("campaign not found")
 var ErrInvalid = errors.New("invalid campaign")
 
 // Teams' limits per conversation for sending (platform.md §3).
-var convWindows = []struct {
-	Window time.Duration
-	Limit  int
-}{{time.Second, 7}, {2 * time.Second, 8}, {30 * time.Second, 60}, {time.Hour, 1800}}
+var convWindows = []redisstore.CampaignWindow{{Window: time.Second, Limit: 7}, {Window: 2 * time.Second, Limit: 8}, {Window: 30 * time.Second, Limit: 60}, {Window: time.Hour, Limit: 1800}}
 
 // Config configures a Service.
 type Config struct {
@@ -118,11 +114,26 @@ type Config struct {
 	// service retries through its queue, so a throttled conversation does
 	// not hold a worker.
 	Conn *connector.Client
-	Log  *slog.Logger
+	// Directory reads Entra ID groups for group audiences (nil: groups
+	// are refused).
+	Directory Directory
+	// Installer installs the app for list and group recipients without a
+	// reference (nil: they are reported notinstalled). See install.go.
+	Installer Installer
+	// InstallRate bounds installations per second per replica (default 5).
+	InstallRate float64
+	// InstallWait is the first wait for the reference after installing
+	// (default 2 s; doubled each time, at most 30 s).
+	InstallWait time.Duration
+	Log         *slog.Logger
 	// Rate is the tenant limit in requests per second (default 50).
 	Rate float64
-	// Workers per replica (default 16).
+	// Workers per replica (default: sized from Rate × Latency, so the
+	// sends in flight can fill the rate: ⌈Rate · Latency⌉ + 8, at least 16).
 	Workers int
+	// Latency is the connector's expected time per call for sizing the
+	// workers (default 500 ms; Teams answers in 100–400 ms).
+	Latency time.Duration
 	// Consumer names this replica in the consumer groups (default random).
 	Consumer string
 	// ClaimIdle is how long an entry may stay unacknowledged with another
@@ -148,13 +159,14 @@ type Config struct {
 // Service creates, sends and tracks campaigns.
 type Service struct {
 	cfg  Config
-	rdb  redis.UniversalClient
+	db   *redisstore.Campaigns
 	st   *redisstore.Store
 	log  *slog.Logger
 	defs sync.Map // id → *def
 	// sent and taken count this replica's sends and entries it took over
 	// from another consumer (for metrics and tests).
 	sent, taken atomic.Int64
+	installs    *installLimiter
 }
 
 // Counts returns how many messages this replica sent and how many stream
@@ -166,8 +178,11 @@ func New(cfg Config) *Service {
 	if cfg.Rate <= 0 {
 		cfg.Rate = 50
 	}
+	if cfg.Latency <= 0 {
+		cfg.Latency = 500 * time.Millisecond
+	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = 16
+		cfg.Workers = max(16, int(math.Ceil(cfg.Rate*cfg.Latency.Seconds()))+8)
 	}
 	if cfg.Consumer == "" {
 		cfg.Consumer = "r-" + strconv.FormatInt(time.Now().UnixNano(), 36)
@@ -196,11 +211,18 @@ func New(cfg Config) *Service {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{cfg: cfg, rdb: cfg.Store.Client(), st: cfg.Store, log: cfg.Log}
+	if cfg.InstallRate <= 0 {
+		cfg.InstallRate = 5
+	}
+	if cfg.InstallWait <= 0 {
+		cfg.InstallWait = 2 * time.Second
+	}
+	return &Service{cfg: cfg, db: cfg.Store.Campaigns(), st: cfg.Store, log: cfg.Log,
+		installs: &installLimiter{every: time.Duration(float64(time.Second) / cfg.InstallRate)}}
 }
 
 func (s *Service) key(id string, sub ...string) string {
-	return s.st.Key(append([]string{"campaign", id}, sub...)...)
+	return s.db.Key(id, sub...)
 }
 
 // CreateOps are the writes that store and schedule a campaign, for a turn
@@ -239,19 +261,15 @@ func (s *Service) Create(ctx context.Context, spec dialogs.CampaignSpec) error {
 	if err != nil {
 		return err
 	}
-	if n, _ := s.rdb.Exists(ctx, s.key(spec.ID)).Result(); n > 0 {
+	if ok, _ := s.db.Exists(ctx, spec.ID); ok {
 		return fmt.Errorf("%w: id in use", ErrInvalid)
 	}
 	return s.exec(ctx, ops)
 }
 
 func (s *Service) exec(ctx context.Context, ops []redisstore.Op) error {
-	pipe := s.rdb.TxPipeline()
-	for _, op := range ops {
-		pipe.Do(ctx, append([]any{op.Cmd, op.Key}, op.Args...)...)
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		return fmt.Errorf("campaign: write: %w", err)
+	if err := s.st.Exec(ctx, ops); err != nil {
+		return fmt.Errorf("campaign: %w", err)
 	}
 	return nil
 }
@@ -259,12 +277,12 @@ func (s *Service) exec(ctx context.Context, ops []redisstore.Op) error {
 // Spec loads and opens a campaign's spec.
 func (s *Service) Spec(ctx context.Context, id string) (dialogs.CampaignSpec, error) {
 	var spec dialogs.CampaignSpec
-	sealed, err := s.rdb.HGet(ctx, s.key(id), "d").Bytes()
-	if errors.Is(err, redis.Nil) {
-		return spec, ErrNotFound
-	}
+	sealed, err := s.db.Sealed(ctx, id)
 	if err != nil {
 		return spec, fmt.Errorf("campaign: load: %w", err)
+	}
+	if sealed == nil {
+		return spec, ErrNotFound
 	}
 	plain, err := s.cfg.Keys.Open(sealed, []byte("campaign:"+id))
 	if err != nil {
@@ -289,8 +307,14 @@ type Progress struct {
 	Muted        int64     `json:"muted"`
 	NotInstalled int64     `json:"notInstalled"`
 	Acknowledged int64     `json:"acknowledged"`
-	Ack          bool      `json:"ackButton"`
-	FollowUpOf   string    `json:"followUpOf,omitempty"`
+	// Proactive installation (issue 15): installed now, already
+	// installed, refused by Graph, declined (the user had removed the app).
+	InstalledNow     int64  `json:"installedNow"`
+	AlreadyInstalled int64  `json:"alreadyInstalled"`
+	InstallRefused   int64  `json:"installRefused"`
+	InstallDeclined  int64  `json:"installDeclined"`
+	Ack              bool   `json:"ackButton"`
+	FollowUpOf       string `json:"followUpOf,omitempty"`
 }
 
 // Progress reads a campaign's counts.
@@ -299,18 +323,17 @@ func (s *Service) Progress(ctx context.Context, id string) (Progress, error) {
 	if err != nil {
 		return Progress{}, err
 	}
-	pipe := s.rdb.Pipeline()
-	h := pipe.HGetAll(ctx, s.key(id))
-	acks := pipe.SCard(ctx, s.key(id, "ack"))
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+	m, acks, err := s.db.Counts(ctx, id)
+	if err != nil {
 		return Progress{}, fmt.Errorf("campaign: progress: %w", err)
 	}
-	m := h.Val()
 	n := func(k string) int64 { v, _ := strconv.ParseInt(m[k], 10, 64); return v }
 	p := Progress{
 		ID: id, Title: spec.TitleDA, State: m["st"], Total: n("total"), Queued: n("queued"), Retrying: n("retrying"),
 		Sent: n("sent"), Failed: n("failed"), Unreachable: n("unreachable"), Muted: n("muted"),
-		NotInstalled: n("notinstalled"), Acknowledged: acks.Val(), Ack: spec.Ack, FollowUpOf: spec.FollowUpOf,
+		NotInstalled: n("notinstalled"), Acknowledged: acks, Ack: spec.Ack, FollowUpOf: spec.FollowUpOf,
+		InstalledNow: n("i_" + InstallNow), AlreadyInstalled: n("i_" + InstallAlready), InstallRefused: n("i_" + InstallRefused),
+		InstallDeclined: n("i_" + InstallDeclined),
 	}
 	if v := n("at"); v > 0 {
 		p.At = time.UnixMilli(v).UTC()
@@ -323,7 +346,7 @@ func (s *Service) Progress(ctx context.Context, id string) (Progress, error) {
 
 // List returns the most recent campaigns, newest first.
 func (s *Service) List(ctx context.Context, limit int) ([]Progress, error) {
-	ids, err := s.rdb.ZRevRange(ctx, s.st.Key("campaign", "index"), 0, int64(limit-1)).Result()
+	ids, err := s.db.Latest(ctx, limit)
 	if err != nil {
 		return nil, fmt.Errorf("campaign: list: %w", err)
 	}
@@ -348,7 +371,7 @@ func (s *Service) HandleStart(ctx context.Context, d redisstore.Due) error {
 	if err != nil {
 		return err
 	}
-	if st, _ := s.rdb.HGet(ctx, s.key(id), "st").Result(); st == StateCancelled {
+	if st, _ := s.db.Field(ctx, id, "st"); st == StateCancelled {
 		return nil // cancelled: the item is dropped, no further runs
 	}
 	if spec.Repeat == "" {
@@ -358,14 +381,9 @@ func (s *Service) HandleStart(ctx context.Context, d redisstore.Due) error {
 	run := spec
 	run.ID = id + "." + at.In(dialogs.Copenhagen).Format("20060102")
 	run.Repeat, run.At = "", time.Time{}
-	if n, _ := s.rdb.Exists(ctx, s.key(run.ID)).Result(); n == 0 {
+	if ok, _ := s.db.Exists(ctx, run.ID); !ok {
 		plain, _ := json.Marshal(run)
-		now := s.cfg.Now()
-		pipe := s.rdb.TxPipeline()
-		pipe.HSetNX(ctx, s.key(run.ID), "d", s.cfg.Keys.Seal(plain, []byte("campaign:"+run.ID)))
-		pipe.HSet(ctx, s.key(run.ID), "st", StateScheduled, "created", now.UnixMilli(), "at", at.UnixMilli())
-		pipe.ZAdd(ctx, s.st.Key("campaign", "index"), redis.Z{Score: float64(now.UnixMilli()), Member: run.ID})
-		if _, err := pipe.Exec(ctx); err != nil {
+		if err := s.db.CreateRun(ctx, run.ID, s.cfg.Keys.Seal(plain, []byte("campaign:"+run.ID)), s.cfg.Now(), at); err != nil {
 			return fmt.Errorf("campaign: create run: %w", err)
 		}
 	}
@@ -386,25 +404,17 @@ func (s *Service) Start(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	st, _ := s.rdb.HGet(ctx, s.key(id), "st").Result()
+	st, _ := s.db.Field(ctx, id, "st")
 	if st == StateDone || st == StateCancelled {
 		return nil
 	}
-	if err := s.rdb.XGroupCreateMkStream(ctx, s.key(id, "s"), group, "0").Err(); err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
-		return fmt.Errorf("campaign: create group: %w", err)
-	}
-	now := s.cfg.Now()
-	pipe := s.rdb.TxPipeline()
-	pipe.HSet(ctx, s.key(id), "st", StateSending)
-	pipe.HSetNX(ctx, s.key(id), "started", now.UnixMilli())
-	pipe.SAdd(ctx, s.st.Key("campaign", "active"), id)
-	if _, err := pipe.Exec(ctx); err != nil {
+	if err := s.db.BeginSending(ctx, id, s.cfg.Now()); err != nil {
 		return fmt.Errorf("campaign: start: %w", err)
 	}
 	if err := s.expand(ctx, id, spec); err != nil {
 		return err
 	}
-	if err := s.rdb.HSet(ctx, s.key(id), "x", "1").Err(); err != nil {
+	if err := s.db.SetField(ctx, id, "x", "1"); err != nil {
 		return fmt.Errorf("campaign: start: %w", err)
 	}
 	// An audience with nobody to send to is done at once.
@@ -417,24 +427,19 @@ func (s *Service) Start(ctx context.Context, id string) error {
 
 func (s *Service) complete(ctx context.Context, id string) (bool, error) {
 	now := s.cfg.Now()
-	keys := []string{s.key(id), s.st.Key("campaign", "active"), s.key(id, "s"), s.st.Key("sched"), s.st.Key("sched", "i", purgeID(id))}
-	n, err := completeScript.Run(ctx, s.rdb, keys, id, now.UnixMilli(), now.Add(s.cfg.Retention).UnixMilli(), purgeID(id), KindPurge).Int()
+	done, err := s.db.Complete(ctx, id, now, now.Add(s.cfg.Retention), purgeID(id), KindPurge)
 	if err != nil {
 		return false, fmt.Errorf("campaign: complete: %w", err)
 	}
-	if n == 1 {
+	if done {
 		s.progress(ctx, id, true)
 	}
-	return n == 1, nil
+	return done, nil
 }
 
 // recipient is one member to enqueue with its status and, for the CSV
 // export, the sealed Entra object id when known.
-type recipient struct {
-	member string
-	status Status
-	aad    []byte
-}
+type recipient = redisstore.CampaignRecipient
 
 // expand walks the audience and enqueues it in batches.
 func (s *Service) expand(ctx context.Context, id string, spec dialogs.CampaignSpec) error {
@@ -443,21 +448,7 @@ func (s *Service) expand(ctx context.Context, id string, spec dialogs.CampaignSp
 		if len(batch) == 0 {
 			return nil
 		}
-		args := []any{s.cfg.Now().UnixMilli()}
-		aads := []any{}
-		for _, r := range batch {
-			args = append(args, r.member, string(r.status))
-			if len(r.aad) > 0 {
-				aads = append(aads, r.member, r.aad)
-			}
-		}
-		if len(aads) > 0 {
-			if err := s.rdb.HSet(ctx, s.key(id, "a"), aads...).Err(); err != nil {
-				return fmt.Errorf("campaign: store ids: %w", err)
-			}
-		}
-		keys := []string{s.key(id, "r"), s.key(id, "s"), s.key(id)}
-		if err := enqueueScript.Run(ctx, s.rdb, keys, args...).Err(); err != nil {
+		if err := s.db.Enqueue(ctx, id, s.cfg.Now(), batch); err != nil {
 			return fmt.Errorf("campaign: enqueue: %w", err)
 		}
 		batch = batch[:0]
@@ -473,103 +464,84 @@ func (s *Service) expand(ctx context.Context, id string, spec dialogs.CampaignSp
 	a := spec.Audience
 	switch a.Kind {
 	case dialogs.AudienceAll, dialogs.AudienceRole:
-		var page []string
-		walk := func() error {
-			pipe := s.rdb.Pipeline()
-			cmds := make([]*redis.SliceCmd, len(page))
-			for i, u := range page {
-				cmds[i] = pipe.HMGet(ctx, s.st.Key("user", u), "p", "aad", "ref")
-			}
-			if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-				return fmt.Errorf("campaign: read users: %w", err)
-			}
-			for i, u := range page {
-				v := cmds[i].Val()
-				if v[2] == nil {
-					continue // the reference went away since
-				}
+		err := s.db.ScanUsers(ctx, func(page []redisstore.CampaignUser) error {
+			for _, u := range page {
 				if a.Kind == dialogs.AudienceRole {
 					var p dialogs.Profile
-					if str, ok := v[0].(string); ok {
-						p, _ = bot.OpenProfile(s.cfg.Keys, u, []byte(str))
-					}
+					p, _ = bot.OpenProfile(s.cfg.Keys, u.Key, u.Profile)
 					if p.Role != a.Role {
 						continue
 					}
 				}
-				r := recipient{member: u, status: Queued}
-				if str, ok := v[1].(string); ok {
-					r.aad = []byte(str)
-				}
-				if err := add(r); err != nil {
+				if err := add(recipient{Member: u.Key, Status: string(Queued), Aad: u.Aad}); err != nil {
 					return err
 				}
 			}
-			page = page[:0]
 			return nil
-		}
-		iter := s.rdb.SScan(ctx, s.st.Key("users"), 0, "", 1000).Iterator()
-		for iter.Next(ctx) {
-			page = append(page, iter.Val())
-			if len(page) >= 500 {
-				if err := walk(); err != nil {
-					return err
-				}
-			}
-		}
-		if err := iter.Err(); err != nil {
-			return fmt.Errorf("campaign: scan users: %w", err)
-		}
-		if err := walk(); err != nil {
-			return err
+		})
+		if err != nil {
+			return fmt.Errorf("campaign: %w", err)
 		}
 	case dialogs.AudienceList:
-		for i := 0; i < len(a.AadIDs); i += 500 {
-			chunk := a.AadIDs[i:min(i+500, len(a.AadIDs))]
-			keys := make([]string, len(chunk))
-			pipe := s.rdb.Pipeline()
-			cmds := make([]*redis.BoolCmd, len(chunk))
-			for j, aad := range chunk {
-				keys[j] = s.UserKey(aad)
-				cmds[j] = pipe.SIsMember(ctx, s.st.Key("users"), keys[j])
-			}
-			if _, err := pipe.Exec(ctx); err != nil {
-				return fmt.Errorf("campaign: look up list: %w", err)
-			}
-			for j, aad := range chunk {
-				st := Queued
-				if !cmds[j].Val() {
-					st = NotInstalled // reported, not silently dropped
-				}
-				if err := add(recipient{member: keys[j], status: st, aad: s.cfg.Keys.Seal([]byte(aad), []byte("aad:"+keys[j]))}); err != nil {
-					return err
-				}
-			}
+		if err := s.expandAads(ctx, a.AadIDs, add); err != nil {
+			return err
 		}
 	case dialogs.AudienceKeys:
-		for _, k := range a.Keys {
+		installed, err := s.db.Installed(ctx, a.Keys)
+		if err != nil {
+			return fmt.Errorf("campaign: look up keys: %w", err)
+		}
+		for i, k := range a.Keys {
 			st := Queued
-			if ok, _ := s.rdb.SIsMember(ctx, s.st.Key("users"), k).Result(); !ok {
+			if !installed[i] {
 				st = NotInstalled
 			}
-			if err := add(recipient{member: k, status: st}); err != nil {
+			if err := add(recipient{Member: k, Status: string(st)}); err != nil {
 				return err
 			}
 		}
 	case dialogs.AudienceChannels:
-		iter := s.rdb.SScan(ctx, s.st.Key("teams"), 0, "", 1000).Iterator()
-		for iter.Next(ctx) {
-			if err := add(recipient{member: "t:" + iter.Val(), status: Queued}); err != nil {
-				return err
-			}
-		}
-		if err := iter.Err(); err != nil {
-			return fmt.Errorf("campaign: scan teams: %w", err)
+		if err := s.db.ScanTeams(ctx, func(team string) error {
+			return add(recipient{Member: "t:" + team, Status: string(Queued)})
+		}); err != nil {
+			return fmt.Errorf("campaign: %w", err)
 		}
 	default:
+		if ok, err := s.expandExtra(ctx, id, a, add); ok || err != nil {
+			if err != nil {
+				return err
+			}
+			break
+		}
 		return fmt.Errorf("campaign %s: audience %q: %w", id, a.Kind, errPermanent)
 	}
 	return flush()
+}
+
+// expandAads enqueues Entra object ids: queued when the user has a
+// reference, else not installed (reported, not silently dropped).
+func (s *Service) expandAads(ctx context.Context, ids []string, add func(recipient) error) error {
+	for i := 0; i < len(ids); i += 500 {
+		chunk := ids[i:min(i+500, len(ids))]
+		keys := make([]string, len(chunk))
+		for j, aad := range chunk {
+			keys[j] = s.UserKey(aad)
+		}
+		installed, err := s.db.Installed(ctx, keys)
+		if err != nil {
+			return fmt.Errorf("campaign: look up list: %w", err)
+		}
+		for j, aad := range chunk {
+			st := Queued
+			if !installed[j] && s.cfg.Installer == nil {
+				st = NotInstalled
+			}
+			if err := add(recipient{Member: keys[j], Status: string(st), Aad: s.cfg.Keys.Seal([]byte(aad), []byte("aad:"+keys[j]))}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // UserKey is the keyed hash a user is known by, from the Entra object id
@@ -585,13 +557,7 @@ func (s *Service) Cancel(ctx context.Context, id string) error {
 		return err
 	}
 	now := s.cfg.Now()
-	pipe := s.rdb.TxPipeline()
-	pipe.HSet(ctx, s.key(id), "st", StateCancelled, "fin", now.UnixMilli())
-	pipe.SRem(ctx, s.st.Key("campaign", "active"), id)
-	for _, op := range s.st.ScheduleOps(purgeID(id), now.Add(s.cfg.Retention), KindPurge, []byte(id)) {
-		pipe.Do(ctx, append([]any{op.Cmd, op.Key}, op.Args...)...)
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
+	if err := s.db.Cancel(ctx, id, now, s.st.ScheduleOps(purgeID(id), now.Add(s.cfg.Retention), KindPurge, []byte(id))); err != nil {
 		return fmt.Errorf("campaign: cancel: %w", err)
 	}
 	return nil
@@ -609,12 +575,7 @@ func (s *Service) HandlePurge(ctx context.Context, d redisstore.Due) error {
 	if id == "" || strings.ContainsAny(id, ":*?[]") {
 		return fmt.Errorf("campaign purge %q: %w", id, errPermanent)
 	}
-	keys := []string{s.key(id)}
-	for _, sub := range []string{"r", "a", "ack", "s", "d", "pl", "fu"} {
-		keys = append(keys, s.key(id, sub))
-	}
-	keys = append(keys, s.st.Key("campaign", "index"), s.st.Key("campaign", "active"))
-	n, err := purgeScript.Run(ctx, s.rdb, keys, id).Int()
+	n, err := s.db.Purge(ctx, id)
 	if err != nil {
 		return fmt.Errorf("campaign: purge: %w", err)
 	}

@@ -23,6 +23,9 @@ func (s *Service) Effect() bot.Effect {
 		case dialogs.CampaignCreate:
 			spec := o.Spec
 			spec.Author = tc.UserKey
+			if p := s.checkAudience(ctx, spec.Audience); p != "" {
+				return bot.Prepared{Outputs: []dialogs.Output{dialogs.Reply{Card: notice(p)}}}, true, nil
+			}
 			ops, err := s.CreateOps(spec, tc.Now)
 			if errors.Is(err, ErrInvalid) {
 				return bot.Prepared{Outputs: []dialogs.Output{dialogs.Reply{Card: notice("campaign.err.audience")}}}, true, nil
@@ -35,7 +38,7 @@ func (s *Service) Effect() bot.Effect {
 			return bot.Prepared{Ops: ops, Outputs: []dialogs.Output{dialogs.Reply{Card: card}}}, true, nil
 
 		case dialogs.CampaignAck:
-			ok, err := s.rdb.HExists(ctx, s.key(o.ID, "r"), tc.UserKey).Result()
+			ok, err := s.db.IsRecipient(ctx, o.ID, tc.UserKey)
 			if err != nil {
 				return bot.Prepared{}, true, err
 			}

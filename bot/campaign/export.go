@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/kk/graensen/dialogs"
 )
 
@@ -22,7 +20,10 @@ type Row struct {
 	Time         time.Time
 	Code         string // the last error code, e.g. "429" or "403 ConversationBlockedByUser"
 	Acknowledged bool
-	member       string
+	// Install is the proactive-installation outcome: installed, already,
+	// refused (with Graph's status and code), declined; "" when none.
+	Install string
+	member  string
 }
 
 // Rows reads every recipient of a campaign, opening the sealed Entra
@@ -31,27 +32,23 @@ func (s *Service) Rows(ctx context.Context, id string) ([]Row, error) {
 	if _, err := s.Spec(ctx, id); err != nil {
 		return nil, err
 	}
-	pipe := s.rdb.Pipeline()
-	r := pipe.HGetAll(ctx, s.key(id, "r"))
-	a := pipe.HGetAll(ctx, s.key(id, "a"))
-	ack := pipe.SMembers(ctx, s.key(id, "ack"))
-	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
+	statuses, aads, acked, err := s.db.Recipients(ctx, id)
+	if err != nil {
 		return nil, fmt.Errorf("campaign: export: %w", err)
 	}
-	acked := map[string]bool{}
-	for _, m := range ack.Val() {
-		acked[m] = true
+	installs, err := s.db.Installs(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("campaign: export: %w", err)
 	}
-	aads := a.Val()
-	rows := make([]Row, 0, len(r.Val()))
-	for m, v := range r.Val() {
+	rows := make([]Row, 0, len(statuses))
+	for m, v := range statuses {
 		parts := strings.SplitN(v, "|", 4)
 		for len(parts) < 4 {
 			parts = append(parts, "")
 		}
 		st := Status(parts[0])
 		ms, _ := strconv.ParseInt(parts[1], 10, 64)
-		row := Row{Status: st, Code: parts[2], Acknowledged: acked[m], member: m}
+		row := Row{Status: st, Code: parts[2], Acknowledged: acked[m], member: m, Install: strings.ReplaceAll(installs[m], "|", " ")}
 		if st == inflight { // being sent right now: report what it was
 			row.Status = Status(parts[3])
 			ms = 0
@@ -79,20 +76,20 @@ func (s *Service) Rows(ctx context.Context, id string) ([]Row, error) {
 }
 
 // WriteCSV writes the per-recipient status as CSV: aad_object_id, status,
-// time (RFC 3339, UTC), last_error_code, acknowledged.
+// time (RFC 3339, UTC), last_error_code, acknowledged, install.
 func (s *Service) WriteCSV(ctx context.Context, id string, w io.Writer) error {
 	rows, err := s.Rows(ctx, id)
 	if err != nil {
 		return err
 	}
 	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"aad_object_id", "status", "time", "last_error_code", "acknowledged"})
+	_ = cw.Write([]string{"aad_object_id", "status", "time", "last_error_code", "acknowledged", "install"})
 	for _, r := range rows {
 		t := ""
 		if !r.Time.IsZero() {
 			t = r.Time.Format(time.RFC3339)
 		}
-		_ = cw.Write([]string{r.AadID, string(r.Status), t, r.Code, strconv.FormatBool(r.Acknowledged)})
+		_ = cw.Write([]string{r.AadID, string(r.Status), t, r.Code, strconv.FormatBool(r.Acknowledged), r.Install})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -107,24 +104,17 @@ func (s *Service) FollowUp(ctx context.Context, id, newID, author string) (dialo
 		return spec, err
 	}
 	// A double click makes one follow-up, not two.
-	if ok, err := s.rdb.SetNX(ctx, s.key(id, "fu"), newID, 10*time.Minute).Result(); err != nil {
+	if ok, err := s.db.Guard(ctx, id, "fu", newID, 10*time.Minute); err != nil {
 		return spec, fmt.Errorf("campaign: follow-up: %w", err)
 	} else if !ok {
 		return spec, fmt.Errorf("%w: a follow-up was just created", ErrInvalid)
 	}
-	pipe := s.rdb.Pipeline()
-	r := pipe.HGetAll(ctx, s.key(id, "r"))
-	a := pipe.HGetAll(ctx, s.key(id, "a"))
-	ack := pipe.SMembers(ctx, s.key(id, "ack"))
-	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
+	statuses, aads, acked, err := s.db.Recipients(ctx, id)
+	if err != nil {
 		return spec, fmt.Errorf("campaign: follow-up: %w", err)
 	}
-	acked := map[string]bool{}
-	for _, m := range ack.Val() {
-		acked[m] = true
-	}
 	var keys []string
-	for m, v := range r.Val() {
+	for m, v := range statuses {
 		if strings.HasPrefix(v, string(Sent)+"|") && !acked[m] && !strings.HasPrefix(m, "t:") {
 			keys = append(keys, m)
 		}
@@ -144,7 +134,6 @@ func (s *Service) FollowUp(ctx context.Context, id, newID, author string) (dialo
 		return f, err
 	}
 	// The sealed ids travel along (bound to the user hash, not the campaign).
-	aads := a.Val()
 	for i := 0; i < len(keys); i += 500 {
 		var args []any
 		for _, k := range keys[i:min(i+500, len(keys))] {
@@ -152,10 +141,8 @@ func (s *Service) FollowUp(ctx context.Context, id, newID, author string) (dialo
 				args = append(args, k, v)
 			}
 		}
-		if len(args) > 0 {
-			if err := s.rdb.HSet(ctx, s.key(newID, "a"), args...).Err(); err != nil {
-				return f, fmt.Errorf("campaign: follow-up ids: %w", err)
-			}
+		if err := s.db.CopyAads(ctx, newID, args); err != nil {
+			return f, fmt.Errorf("campaign: follow-up ids: %w", err)
 		}
 	}
 	return f, s.exec(ctx, ops)

@@ -45,7 +45,7 @@ func (s *Service) startProgress(ctx context.Context, id string, spec dialogs.Cam
 	if spec.Author == "" {
 		return
 	}
-	if n, _ := s.rdb.HExists(ctx, s.key(id), "pa").Result(); n {
+	if n, _ := s.db.HasField(ctx, id, "pa"); n {
 		return
 	}
 	t, ok, _, err := s.loadTarget(ctx, spec.Author, false)
@@ -61,7 +61,7 @@ func (s *Service) startProgress(ctx context.Context, id string, spec dialogs.Cam
 		s.log.Warn("campaign: progress card not sent", "err", err)
 		return
 	}
-	_ = s.rdb.HSet(ctx, s.key(id), "pa", s.cfg.Keys.Seal([]byte(actID), []byte("pa:"+id))).Err()
+	_ = s.db.SetField(ctx, id, "pa", s.cfg.Keys.Seal([]byte(actID), []byte("pa:"+id)))
 }
 
 // progress updates the author's card, at most every ProgressEvery unless
@@ -75,12 +75,7 @@ func (s *Service) progress(ctx context.Context, id string, force bool) {
 		// At most one update per ProgressEvery across replicas (the value
 		// is the time of the next allowed update; two replicas racing
 		// merely update twice).
-		now := s.cfg.Now()
-		next, _ := s.rdb.Get(ctx, s.key(id, "pl")).Int64()
-		if next > now.UnixMilli() {
-			return
-		}
-		if err := s.rdb.Set(ctx, s.key(id, "pl"), now.Add(s.cfg.ProgressEvery).UnixMilli(), 2*s.cfg.ProgressEvery).Err(); err != nil {
+		if ok, err := s.db.Throttle(ctx, id, s.cfg.Now(), s.cfg.ProgressEvery); err != nil || !ok {
 			return
 		}
 	}
@@ -88,11 +83,11 @@ func (s *Service) progress(ctx context.Context, id string, force bool) {
 	if err != nil || d.spec.Author == "" {
 		return
 	}
-	sealed, err := s.rdb.HGet(ctx, s.key(id), "pa").Bytes()
-	if err != nil {
+	sealed, err := s.db.Field(ctx, id, "pa")
+	if err != nil || sealed == "" {
 		return
 	}
-	actID, err := s.cfg.Keys.Open(sealed, []byte("pa:"+id))
+	actID, err := s.cfg.Keys.Open([]byte(sealed), []byte("pa:"+id))
 	if err != nil {
 		return
 	}

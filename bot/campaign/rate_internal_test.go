@@ -55,7 +55,7 @@ func TestConversationWindowsAndHold(t *testing.T) {
 	again := func() (int64, int64) {
 		t.Helper()
 		// The same conversation gets another message (reset the marker).
-		s.rdb.HSet(ctx, s.key("c1", "r"), "u1", "queued|0||")
+		s.st.Client().HSet(ctx, s.key("c1", "r"), "u1", "queued|0||")
 		code, n, err := s.acquire(ctx, "c1", "u1")
 		if err != nil {
 			t.Fatal(err)
@@ -84,7 +84,7 @@ func TestConversationWindowsAndHold(t *testing.T) {
 	}
 	// A 429's hold pauses the conversation until its time.
 	c.add(time.Hour)
-	s.rdb.Set(ctx, s.st.Key("rate", "hold", "u3"), c.now().Add(1500*time.Millisecond).UnixMilli(), 0)
+	s.st.Client().Set(ctx, s.st.Key("rate", "hold", "u3"), c.now().Add(1500*time.Millisecond).UnixMilli(), 0)
 	if code, wait, _ := s.acquire(ctx, "c1", "u3"); code != 3 || wait != 1500 {
 		t.Fatalf("held: code %d wait %d", code, wait)
 	}
@@ -97,7 +97,7 @@ func TestConversationWindowsAndHold(t *testing.T) {
 func TestMarkerSkipsFinalAndBusyRecipients(t *testing.T) {
 	s, c := limiter(t, 1e6)
 	ctx := context.Background()
-	s.rdb.HSet(ctx, s.key("c1", "r"), "done", "sent|1||", "held", "queued|1||")
+	s.st.Client().HSet(ctx, s.key("c1", "r"), "done", "sent|1||", "held", "queued|1||")
 	if code, _, _ := s.acquire(ctx, "c1", "done"); code != 1 {
 		t.Fatalf("final recipient: code %d", code)
 	}

@@ -13,11 +13,11 @@ import (
 	"time"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/kk/graensen/bot"
 	"github.com/kk/graensen/bot/connector"
 	"github.com/kk/graensen/dialogs"
+	"github.com/kk/graensen/dialogs/redisstore"
 )
 
 // item is one stream entry handed to a worker.
@@ -80,7 +80,7 @@ func (s *Service) Run(ctx context.Context) {
 func (s *Service) dispatch(ctx context.Context, items chan<- item) {
 	lastClaim := map[string]time.Time{}
 	for ctx.Err() == nil {
-		ids, err := s.rdb.SMembers(ctx, s.st.Key("campaign", "active")).Result()
+		ids, err := s.db.Active(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
 				s.log.Warn("campaign: list active failed", "err", err)
@@ -91,43 +91,33 @@ func (s *Service) dispatch(ctx context.Context, items chan<- item) {
 		got := 0
 		for _, id := range ids {
 			now := s.cfg.Now()
-			_ = moveDueScript.Run(ctx, s.rdb, []string{s.key(id, "d"), s.key(id, "s")}, now.UnixMilli(), 500).Err()
-			var msgs []redis.XMessage
+			_ = s.db.MoveDue(ctx, id, now, 500)
+			var msgs []redisstore.CampaignEntry
 			if now.Sub(lastClaim[id]) >= s.cfg.ClaimIdle/4 {
 				lastClaim[id] = now
-				msgs, _, err = s.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
-					Stream: s.key(id, "s"), Group: group, Consumer: s.cfg.Consumer,
-					MinIdle: s.cfg.ClaimIdle, Start: "0-0", Count: 200,
-				}).Result()
-				if err != nil && !errors.Is(err, redis.Nil) && ctx.Err() == nil {
+				msgs, err = s.db.AutoClaim(ctx, id, s.cfg.Consumer, s.cfg.ClaimIdle, 200)
+				if err != nil && ctx.Err() == nil {
 					s.log.Warn("campaign: autoclaim failed", "err", err)
 				}
 				s.taken.Add(int64(len(msgs)))
 			}
 			if free := cap(items) - len(items); len(msgs) == 0 && free > 0 {
-				res, err := s.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
-					Group: group, Consumer: s.cfg.Consumer, Streams: []string{s.key(id, "s"), ">"},
-					Count: int64(max(free, 1)), Block: -1,
-				}).Result()
-				if err != nil && !errors.Is(err, redis.Nil) && ctx.Err() == nil {
-					if strings.Contains(err.Error(), "NOGROUP") {
+				res, err := s.db.ReadNew(ctx, id, s.cfg.Consumer, int64(max(free, 1)))
+				if err != nil && ctx.Err() == nil {
+					if errors.Is(err, redisstore.ErrNoGroup) {
 						continue // not yet started by its replica
 					}
 					s.log.Warn("campaign: read failed", "err", err)
 				}
-				for _, st := range res {
-					msgs = append(msgs, st.Messages...)
-				}
+				msgs = append(msgs, res...)
 			}
 			for _, m := range msgs {
-				member, _ := m.Values["m"].(string)
-				n, _ := strconv.Atoi(fmt.Sprint(m.Values["n"]))
-				if member == "" {
-					_ = s.rdb.XAck(ctx, s.key(id, "s"), group, m.ID).Err()
+				if m.Member == "" {
+					_ = s.db.Ack(ctx, id, m.ID)
 					continue
 				}
 				select {
-				case items <- item{campaign: id, entry: m.ID, member: member, attempt: n}:
+				case items <- item{campaign: id, entry: m.ID, member: m.Member, attempt: m.Attempt}:
 					got++
 				case <-ctx.Done():
 					return
@@ -155,17 +145,7 @@ func containsStr(xs []string, x string) bool {
 	return false
 }
 
-func sleep(ctx context.Context, d time.Duration) {
-	if d <= 0 {
-		return
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
-}
+var sleep = connector.Sleep
 
 // target is where a recipient's message goes.
 type target struct {
@@ -184,24 +164,23 @@ func (s *Service) loadTarget(ctx context.Context, member string, honourMute bool
 	var aad string
 	var prof dialogs.Profile
 	if team, isTeam := strings.CutPrefix(member, "t:"); isTeam {
-		b, err := s.rdb.HGet(ctx, s.st.Key("team", team), "ref").Bytes()
-		if errors.Is(err, redis.Nil) {
-			return t, false, false, nil
-		}
+		b, err := s.db.TeamRef(ctx, team)
 		if err != nil {
 			return t, false, false, err
+		}
+		if b == nil {
+			return t, false, false, nil
 		}
 		sealed, aad = b, "team:"+team
 	} else {
-		v, err := s.rdb.HMGet(ctx, s.st.Key("user", member), "ref", "p").Result()
+		str, p, err := s.db.UserRef(ctx, member)
 		if err != nil {
 			return t, false, false, err
 		}
-		str, _ := v[0].(string)
 		if str == "" {
 			return t, false, false, nil
 		}
-		if p, _ := v[1].(string); p != "" {
+		if p != "" {
 			prof, _ = bot.OpenProfile(s.cfg.Keys, member, []byte(p))
 		}
 		if prof.Muted && honourMute {
@@ -250,7 +229,7 @@ func (s *Service) process(ctx context.Context, it item) {
 	d, err := s.def(ctx, it.campaign)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
-			_ = s.rdb.XAck(ctx, s.key(it.campaign, "s"), group, it.entry).Err()
+			_ = s.db.Ack(ctx, it.campaign, it.entry)
 		}
 		return // left pending: taken over later
 	}
@@ -272,7 +251,7 @@ func (s *Service) process(ctx context.Context, it item) {
 		s.finish(ctx, it, outcome{status: Muted})
 		return
 	case !ok:
-		s.finish(ctx, it, outcome{status: NotInstalled})
+		s.finish(ctx, it, s.installOutcome(ctx, it))
 		return
 	}
 	// Take a slot from the tenant limit and the conversation's windows.
@@ -292,7 +271,7 @@ func (s *Service) process(ctx context.Context, it item) {
 		case 0:
 			sleep(ctx, time.Duration(n)*time.Microsecond)
 		case 1: // already final (a re-delivered entry)
-			_ = s.rdb.XAck(ctx, s.key(it.campaign, "s"), group, it.entry).Err()
+			_ = s.db.Ack(ctx, it.campaign, it.entry)
 			return
 		case 2: // another worker holds it: look again after its lease
 			s.requeue(ctx, it, s.cfg.Now().Add(time.Duration(n)*time.Millisecond))
@@ -346,7 +325,7 @@ func (s *Service) classify(ctx context.Context, it item, err error) outcome {
 				s.log.Warn("campaign: stale reference not dropped", "err", err)
 			}
 		} else {
-			_ = s.rdb.SRem(ctx, s.st.Key("teams"), strings.TrimPrefix(it.member, "t:")).Err()
+			_ = s.db.DropTeam(ctx, strings.TrimPrefix(it.member, "t:"))
 		}
 		return outcome{status: Unreachable, code: code}
 	case http.StatusTooManyRequests:
@@ -355,7 +334,7 @@ func (s *Service) classify(ctx context.Context, it item, err error) outcome {
 			wait = backoff(it.attempt)
 		}
 		// Only this conversation slows down.
-		_ = s.rdb.Set(ctx, s.st.Key("rate", "hold", it.member), now.Add(wait).UnixMilli(), wait+time.Second).Err()
+		_ = s.db.Hold(ctx, it.member, now.Add(wait), wait+time.Second)
 		if it.attempt+1 >= s.cfg.MaxAttempts {
 			return outcome{status: Failed, code: code}
 		}
@@ -381,26 +360,14 @@ func backoff(n int) time.Duration {
 
 func (s *Service) acquire(ctx context.Context, id, member string) (code, n int64, err error) {
 	now := s.cfg.Now()
-	keys := []string{s.key(id, "r"), s.st.Key("rate", "tenant"), s.st.Key("rate", "c", member), s.st.Key("rate", "hold", member)}
-	interval := 1e6 / s.cfg.Rate
-	args := []any{member, now.UnixMicro(), s.cfg.Lease.Milliseconds(), strconv.FormatFloat(interval, 'f', 3, 64),
-		int64(200_000), id + ":" + strconv.FormatInt(now.UnixNano(), 36) + ":" + strconv.Itoa(rand.N(1<<30))}
-	for _, w := range convWindows {
-		args = append(args, w.Window.Milliseconds(), w.Limit)
-	}
-	res, err := acquireScript.Run(ctx, s.rdb, keys, args...).Int64Slice()
-	if err != nil || len(res) != 2 {
-		return 0, 0, fmt.Errorf("campaign: acquire: %w", err)
-	}
-	return res[0], res[1], nil
+	unique := id + ":" + strconv.FormatInt(now.UnixNano(), 36) + ":" + strconv.Itoa(rand.N(1<<30))
+	return s.db.Acquire(ctx, id, member, now, s.cfg.Lease, 1e6/s.cfg.Rate, 200_000, unique, convWindows)
 }
 
 // requeue puts an entry back for later without changing its status.
 func (s *Service) requeue(ctx context.Context, it item, at time.Time) {
-	pipe := s.rdb.TxPipeline()
-	pipe.ZAdd(ctx, s.key(it.campaign, "d"), redis.Z{Score: float64(at.UnixMilli()), Member: it.member + "|" + strconv.Itoa(it.attempt) + "|" + strconv.FormatInt(at.UnixNano(), 36)})
-	pipe.XAck(ctx, s.key(it.campaign, "s"), group, it.entry)
-	if _, err := pipe.Exec(ctx); err != nil && ctx.Err() == nil {
+	payload := it.member + "|" + strconv.Itoa(it.attempt) + "|" + strconv.FormatInt(at.UnixNano(), 36)
+	if err := s.db.Requeue(ctx, it.campaign, it.entry, payload, at); err != nil && ctx.Err() == nil {
 		s.log.Warn("campaign: requeue failed", "err", err)
 	}
 }
@@ -414,10 +381,8 @@ func (s *Service) finish(ctx context.Context, it item, o outcome) {
 		nb = strconv.FormatInt(o.notBefor.UnixMilli(), 10)
 		payload = it.member + "|" + strconv.Itoa(it.attempt+1) + "|" + strconv.FormatInt(now.UnixNano(), 36)
 	}
-	keys := []string{s.key(it.campaign, "r"), s.key(it.campaign), s.key(it.campaign, "s"), s.key(it.campaign, "d"), s.st.Key("campaign", "active"),
-		s.st.Key("sched"), s.st.Key("sched", "i", purgeID(it.campaign))}
-	args := []any{it.member, string(o.status), now.UnixMilli(), o.code, it.entry, group, nb, payload, it.campaign,
-		now.Add(s.cfg.Retention).UnixMilli(), purgeID(it.campaign), KindPurge}
+	rec := redisstore.CampaignOutcome{Member: it.member, Status: string(o.status), Code: o.code, Entry: it.entry, Now: now,
+		NotBefore: nb, Payload: payload, PurgeAt: now.Add(s.cfg.Retention), PurgeID: purgeID(it.campaign), PurgeKind: KindPurge}
 	// The outcome of a send that happened must not be lost to Redis being
 	// down (crashed, restarting): this worker keeps trying until it is
 	// recorded, so the recipient is not sent again once the lease expires.
@@ -425,7 +390,7 @@ func (s *Service) finish(ctx context.Context, it item, o outcome) {
 	var done int
 	for wait := s.cfg.Poll; ; wait = min(2*wait, 2*time.Second) {
 		var err error
-		if done, err = finishScript.Run(ctx, s.rdb, keys, args...).Int(); err == nil {
+		if done, err = s.db.Finish(ctx, it.campaign, rec); err == nil {
 			break
 		}
 		if ctx.Err() != nil {

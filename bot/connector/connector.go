@@ -165,7 +165,7 @@ func New(cfg Config) (*Client, error) {
 		// Many turns send to the same few Connector hosts at once: keep
 		// enough idle connections per host that they are reused, not redialled.
 		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 256, 128
+		tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 1024, 512 // campaigns keep hundreds of sends in flight
 		c.httpClient = &http.Client{Timeout: DefaultTimeout, Transport: tr}
 	}
 	switch {

@@ -179,7 +179,7 @@ func (s *Service) release(ctx context.Context, d redisstore.Due) error {
 func (s *Service) ensureRelease(ctx context.Context) { s.ensureReleaseAfter(ctx, time.Time{}) }
 
 func (s *Service) ensureReleaseAfter(ctx context.Context, after time.Time) {
-	n, err := s.Store.OutboxLen(ctx)
+	n, err := s.Store.PendingLen(ctx)
 	if err != nil || n == 0 {
 		return
 	}

@@ -92,7 +92,7 @@ func TestReleaseBatchesAreShuffledAndPostedOnce(t *testing.T) {
 		filed = append(filed, caseOf(t, receipt))
 	}
 	ctx := context.Background()
-	if n, _ := r1.Store.OutboxLen(ctx); n != reports {
+	if n, _ := r1.Store.PendingLen(ctx); n != reports {
 		t.Fatalf("%d reports wait for the release, want %d", n, reports)
 	}
 	if n := r1.Store.Client().XLen(ctx, r1.Store.InboxQueue()).Val(); n != 0 {
@@ -207,7 +207,7 @@ func TestDoubleSendFilesOnce(t *testing.T) {
 	if cases := r.cases(t); cases != 1 {
 		t.Fatalf("%d cases filed from one draft, want 1", cases)
 	}
-	if n, _ := r.Store.OutboxLen(context.Background()); n != 1 {
+	if n, _ := r.Store.PendingLen(context.Background()); n != 1 {
 		t.Fatalf("%d items in the outbox, want 1", n)
 	}
 }
@@ -222,7 +222,7 @@ func TestSendNowPostsAtOnce(t *testing.T) {
 		t.Fatalf("receipt: %s", txt)
 	}
 	r.next(t, "inbox card without a release", toChannel)
-	if n, _ := r.Store.OutboxLen(context.Background()); n != 0 {
+	if n, _ := r.Store.PendingLen(context.Background()); n != 0 {
 		t.Fatalf("%d items wait for a release", n)
 	}
 }

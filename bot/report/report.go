@@ -294,7 +294,7 @@ func (s *Service) releaseOps(kind, id string, atOnce bool, now time.Time) ([]red
 		return []redisstore.Op{s.Store.QueueOp(kind, id)}, time.Time{}
 	}
 	next := s.Release.Next(now)
-	return append([]redisstore.Op{s.Store.OutboxOp(kind, id)}, s.Store.ScheduleOps(releaseID(next), next, KindRelease, nil)...), next
+	return append([]redisstore.Op{s.Store.PendingOp(kind, id)}, s.Store.ScheduleOps(releaseID(next), next, KindRelease, nil)...), next
 }
 
 func releaseID(at time.Time) string { return KindRelease + ":" + fmt.Sprint(at.UnixMilli()) }

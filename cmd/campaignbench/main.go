@@ -55,6 +55,10 @@ type opts struct {
 
 func main() {
 	var o opts
+	if len(os.Args) > 1 && os.Args[1] == "fakeconn" {
+		fakeMain(os.Args[2:])
+		return
+	}
 	worker := len(os.Args) > 1 && os.Args[1] == "worker"
 	args := os.Args[1:]
 	if worker {
@@ -79,6 +83,10 @@ func main() {
 	fs.DurationVar(&o.claimIdle, "claim-idle", 3*time.Second, "take over entries idle this long")
 	fs.DurationVar(&o.lease, "lease", 10*time.Second, "in-flight lease per recipient")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after")
+	var ro realOpts
+	real := fs.Bool("real", false, "run the bot's binary (-bin) against a fake connector process with -latency")
+	fs.StringVar(&ro.bin, "bin", "", "the graensen binary (-real)")
+	fs.DurationVar(&ro.latency, "latency", 300*time.Millisecond, "fake connector time per call (-real)")
 	_ = fs.Parse(args)
 
 	opt, err := redis.ParseURL(o.redisURL)
@@ -86,11 +94,23 @@ func main() {
 		fmt.Fprintln(os.Stderr, "redis url:", err)
 		os.Exit(2)
 	}
-	opt.PoolSize = 4 * o.workers
+	opt.PoolSize = 4 * max(o.workers, 32)
 	rdb := redis.NewClient(opt)
 	defer rdb.Close()
 	if worker {
 		runWorker(o, rdb)
+		return
+	}
+	if *real {
+		set := false
+		fs.Visit(func(f *flag.Flag) { set = set || f.Name == "workers" })
+		if !set {
+			o.workers = 0 // the binary's shipped default
+		}
+		if err := benchReal(o, ro, rdb); err != nil {
+			fmt.Fprintln(os.Stderr, "campaignbench:", err)
+			os.Exit(1)
+		}
 		return
 	}
 	if err := bench(o, rdb); err != nil {

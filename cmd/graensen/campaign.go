@@ -12,6 +12,8 @@ import (
 	"github.com/kk/graensen/bot/campaign"
 	"github.com/kk/graensen/bot/cards"
 	"github.com/kk/graensen/bot/connector"
+	"github.com/kk/graensen/bot/graph"
+	"github.com/kk/graensen/bot/outbox"
 	"github.com/kk/graensen/bot/seal"
 	"github.com/kk/graensen/dialogs/redisstore"
 )
@@ -38,7 +40,46 @@ func loadCampaignConfig(c *Config, getenv func(string) string) error {
 	if c.AdminToken != "" && len(c.AdminToken) < 16 {
 		return errors.New("GRAENSEN_ADMIN_TOKEN must be at least 16 characters")
 	}
+	c.ReplyReserve = 0.1
+	if v := strings.TrimSpace(getenv("GRAENSEN_REPLY_RESERVE")); v != "" {
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || r < 0 || r > 0.5 {
+			return fmt.Errorf("GRAENSEN_REPLY_RESERVE must be a share from 0 to 0.5 of the tenant rate: %q", v)
+		}
+		c.ReplyReserve = r
+	}
+	c.GraphURL = strings.TrimSpace(getenv("GRAENSEN_GRAPH_URL"))
+	c.TeamsAppID = strings.TrimSpace(getenv("GRAENSEN_TEAMS_APP_ID"))
+	if v := strings.TrimSpace(getenv("GRAENSEN_CAMPAIGN_WORKERS")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 4096 {
+			return fmt.Errorf("GRAENSEN_CAMPAIGN_WORKERS must be a number from 1 to 4096: %q", v)
+		}
+		c.CampaignWorkers = n
+	}
 	return nil
+}
+
+// newDirectory is the Microsoft Graph client for group audiences: the
+// bot's own app registration (client credentials, its tenant), or, in
+// local mode without an app id, an unauthenticated fake at
+// GRAENSEN_GRAPH_URL. Nil when neither is possible.
+func newDirectory(cfg Config, log *slog.Logger) (*graph.Client, error) {
+	gc := graph.Config{BaseURL: cfg.GraphURL}
+	switch {
+	case cfg.AppID != "" && cfg.TenantID != "":
+		gc.TenantID, gc.ClientID, gc.ClientSecret = cfg.TenantID, cfg.AppID, cfg.AppPassword
+	case cfg.AppID == "" && cfg.Local() && cfg.GraphURL != "":
+		log.Warn("Microsoft Graph without a token (local mode)", "url", cfg.GraphURL)
+	default:
+		log.Info("campaign group audiences off: they need MicrosoftAppId and MicrosoftAppTenantId (GroupMember.Read.All)")
+		return nil, nil
+	}
+	c, err := graph.New(gc)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // newCampaigns builds the campaign service. It has its own connector
@@ -52,10 +93,21 @@ func newCampaigns(cfg Config, store *redisstore.Store, keys *seal.Keyring, hashe
 	if err != nil {
 		return nil, fmt.Errorf("campaign connector: %w", err)
 	}
-	return campaign.New(campaign.Config{
-		Store: store, Keys: keys, Hasher: hasher, Renderer: r, Conn: conn, Log: log, Rate: cfg.TenantRate,
-		Retention: cfg.CampaignRetention,
-	}), nil
+	cc := campaign.Config{
+		Store: store, Keys: keys, Hasher: hasher, Renderer: r, Conn: conn, Log: log, Rate: cfg.proactiveRate(),
+		Retention: cfg.CampaignRetention, Workers: cfg.CampaignWorkers,
+	}
+	gc, err := newDirectory(cfg, log)
+	if err != nil {
+		return nil, fmt.Errorf("campaign graph: %w", err)
+	}
+	if gc != nil {
+		cc.Directory = gc
+		if cfg.TeamsAppID != "" { // proactive installation (TeamsAppInstallation.ReadWriteSelfForUser.All)
+			cc.Installer = graph.Installer{Client: gc, AppID: cfg.TeamsAppID}
+		}
+	}
+	return campaign.New(cc), nil
 }
 
 // mountCampaignAPI adds the admin API when it can be authenticated:
@@ -82,4 +134,21 @@ func mountCampaignAPI(cfg Config, b *bot.Bot, s *campaign.Service, log *slog.Log
 	}
 	b.Mount(s.Routes(a))
 	return nil
+}
+
+// proactiveRate is the share of the tenant rate for messages the bot
+// starts (outbox and campaigns); the rest is kept for replies.
+func (c Config) proactiveRate() float64 { return c.TenantRate * (1 - c.ReplyReserve) }
+
+// newOutbox builds the queue of the messages the bot starts (issue 15):
+// its own connector client without retries (it retries through Redis).
+func newOutbox(cfg Config, store *redisstore.Store, keys *seal.Keyring, m *bot.Metrics, log *slog.Logger) (*outbox.Service, error) {
+	conn, err := connector.New(connector.Config{
+		AppID: cfg.AppID, AppPassword: cfg.AppPassword, TenantID: cfg.TenantID, AppType: cfg.AppType,
+		TokenURL: cfg.TokenURL, Observer: m, MaxRetries: -1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("outbox connector: %w", err)
+	}
+	return outbox.New(outbox.Config{Store: store, Keys: keys, Conn: conn, Rate: cfg.proactiveRate(), Log: log}), nil
 }

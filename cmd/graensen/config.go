@@ -48,6 +48,17 @@ type Config struct {
 	AdminAudience string
 	// CampaignRetention: a finished campaign's keys are purged this long after it finished (GRAENSEN_CAMPAIGN_RETENTION, default 2160h).
 	CampaignRetention time.Duration
+	// Issue 15: GraphURL is Microsoft Graph's base (GRAENSEN_GRAPH_URL,
+	// default https://graph.microsoft.com); CampaignWorkers the senders per
+	// replica (GRAENSEN_CAMPAIGN_WORKERS, default from rate × latency).
+	GraphURL        string
+	CampaignWorkers int
+	// TeamsAppID is the app's id in the tenant's app catalog; set, the bot
+	// installs itself for campaign recipients (GRAENSEN_TEAMS_APP_ID).
+	TeamsAppID string
+	// ReplyReserve is the share of TenantRate kept for replies; messages
+	// the bot starts use the rest (GRAENSEN_REPLY_RESERVE, default 0.1).
+	ReplyReserve float64
 	// DevKeys is set when local mode derived development keys.
 	DevKeys bool
 	// Listen is the address the webhook binds to (GRAENSEN_LISTEN): a host

@@ -202,11 +202,16 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	a.sched.Handlers[campaign.KindStart] = camp.HandleStart
 	a.sched.Handlers[campaign.KindPurge] = camp.HandlePurge
 	a.workers = append(a.workers, camp.Run)
+	ob, err := newOutbox(cfg, a.store, keys, metrics, log) // welcomes share the tenant budget (issue 15)
+	if err != nil {
+		return nil, err
+	}
+	a.workers = append(a.workers, ob.Run)
 	b, err := bot.New(bot.Config{
 		AppID: cfg.AppID, Engine: newEngine(renderer, cfg, lib), Store: a.store,
 		Connector: conn, Verifier: verifier, Local: cfg.Local(), TenantID: cfg.TenantID, Renderer: renderer,
 		Hasher: hasher, Keys: keys, Logger: log, Metrics: metrics, Version: version,
-		ConvTTL: cfg.ConvTTL, UserTTL: cfg.UserTTL, Effects: effects,
+		ConvTTL: cfg.ConvTTL, UserTTL: cfg.UserTTL, Effects: effects, Outbox: ob,
 	})
 	if err != nil {
 		return nil, err

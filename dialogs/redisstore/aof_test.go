@@ -26,7 +26,7 @@ func TestAOFReaderSeesBlocksAndBreaches(t *testing.T) {
 		Profile: []byte("{}"), UserTTL: 3 * time.Hour}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Write(ctx, []redisstore.Op{s.OutboxOp("new", "K1"), {Cmd: "XADD", Key: s.CaseKey("K1"), Args: []any{"0-*", "e", "sealed"}}}); err != nil {
+	if err := s.Write(ctx, []redisstore.Op{s.PendingOp("new", "K1"), {Cmd: "XADD", Key: s.CaseKey("K1"), Args: []any{"0-*", "e", "sealed"}}}); err != nil {
 		t.Fatal(err)
 	}
 	clean := srv.History()

@@ -30,11 +30,11 @@ func (s *Store) ReceiptKey(h string) string { return s.Key("receipt", h) }
 func (s *Store) SessionKey(h string) string { return s.Key("rsess", h) }
 
 // InboxKey holds the unit channel's sealed reference; InboxQueue is the
-// stream of inbox work; Outbox the set of work waiting for the next
+// stream of inbox work; Pending the set of work waiting for the next
 // release.
 func (s *Store) InboxKey() string   { return s.Key("inbox") }
 func (s *Store) InboxQueue() string { return s.Key("inboxq") }
-func (s *Store) Outbox() string     { return s.Key("outbox") }
+func (s *Store) Pending() string    { return s.Key("outbox") }
 
 // Counts reads counters (0 when absent).
 func (s *Store) Counts(ctx context.Context, keys ...string) ([]int, error) {
@@ -139,11 +139,11 @@ func (s *Store) QueueOp(kind, id string) Op {
 	return Op{Cmd: "XADD", Key: s.InboxQueue(), Args: []any{"0-*", "t", kind, "c", id}}
 }
 
-// OutboxOp is the op that keeps inbox work for the next release. The
+// PendingOp is the op that keeps inbox work for the next release. The
 // outbox is a set: it keeps no order and no time, and two messages of one
 // case in one batch are one update.
-func (s *Store) OutboxOp(kind, id string) Op {
-	return Op{Cmd: "SADD", Key: s.Outbox(), Args: []any{kind + ":" + id}}
+func (s *Store) PendingOp(kind, id string) Op {
+	return Op{Cmd: "SADD", Key: s.Pending(), Args: []any{kind + ":" + id}}
 }
 
 // EnsureQueue creates the inbox queue's consumer group (idempotent).
@@ -236,7 +236,7 @@ return n
 // write, in the order shuffle makes of it (shuffle as rand.Shuffle),
 // and returns how many items it moved.
 func (s *Store) Release(ctx context.Context, shuffle func(n int, swap func(i, j int))) (int, error) {
-	members, err := s.rdb.SMembers(ctx, s.Outbox()).Result()
+	members, err := s.rdb.SMembers(ctx, s.Pending()).Result()
 	if err != nil {
 		return 0, fmt.Errorf("read outbox: %w", err)
 	}
@@ -248,16 +248,16 @@ func (s *Store) Release(ctx context.Context, shuffle func(n int, swap func(i, j 
 	for i, m := range members {
 		args[i] = m
 	}
-	n, err := releaseScript.Run(ctx, s.rdb, []string{s.Outbox(), s.InboxQueue()}, args...).Int()
+	n, err := releaseScript.Run(ctx, s.rdb, []string{s.Pending(), s.InboxQueue()}, args...).Int()
 	if err != nil {
 		return 0, fmt.Errorf("release: %w", err)
 	}
 	return n, nil
 }
 
-// OutboxLen is how many items wait for the next release.
-func (s *Store) OutboxLen(ctx context.Context) (int, error) {
-	n, err := s.rdb.SCard(ctx, s.Outbox()).Result()
+// PendingLen is how many items wait for the next release.
+func (s *Store) PendingLen(ctx context.Context) (int, error) {
+	n, err := s.rdb.SCard(ctx, s.Pending()).Result()
 	if err != nil {
 		return 0, fmt.Errorf("read outbox: %w", err)
 	}

@@ -172,7 +172,7 @@ func TestReleaseMovesEachItemOnce(t *testing.T) {
 	const n = 40
 	var ops []redisstore.Op
 	for i := range n {
-		ops = append(ops, s.OutboxOp("new", "K"+string(rune('A'+i%26))+string(rune('a'+i/26))))
+		ops = append(ops, s.PendingOp("new", "K"+string(rune('A'+i%26))+string(rune('a'+i/26))))
 	}
 	if err := s.Write(ctx, ops); err != nil {
 		t.Fatal(err)
@@ -205,7 +205,7 @@ func TestReleaseMovesEachItemOnce(t *testing.T) {
 	if len(msgs) != n || len(seen) != n {
 		t.Fatalf("%d queue entries for %d cases, want %d", len(msgs), len(seen), n)
 	}
-	if left, _ := s.OutboxLen(ctx); left != 0 {
+	if left, _ := s.PendingLen(ctx); left != 0 {
 		t.Fatalf("%d left in the outbox", left)
 	}
 	// Nothing left: a second release moves nothing.

@@ -31,6 +31,8 @@ type Server struct {
 	RetryAfter string
 	// NoConvLimits turns the per-conversation limits off.
 	NoConvLimits bool
+	// Latency is added to every answer (Teams takes 100–400 ms a call).
+	Latency time.Duration
 
 	mu        sync.Mutex
 	script    map[string][]int
@@ -109,6 +111,9 @@ func (s *Server) Stats() Stats {
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
+	if s.Latency > 0 {
+		time.Sleep(s.Latency)
+	}
 	// /v3/conversations/{id}/activities[/{activityId}]
 	rest, ok := strings.CutPrefix(r.URL.Path, "/v3/conversations/")
 	conv, _, _ := strings.Cut(rest, "/")

@@ -1,4 +1,4 @@
-package campaign
+package redisstore
 
 import "github.com/redis/go-redis/v9"
 
@@ -8,11 +8,11 @@ import "github.com/redis/go-redis/v9"
 // counts in campaign:<id> follow every transition (HINCRBY), inside the
 // same script, so they always add up.
 
-// enqueueScript adds recipients: KEYS r, stream, campaign; ARGV now ms,
+// campaignEnqueueScript adds recipients: KEYS r, stream, campaign; ARGV now ms,
 // then member, status pairs. A member already present is left alone, so
 // expanding twice (a crashed replica's scheduler item run again) queues
 // nobody twice.
-var enqueueScript = redis.NewScript(`
+var campaignEnqueueScript = redis.NewScript(`
 local added = {}
 local n = 0
 for i = 2, #ARGV, 2 do
@@ -28,15 +28,15 @@ if n > 0 then redis.call('HINCRBY', KEYS[3], 'total', n) end
 return n
 `)
 
-// acquireScript decides whether a worker may send to a recipient now:
+// campaignAcquireScript decides whether a worker may send to a recipient now:
 // KEYS r, tenant (GCRA theoretical arrival time, µs), conversation window
-// zset, conversation hold (value: until, unix ms); ARGV member, now µs, lease ms, interval µs,
+// zset, conversation hold (value: until, unix ms), outbox queue; ARGV member, now µs, lease ms, interval µs,
 // max-ahead µs, unique window member, then window ms / limit pairs.
 //
 // Returns {code, n}: 0 go (n = µs until the reserved slot), 1 skip (already
 // final), 2 busy (another worker holds it; n = ms left of its lease),
 // 3 conversation must wait n ms, 4 tenant must wait n ms.
-var acquireScript = redis.NewScript(`
+var campaignAcquireScript = redis.NewScript(`
 local now_us = tonumber(ARGV[2])
 local now_ms = math.floor(now_us / 1000)
 local prev = 'queued'
@@ -64,6 +64,14 @@ for i = 7, #ARGV, 2 do
     return {3, math.max(1, oldest + w - now_ms + 1)}
   end
 end
+-- Messages in the outbox (welcomes, reminders, notifications) that are
+-- due go first: a campaign waits while there are any.
+if KEYS[5] then
+  for p = 1, 2 do
+    local lo = p * 1e13
+    if redis.call('ZCOUNT', KEYS[5], string.format('%.0f', lo), string.format('%.0f', lo + now_ms)) > 0 then return {4, 20} end
+  end
+end
 local tat = tonumber(redis.call('GET', KEYS[2]) or '0')
 local start = math.max(tat, now_us)
 local ahead = start - now_us
@@ -77,14 +85,14 @@ redis.call('HSET', KEYS[1], ARGV[1], 'inflight|' .. (now_ms + tonumber(ARGV[3]))
 return {0, ahead}
 `)
 
-// finishScript records a recipient's outcome: KEYS r, campaign, stream,
+// campaignFinishScript records a recipient's outcome: KEYS r, campaign, stream,
 // delay zset, active set, scheduler zset, purge item; ARGV member, status,
 // now ms, code, stream entry id (” for none), group, not-before ms (” for
 // none), delayed payload, campaign id, purge at ms, purge item id, purge
 // kind. It acks the stream entry, re-queues a retry in the delay set, and
 // marks the campaign done when nothing is left (deleting its stream and
 // delay set, and scheduling its purge in the same step): returns 1 then.
-var finishScript = redis.NewScript(`
+var campaignFinishScript = redis.NewScript(`
 local prev = 'queued'
 local v = redis.call('HGET', KEYS[1], ARGV[1])
 local final = false
@@ -119,11 +127,11 @@ redis.call('ZADD', KEYS[6], ARGV[10], ARGV[11])
 return 1
 `)
 
-// completeScript marks a campaign done when it is expanded and nothing is
+// campaignCompleteScript marks a campaign done when it is expanded and nothing is
 // queued or retrying, and schedules its purge: KEYS campaign, active,
 // stream, scheduler zset, purge item; ARGV id, now ms, purge at ms, purge
 // item id, purge kind. Returns 1 when this call completed it.
-var completeScript = redis.NewScript(`
+var campaignCompleteScript = redis.NewScript(`
 if redis.call('HGET', KEYS[1], 'st') ~= 'sending' or redis.call('HGET', KEYS[1], 'x') ~= '1' then return 0 end
 local q = tonumber(redis.call('HGET', KEYS[1], 'queued') or '0')
 local r = tonumber(redis.call('HGET', KEYS[1], 'retrying') or '0')
@@ -136,9 +144,9 @@ redis.call('ZADD', KEYS[4], ARGV[3], ARGV[4])
 return 1
 `)
 
-// moveDueScript moves delayed entries that are due back into the stream:
+// campaignMoveDueScript moves delayed entries that are due back into the stream:
 // KEYS delay, stream; ARGV now ms, limit.
-var moveDueScript = redis.NewScript(`
+var campaignMoveDueScript = redis.NewScript(`
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[2]))
 for _, p in ipairs(due) do
   local m, n = string.match(p, '^([^|]*)|([^|]*)')
@@ -148,10 +156,10 @@ end
 return #due
 `)
 
-// purgeScript deletes a finished campaign: KEYS campaign, then its other
+// campaignPurgeScript deletes a finished campaign: KEYS campaign, then its other
 // keys (r, a, ack, s, d, pl, fu), index, active; ARGV id. Only a campaign
 // that is done or cancelled is purged; returns how many keys went.
-var purgeScript = redis.NewScript(`
+var campaignPurgeScript = redis.NewScript(`
 local st = redis.call('HGET', KEYS[1], 'st')
 if st ~= 'done' and st ~= 'cancelled' then return -1 end
 local n = 0
@@ -159,4 +167,14 @@ for i = 1, #KEYS - 2 do n = n + redis.call('DEL', KEYS[i]) end
 redis.call('ZREM', KEYS[#KEYS - 1], ARGV[1])
 redis.call('SREM', KEYS[#KEYS], ARGV[1])
 return n
+`)
+
+// campaignInstallScript records a recipient's installation outcome once
+// and counts it: KEYS installs hash, campaign; ARGV member, value, field.
+var campaignInstallScript = redis.NewScript(`
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 1 then
+  redis.call('HINCRBY', KEYS[2], ARGV[3], 1)
+  return 1
+end
+return 0
 `)

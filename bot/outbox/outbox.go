@@ -1,0 +1,237 @@
+// Package outbox sends the messages the bot starts itself (issue 15,
+// point 3): welcomes after an install, and, wired through the same
+// interface, reminders and report notifications. They share the tenant
+// budget with campaigns through one queue in Redis with priorities
+// (dialogs/redisstore/outbox.go):
+//
+//  1. replies to what a user just wrote are not queued: they are sent in
+//     the turn at once, and take their slot of the budget first (Take);
+//  2. welcomes, reminders and notifications (PriorityNotice) are next;
+//  3. campaigns last: their workers wait while a notice is due.
+//
+// Nothing is dropped for being throttled: a 429 puts the message back
+// after Retry-After (or backoff) and it waits its turn. A welcome older
+// than MaxAge (a day) is skipped rather than sent late. Proactive senders
+// use the tenant rate minus a reserve for replies (Config.Rate is already
+// that share), so a reply finds room at Teams.
+package outbox
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/infracloudio/msbotbuilder-go/schema"
+
+	"github.com/kk/graensen/bot/connector"
+	"github.com/kk/graensen/bot/seal"
+	"github.com/kk/graensen/dialogs/redisstore"
+)
+
+// Priorities in the outbox (lower first).
+const (
+	PriorityNotice = 1 // welcomes, reminders, report notifications
+	PriorityBulk   = 2 // anything that may wait behind them
+)
+
+// Config configures a Service.
+type Config struct {
+	Store *redisstore.Store
+	Keys  *seal.Keyring
+	// Conn sends; give it MaxRetries -1 (the outbox retries through Redis).
+	Conn *connector.Client
+	// Rate is the proactive share of the tenant limit per second (default 45).
+	Rate float64
+	// Workers per replica (default: enough for Rate at 500 ms a call).
+	Workers int
+	// MaxAge: a welcome queued longer than this is skipped (default 24 h).
+	MaxAge time.Duration
+	// Lease bounds how long one replica holds an entry (default 60 s).
+	Lease time.Duration
+	Poll  time.Duration // idle polling (default 50 ms)
+	Log   *slog.Logger
+	Now   func() time.Time
+}
+
+// Service is the outbox.
+type Service struct {
+	cfg                    Config
+	interval               time.Duration
+	sent, skipped, retried atomic.Int64
+}
+
+// New returns a Service with defaults applied.
+func New(cfg Config) *Service {
+	if cfg.Rate <= 0 {
+		cfg.Rate = 45
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = int(cfg.Rate/2) + 4
+	}
+	if cfg.MaxAge <= 0 {
+		cfg.MaxAge = 24 * time.Hour
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = time.Minute
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = 50 * time.Millisecond
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Service{cfg: cfg, interval: time.Duration(float64(time.Second) / cfg.Rate)}
+}
+
+// Counts are this replica's sent, skipped (too old or unreachable) and
+// retried (throttled, put back) messages.
+func (s *Service) Counts() (sent, skipped, retried int64) {
+	return s.sent.Load(), s.skipped.Load(), s.retried.Load()
+}
+
+// entry is the sealed payload of one queued message.
+type entry struct {
+	URL  string           `json:"u"`
+	Conv string           `json:"c"`
+	Act  *schema.Activity `json:"a"`
+	At   int64            `json:"t"` // queued, unix ms
+	Prio int              `json:"p"`
+	Kind string           `json:"k"` // "welcome" (skipped when too old), "notice"
+}
+
+// Kinds of entries.
+const (
+	KindWelcome = "welcome"
+	KindNotice  = "notice"
+)
+
+func newEntryID() string {
+	b := make([]byte, 12)
+	_, _ = crand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// QueueOps are the writes that queue act for the conversation, for a
+// turn's commit (atomic with the turn). The payload is sealed.
+func (s *Service) QueueOps(serviceURL, conv string, act *schema.Activity, prio int, kind string, now time.Time) ([]redisstore.Op, error) {
+	plain, err := json.Marshal(entry{URL: serviceURL, Conv: conv, Act: act, At: now.UnixMilli(), Prio: prio, Kind: kind})
+	if err != nil {
+		return nil, fmt.Errorf("outbox: encode: %w", err)
+	}
+	id := newEntryID()
+	return s.cfg.Store.OutboxOps(id, prio, now, s.cfg.Keys.Seal(plain, []byte("ob:"+id))), nil
+}
+
+// Enqueue queues a message outside a turn (reminders, notifications).
+func (s *Service) Enqueue(ctx context.Context, serviceURL, conv string, act *schema.Activity, prio int) error {
+	ops, err := s.QueueOps(serviceURL, conv, act, prio, KindNotice, s.cfg.Now())
+	if err != nil {
+		return err
+	}
+	return s.cfg.Store.Exec(ctx, ops)
+}
+
+// Take takes a reply's slot of the tenant budget (it is sent now; the
+// queued senders' next slots move back).
+func (s *Service) Take(ctx context.Context) {
+	if err := s.cfg.Store.TakeBudget(ctx, s.cfg.Now(), s.interval); err != nil {
+		s.cfg.Log.Warn("outbox: reply budget not taken", "err", err)
+	}
+}
+
+// Run sends queued messages until ctx ends.
+func (s *Service) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	for range s.cfg.Workers {
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				if !s.step(ctx) {
+					sleep(ctx, s.cfg.Poll+time.Duration(rand.N(int64(s.cfg.Poll))))
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// step sends one message; false when there was none to send.
+func (s *Service) step(ctx context.Context) bool {
+	it, ok, wait, err := s.cfg.Store.ClaimOutbox(ctx, s.cfg.Now(), s.cfg.Lease, s.interval, 200*time.Millisecond, PriorityBulk)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.cfg.Log.Warn("outbox: claim failed", "err", err)
+		}
+		return false
+	}
+	if !ok {
+		if wait > 0 {
+			sleep(ctx, wait+time.Duration(rand.N(int64(2*time.Millisecond))))
+			return true
+		}
+		return false
+	}
+	sleep(ctx, it.Wait)
+	plain, err := s.cfg.Keys.Open(it.Payload, []byte("ob:"+it.ID))
+	var e entry
+	if err == nil {
+		err = json.Unmarshal(plain, &e)
+	}
+	if err != nil || e.Act == nil {
+		s.cfg.Log.Warn("outbox: entry unreadable; dropped", "err", err)
+		s.done(ctx, it.ID, &s.skipped)
+		return true
+	}
+	now := s.cfg.Now()
+	if e.Kind == KindWelcome && now.Sub(time.UnixMilli(e.At)) > s.cfg.MaxAge {
+		s.done(ctx, it.ID, &s.skipped) // a welcome a day late is worse than none
+		return true
+	}
+	_, err = s.cfg.Conn.Send(ctx, e.URL, e.Conv, e.Act)
+	if err != nil && ctx.Err() != nil {
+		return true // shutting down: the lease expires and it is sent later
+	}
+	var se *connector.StatusError
+	switch {
+	case err == nil:
+		s.done(ctx, it.ID, &s.sent)
+	case errors.As(err, &se) && (se.StatusCode == http.StatusForbidden || se.StatusCode == http.StatusNotFound):
+		s.done(ctx, it.ID, &s.skipped) // uninstalled or blocked since
+	case errors.As(err, &se):
+		// Throttled or unavailable: back in the queue, same priority.
+		wait := se.RetryAfter
+		if wait <= 0 {
+			wait = time.Second + time.Duration(rand.N(int64(time.Second)))
+		}
+		s.retried.Add(1)
+		if err := s.cfg.Store.RetryOutbox(ctx, it.ID, e.Prio, now.Add(wait)); err != nil {
+			s.cfg.Log.Warn("outbox: retry not queued (lease will expire)", "err", err)
+		}
+	default:
+		// A transport error on a POST: Teams may have delivered it; a
+		// duplicate is worse than a gap.
+		s.cfg.Log.Warn("outbox: send failed", "err", err)
+		s.done(ctx, it.ID, &s.skipped)
+	}
+	return true
+}
+
+func (s *Service) done(ctx context.Context, id string, n *atomic.Int64) {
+	n.Add(1)
+	if err := s.cfg.Store.AckOutbox(context.WithoutCancel(ctx), id); err != nil {
+		s.cfg.Log.Warn("outbox: ack failed", "err", err)
+	}
+}
+
+var sleep = connector.Sleep
