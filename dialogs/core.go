@@ -26,6 +26,9 @@ func globalCommand(text string) (verb, arg string) {
 	if v, ok := extraCommands[s]; ok {
 		return v, ""
 	}
+	if v, ok := situationCommands[s]; ok {
+		return v, ""
+	}
 	switch s {
 	case "menu", "menuen", "hovedmenu", "main menu", "start", "hej", "hi", "hello", "hallo":
 		return VerbMenu, ""

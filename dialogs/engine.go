@@ -100,6 +100,7 @@ func New(cfg Config) *Engine {
 		admins:   set(cfg.Admins),
 	}
 	e.registerQA()
+	e.registerSituations()
 	for _, r := range registerExtra {
 		r(e)
 	}

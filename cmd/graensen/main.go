@@ -67,6 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return serve(ctx, getenv, stderr, nil)
 	case "chat":
 		return chat(ctx, args, stdin, stdout)
+	case "matcheval":
+		return matchEval(args, stdout)
 	case "manifest":
 		return manifestCmd(args, stdout)
 	case "healthcheck":
@@ -75,7 +77,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprintln(stdout, "graensen", version)
 		return nil
 	case "help", "--help", "-h":
-		fmt.Fprintln(stdout, "usage: graensen [serve|chat|manifest|healthcheck|version]")
+		fmt.Fprintln(stdout, "usage: graensen [serve|chat|matcheval|manifest|healthcheck|version]")
 		return nil
 	}
 	return fmt.Errorf("unknown command %q (serve, chat, manifest, version)", cmd)
@@ -115,13 +117,17 @@ func (a *app) Close() {
 
 // newEngine builds the dialog engine over the content library.
 func newEngine(r *cards.Renderer, cfg Config, lib *content.Library) *dialogs.Engine {
-	text := func(lang, id string) string { return r.Text(dialogs.Lang(lang), dialogs.M(id)) }
-	m := match.FromLibrary(lib, text)
+	m := newMatcher(r, lib)
 	return dialogs.New(dialogs.Config{Content: lib, Handlers: cfg.Handlers, Admins: cfg.Admins,
 		Matcher: func(lang, q string) (string, []string) {
 			d := m.Decide(lang, q)
 			return d.Best, d.Choices
 		}})
+}
+
+// newMatcher indexes the library with its localized titles and texts.
+func newMatcher(r *cards.Renderer, lib *content.Library) *match.Matcher {
+	return match.FromLibrary(lib, func(lang, id string) string { return r.Text(dialogs.Lang(lang), dialogs.M(id)) })
 }
 
 // wire builds every part from the configuration.
