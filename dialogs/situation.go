@@ -291,11 +291,12 @@ func clipRunes(s string, n int) string {
 
 // FeedbackCount is one document's "Did this help?" answers.
 type FeedbackCount struct {
-	Doc     string `json:"doc"`
-	Yes     int    `json:"yes"`
-	No      int    `json:"no"`
-	YesShow string `json:"yesShown"` // the number, or "<5"
-	NoShow  string `json:"noShown"`
+	Doc string `json:"doc"`
+	// Yes and No are the raw counts; they never leave the server.
+	Yes     int    `json:"-"`
+	No      int    `json:"-"`
+	YesShow string `json:"yes"` // the number, or "<5"
+	NoShow  string `json:"no"`
 }
 
 // SharedQuestion is one question shared with AMK: its day and text only.

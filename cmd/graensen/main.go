@@ -30,6 +30,7 @@ import (
 	"github.com/kk/graensen/bot"
 	"github.com/kk/graensen/bot/auth"
 	"github.com/kk/graensen/bot/campaign"
+	"github.com/kk/graensen/bot/feedback"
 	"github.com/kk/graensen/bot/cards"
 	"github.com/kk/graensen/bot/connector"
 	"github.com/kk/graensen/bot/reminder"
@@ -203,6 +204,8 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	effects = append(effects, camp.Effect())
+	fb := &feedback.Service{Store: a.store, Keys: keys, Now: time.Now} // AMK's feedback loop (issue 13)
+	effects = append(effects, fb.Effect)
 	a.sched.Handlers[campaign.KindStart] = camp.HandleStart
 	a.sched.Handlers[campaign.KindPurge] = camp.HandlePurge
 	a.workers = append(a.workers, camp.Run)
@@ -216,7 +219,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	a.bot = b
-	if err := mountCampaignAPI(cfg, b, camp, log); err != nil {
+	if err := mountCampaignAPI(cfg, b, camp, log, fb.Routes); err != nil {
 		return nil, err
 	}
 	rep.Bot = b
