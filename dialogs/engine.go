@@ -138,6 +138,7 @@ type Turn struct {
 	st      *State
 	out     []Output
 	pchg    bool
+	here    string // the playbook step shown by the previous turn (State.Here)
 }
 
 // Reply queues a card to send.
@@ -175,7 +176,8 @@ func (e *Engine) Step(st State, p Profile, in Input) Result {
 	if p.Guides != nil {
 		p.Guides = cloneGuides(p.Guides)
 	}
-	t := &Turn{In: in, Profile: p, e: e, st: &st}
+	t := &Turn{In: in, Profile: p, e: e, st: &st, here: st.Here}
+	st.Here = "" // set again by a turn that shows a playbook step
 	t.Lang = resolveLang(p.Lang, in.Locale)
 
 	switch in.Kind {
@@ -343,7 +345,7 @@ func resolveLang(saved Lang, locale string) Lang {
 }
 
 func cloneState(s State) State {
-	return State{Stack: slices.Clone(s.Stack), Seen: slices.Clone(s.Seen), Welcomed: s.Welcomed}
+	return State{Stack: slices.Clone(s.Stack), Seen: slices.Clone(s.Seen), Welcomed: s.Welcomed, Here: s.Here}
 }
 
 func cloneGuides(g map[string]*GuideProgress) map[string]*GuideProgress {

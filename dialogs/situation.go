@@ -360,3 +360,48 @@ func FeedbackCard(s FeedbackSummary) Card {
 	}
 	return Card{Name: "feedback:admin", Blocks: blocks, Actions: []Action{menuAction()}}
 }
+
+// Reshower is a dialog that can show its current step again, unchanged
+// (after a language switch).
+type Reshower interface {
+	Reshow(t *Turn, f *Frame)
+}
+
+// reshow shows, after a language switch, what the user was at: the open
+// form or flow, or the playbook step the previous turn showed. It reports
+// whether there was one.
+func (e *Engine) reshow(t *Turn) bool {
+	if top := t.top(); top != nil {
+		if r, ok := e.dialogs[top.Dialog].(Reshower); ok {
+			t.Reply(Card{Name: "lang", Blocks: []Block{{Kind: BlockText, Msg: M("core.lang.set")}}})
+			r.Reshow(t, top)
+			return true
+		}
+	}
+	if p, ok := e.lib.Playbook(t.here); ok {
+		step := 0
+		if gp := t.Profile.Guides[p.ID]; gp != nil {
+			step = gp.Step
+		}
+		t.Reply(Card{Name: "lang", Blocks: []Block{{Kind: BlockText, Msg: M("core.lang.set")}}})
+		e.showStep(t, p, step, false)
+		return true
+	}
+	return false
+}
+
+// Reshow shows the reflection form again with what was answered.
+func (d reflectFlow) Reshow(t *Turn, f *Frame) {
+	t.Reply(d.form(t, f, FrameData[reflectData](f), nil))
+}
+
+// Reshow shows the report step again with what was entered.
+// (Defined here, not in report.go, to keep issue 13 out of that file.)
+func (d *reportFlow) Reshow(t *Turn, f *Frame) {
+	t.Reply(d.stepCard(f, FrameData[reportDraft](f)))
+}
+
+// Reshow shows the quiz where the team is.
+func (q quizFlow) Reshow(t *Turn, f *Frame) {
+	t.Reply(q.current(t, f, FrameData[quizData](f)))
+}

@@ -94,6 +94,9 @@ type GuideProgress struct {
 	Checked map[string]bool `json:"c,omitempty"` // "<step>.<check>" → ticked
 	Updated time.Time       `json:"u"`           // day of last use, for ordering
 	Done    bool            `json:"f,omitempty"` // finished: no longer "under way"
+	// Seq orders the playbooks used on the same day: the one used last
+	// has the highest (no time finer than the day is stored).
+	Seq int `json:"q,omitempty"`
 }
 
 // State is one conversation's dialog state: a stack of frames, most recent
@@ -106,6 +109,9 @@ type State struct {
 	// Welcomed is set once the bot has greeted here: Teams announces an
 	// install both as installationUpdate and conversationUpdate.
 	Welcomed bool `json:"w,omitempty"`
+	// Here is the playbook whose step the last turn showed, so a language
+	// switch can show that step again.
+	Here string `json:"h,omitempty"`
 }
 
 // Frame is one active dialog on the stack.
