@@ -65,6 +65,7 @@ const (
 // distinctive search word.
 const (
 	minScore  = 0.45 // below this nothing fits
+	singleMin = 0.3  // the same for a question of one content word
 	bestScore = 0.5  // a Best must score at least this
 	bestLead  = 1.15 // and lead the runner-up by this factor
 	// bestDominance: a top result this far ahead of the runner-up is Best
@@ -507,7 +508,13 @@ func round(f float64) float64 { return math.Round(f*1e6) / 1e6 }
 // likeliest as Choices; nothing when even the top scores too little.
 func (m *Matcher) Decide(lang, text string) Decision {
 	rs := m.Match(lang, text)
-	if len(rs) == 0 || rs[0].Score < minScore {
+	floor := minScore
+	if len(contentTokens(tokenize(text))) == 1 {
+		// One word that many answers share ("chikane", "report") scores
+		// low by its IDF, yet it is a question: offer the likeliest.
+		floor = singleMin
+	}
+	if len(rs) == 0 || rs[0].Score < floor {
 		return Decision{}
 	}
 	top, second := rs[0].Score, 0.0
