@@ -139,6 +139,7 @@ type Turn struct {
 	out     []Output
 	pchg    bool
 	here    string // the playbook step shown by the previous turn (State.Here)
+	ask     string // the question the previous turn could not answer (State.Ask)
 }
 
 // Reply queues a card to send.
@@ -176,8 +177,8 @@ func (e *Engine) Step(st State, p Profile, in Input) Result {
 	if p.Guides != nil {
 		p.Guides = cloneGuides(p.Guides)
 	}
-	t := &Turn{In: in, Profile: p, e: e, st: &st, here: st.Here}
-	st.Here = "" // set again by a turn that shows a playbook step
+	t := &Turn{In: in, Profile: p, e: e, st: &st, here: st.Here, ask: st.Ask}
+	st.Here, st.Ask = "", "" // set again by a turn that shows a step or misses a question
 	t.Lang = resolveLang(p.Lang, in.Locale)
 
 	switch in.Kind {
@@ -345,7 +346,7 @@ func resolveLang(saved Lang, locale string) Lang {
 }
 
 func cloneState(s State) State {
-	return State{Stack: slices.Clone(s.Stack), Seen: slices.Clone(s.Seen), Welcomed: s.Welcomed, Here: s.Here}
+	return State{Stack: slices.Clone(s.Stack), Seen: slices.Clone(s.Seen), Welcomed: s.Welcomed, Here: s.Here, Ask: s.Ask}
 }
 
 func cloneGuides(g map[string]*GuideProgress) map[string]*GuideProgress {

@@ -197,7 +197,7 @@ func (e *Engine) freeText(t *Turn) {
 	}
 	if len(choices) == 0 {
 		c := notice("qa.unknown", e.menuCard(t))
-		c.Blocks = append(c.Blocks, shareBlocks(text)...)
+		c.Blocks = append(c.Blocks, shareBlocks(t, text)...)
 		t.Reply(c)
 		return
 	}
@@ -214,7 +214,7 @@ func (e *Engine) freeText(t *Turn) {
 		{Kind: BlockText, Msg: M("qa.choices")},
 		{Kind: BlockActions, Actions: acts},
 	}
-	t.Reply(Card{Name: "choices", Blocks: append(blocks, shareBlocks(text)...), Actions: []Action{menuAction()}})
+	t.Reply(Card{Name: "choices", Blocks: append(blocks, shareBlocks(t, text)...), Actions: []Action{menuAction()}})
 }
 
 // forRole applies the role rule to a matched document: a user who is not

@@ -23,11 +23,9 @@ const (
 	VerbSituation     = "situation" // arg situation id
 	VerbOffer         = "offer"     // arg playbook id: the offer card (not started)
 	VerbHelpful       = "fb"        // arg "y:<doc>" or "n:<doc>"
-	VerbShare         = "fbshare"   // the question is in Values[KeyQuestion]
+	VerbShare         = "fbshare"   // shares the question the previous turn missed
 	VerbFeedbackAdmin = "fbadmin"   // admin: the feedback card
 	VerbThanks        = "thanks"
-	// KeyQuestion carries the question to share in the share button's data.
-	KeyQuestion = "q"
 	// MaxSharedRunes bounds a shared question.
 	MaxSharedRunes = 300
 )
@@ -257,27 +255,28 @@ func (e *Engine) helpfulView(t *Turn, arg string) {
 }
 
 // shareBlocks offer to share an unanswered question with AMK. The
-// question rides in the button's data: it is already in the user's chat.
-func shareBlocks(question string) []Block {
+// question is kept in the conversation state (sealed) for the next turn
+// only; the button carries nothing of it, so no card echoes what was typed.
+func shareBlocks(t *Turn, question string) []Block {
 	q := clipRunes(strings.TrimSpace(question), MaxSharedRunes)
 	if q == "" {
 		return nil
 	}
-	d := Submit(VerbShare, "")
-	d[KeyQuestion] = q
+	t.st.Ask = q
 	return []Block{
 		{Kind: BlockSubtle, Msg: M("feedback.share.offer")},
-		{Kind: BlockActions, Actions: []Action{{Label: M("feedback.share.button"), Data: d}}},
+		{Kind: BlockActions, Actions: []Action{{Label: M("feedback.share.button"), Data: Submit(VerbShare, "")}}},
 	}
 }
 
+// shareView shares the question the previous turn could not answer, if
+// the user pressed the button right after it.
 func (e *Engine) shareView(t *Turn, _ string) {
-	q := clipRunes(strings.TrimSpace(t.In.Values[KeyQuestion]), MaxSharedRunes)
-	if q == "" {
+	if t.ask == "" {
 		t.Reply(notice("feedback.share.gone", e.menuCard(t)))
 		return
 	}
-	t.Emit(FeedbackShare{Text: q, Lang: t.Lang})
+	t.Emit(FeedbackShare{Text: t.ask, Lang: t.Lang})
 	t.Reply(notice("feedback.share.done", e.menuCard(t)))
 }
 

@@ -112,6 +112,10 @@ type State struct {
 	// Here is the playbook whose step the last turn showed, so a language
 	// switch can show that step again.
 	Here string `json:"h,omitempty"`
+	// Ask is the question the last turn could not answer, kept for one
+	// turn so the user may choose to share it with AMK (the share button
+	// does not echo it).
+	Ask string `json:"q,omitempty"`
 }
 
 // Frame is one active dialog on the stack.
