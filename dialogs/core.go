@@ -26,6 +26,9 @@ func globalCommand(text string) (verb, arg string) {
 	if v, ok := extraCommands[s]; ok {
 		return v, ""
 	}
+	if v, ok := situationCommands[s]; ok {
+		return v, ""
+	}
 	switch s {
 	case "menu", "menuen", "hovedmenu", "main menu", "start", "hej", "hi", "hello", "hallo":
 		return VerbMenu, ""
@@ -144,6 +147,9 @@ func (e *Engine) setLang(t *Turn, arg string) {
 	p.Lang = l
 	t.SetProfile(p)
 	t.Lang = l
+	if e.reshow(t) {
+		return
+	}
 	t.Reply(notice("core.lang.set", e.menuCard(t)))
 }
 
@@ -230,5 +236,8 @@ func helpCard() Card {
 		{Kind: BlockText, Msg: M("core.help.text")},
 		{Kind: BlockText, Msg: M("core.help.commands")},
 		{Kind: BlockSubtle, Msg: M("core.welcome.privacy")},
-	}, Actions: []Action{{Label: M("core.menu.open"), Data: Submit(VerbMenu, ""), Primary: true}}}
+	}, Actions: []Action{
+		{Label: M("core.menu.open"), Data: Submit(VerbMenu, ""), Primary: true},
+		{Label: M("core.menu.help"), Data: Submit(VerbTopic, "get-help")},
+	}}
 }

@@ -105,6 +105,7 @@ func New(cfg Config) *Engine {
 		release:  cfg.Release,
 	}
 	e.registerQA()
+	e.registerSituations()
 	for _, r := range registerExtra {
 		r(e)
 	}
@@ -142,6 +143,8 @@ type Turn struct {
 	st      *State
 	out     []Output
 	pchg    bool
+	here    string // the playbook step shown by the previous turn (State.Here)
+	ask     string // the question the previous turn could not answer (State.Ask)
 }
 
 // Reply queues a card to send.
@@ -179,7 +182,8 @@ func (e *Engine) Step(st State, p Profile, in Input) Result {
 	if p.Guides != nil {
 		p.Guides = cloneGuides(p.Guides)
 	}
-	t := &Turn{In: in, Profile: p, e: e, st: &st}
+	t := &Turn{In: in, Profile: p, e: e, st: &st, here: st.Here, ask: st.Ask}
+	st.Here, st.Ask = "", "" // set again by a turn that shows a step or misses a question
 	t.Lang = resolveLang(p.Lang, in.Locale)
 
 	switch in.Kind {
@@ -351,7 +355,7 @@ func resolveLang(saved Lang, locale string) Lang {
 }
 
 func cloneState(s State) State {
-	c := State{Stack: slices.Clone(s.Stack), Seen: slices.Clone(s.Seen), Welcomed: s.Welcomed}
+	c := State{Stack: slices.Clone(s.Stack), Seen: slices.Clone(s.Seen), Welcomed: s.Welcomed, Here: s.Here, Ask: s.Ask}
 	if s.Form != nil {
 		f := *s.Form
 		c.Form = &f

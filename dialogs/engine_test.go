@@ -281,6 +281,7 @@ func TestFreeTextRoutesToBestOrChoices(t *testing.T) {
 		return "", nil
 	}
 	s := newSessionWith(t, "da-DK", dialogs.Config{Matcher: match})
+	s.p.Role = dialogs.RoleManager
 	if c := cardsOf(s.say("hvad er sexisme")); c[0] != "topic:sexism" {
 		t.Fatalf("best: %v", c)
 	}
@@ -288,8 +289,17 @@ func TestFreeTextRoutesToBestOrChoices(t *testing.T) {
 	if c := cardsOf(r); c[0] != "choices" {
 		t.Fatalf("choices: %v", c)
 	}
-	if c := cardsOf(s.click(actionFor(t, r, "playbook.manager-colleague.title"))); !strings.HasPrefix(c[0], "step:manager-colleague:") {
+	// A playbook among the choices is offered, not started: the user
+	// starts it from the offer.
+	offer := s.click(actionFor(t, r, "playbook.manager-colleague.title"))
+	if c := cardsOf(offer); c[0] != "offer:manager-colleague" {
 		t.Fatalf("picked playbook: %v", c)
+	}
+	if len(s.p.Guides) != 0 {
+		t.Fatalf("an offered playbook is in progress: %v", s.p.Guides)
+	}
+	if c := cardsOf(s.click(actionFor(t, offer, "situation.offer.start"))); !strings.HasPrefix(c[0], "step:manager-colleague:") {
+		t.Fatalf("started playbook: %v", c)
 	}
 }
 

@@ -87,6 +87,9 @@ func (e *Engine) guidesUnderWay(t *Turn) []Action {
 		if !list[i].gp.Updated.Equal(list[j].gp.Updated) {
 			return list[i].gp.Updated.After(list[j].gp.Updated)
 		}
+		if list[i].gp.Seq != list[j].gp.Seq {
+			return list[i].gp.Seq > list[j].gp.Seq
+		}
 		return list[i].id < list[j].id
 	})
 	var acts []Action
@@ -142,6 +145,9 @@ func (e *Engine) progress(t *Turn, id string) *GuideProgress {
 		p.Guides[id] = gp
 	}
 	gp.Updated = t.In.Now.UTC().Truncate(24 * 3600e9) // the day is enough
+	for _, o := range p.Guides {
+		gp.Seq = max(gp.Seq, o.Seq+1)
+	}
 	t.SetProfile(p)
 	return gp
 }
@@ -196,6 +202,7 @@ func (e *Engine) showStep(t *Turn, p content.Playbook, n int, intro bool) {
 	n = min(n, len(p.Steps)-1)
 	gp := e.progress(t, p.ID)
 	gp.Step, gp.Done = n, false
+	t.st.Here = p.ID
 	s := p.Steps[n]
 	base := "playbook." + p.ID
 	blocks := []Block{{Kind: BlockHeading, Msg: M(base + ".title")}}

@@ -572,9 +572,21 @@ func TestEntryByQuestionOpensThePlaybook(t *testing.T) {
 		{"da-DK", "hvordan håndterer jeg en henvendelse om en lederkollega?"},
 		{"en-US", "how do I handle a report about a fellow manager?"},
 	} {
+		// A manager asking gets the playbook offered; free text never
+		// starts it, so it is not "in progress" until they open it.
 		s := newGSess(t, tc.loc, cfg)
-		if got := gNames(s.say(tc.q)); !slices.Equal(got, []string{"step:manager-colleague:clarify"}) {
-			t.Errorf("%q opened %v, want the manager-colleague playbook", tc.q, got)
+		s.p.Role = dialogs.RoleManager
+		if got := gNames(s.say(tc.q)); !slices.Equal(got, []string{"offer:manager-colleague"}) {
+			t.Errorf("%q opened %v, want the manager-colleague playbook offered", tc.q, got)
+		}
+		if len(s.p.Guides) != 0 {
+			t.Errorf("%q: the offered playbook is in progress: %v", tc.q, s.p.Guides)
+		}
+		// An employee asking the same gets the employee's ways.
+		e := newGSess(t, tc.loc, cfg)
+		e.p.Role = dialogs.RoleEmployee
+		if got := gNames(e.say(tc.q)); !slices.Equal(got, []string{"situation:own-manager"}) {
+			t.Errorf("employee %q opened %v, want the own-manager situation", tc.q, got)
 		}
 	}
 }

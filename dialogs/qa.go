@@ -116,6 +116,7 @@ func (e *Engine) answerCard(kind, id string, blocks []Block, related, links []st
 		blocks = append(blocks, Block{Kind: BlockSubtle, Msg: M("qa.links")}, Block{Kind: BlockActions, Actions: ls})
 	}
 	blocks = append(blocks, Block{Kind: BlockSubtle, Msg: M("qa.forward")}, Block{Kind: BlockActions, Actions: e.waysForward()})
+	blocks = append(blocks, helpfulBlocks("topic:"+id)...)
 	return Card{Name: kind + ":" + id, Blocks: blocks, Actions: []Action{
 		{Label: M("qa.back"), Data: Submit(VerbTopics, "")},
 		menuAction(),
@@ -174,6 +175,7 @@ func (e *Engine) excuseView(t *Turn, id string) {
 		{Kind: BlockActions, Actions: []Action{{Label: M("topic.load-triangle.title"), Data: Submit(VerbTopic, "load-triangle")}}},
 		{Kind: BlockSubtle, Msg: M("qa.forward")},
 		{Kind: BlockActions, Actions: e.waysForward()},
+		helpfulBlocks("excuse:" + id)[0], helpfulBlocks("excuse:" + id)[1],
 	}, Actions: []Action{
 		{Label: M("qa.excuses.back"), Data: Submit(VerbExcuses, "")},
 		menuAction(),
@@ -190,23 +192,44 @@ func (e *Engine) freeText(t *Turn) {
 	}
 	best, choices := e.matcher(string(t.Lang), text)
 	if best != "" {
-		e.openDoc(t, best)
+		e.openDoc(t, e.forRole(t, best))
 		return
 	}
 	if len(choices) == 0 {
-		t.Reply(notice("qa.unknown", e.menuCard(t)))
+		c := notice("qa.unknown", e.menuCard(t))
+		c.Blocks = append(c.Blocks, shareBlocks(t, text)...)
+		t.Reply(c)
 		return
 	}
 	var acts []Action
+	seen := map[string]bool{}
 	for _, c := range choices {
-		if a, ok := e.docAction(c); ok {
+		c = e.forRole(t, c)
+		if a, ok := e.docAction(c); ok && !seen[c] {
+			seen[c] = true
 			acts = append(acts, a)
 		}
 	}
-	t.Reply(Card{Name: "choices", Blocks: []Block{
+	blocks := []Block{
 		{Kind: BlockText, Msg: M("qa.choices")},
 		{Kind: BlockActions, Actions: acts},
-	}, Actions: []Action{menuAction()}})
+	}
+	t.Reply(Card{Name: "choices", Blocks: append(blocks, shareBlocks(t, text)...), Actions: []Action{menuAction()}})
+}
+
+// forRole applies the role rule to a matched document: a user who is not
+// a manager, AMR/TR or HR and whose question matches a playbook that a
+// situation stands in for (a report about a fellow manager) gets that
+// situation, with the employee's ways, instead.
+func (e *Engine) forRole(t *Turn, doc string) string {
+	kind, id, _ := strings.Cut(doc, ":")
+	if kind != "playbook" || isManagerRole(t.Profile.Role) {
+		return doc
+	}
+	if s, ok := e.lib.SituationFor(id); ok {
+		return "situation:" + s.ID
+	}
+	return doc
 }
 
 // docAction is the button that opens a matcher document ("topic:<id>",
@@ -217,9 +240,11 @@ func (e *Engine) docAction(doc string) (Action, bool) {
 	case "topic":
 		return Action{Label: M("topic." + id + ".title"), Data: Submit(VerbTopic, id)}, true
 	case "playbook":
-		return Action{Label: M("playbook." + id + ".title"), Data: Submit(VerbGuide, id)}, true
+		return Action{Label: M("playbook." + id + ".title"), Data: Submit(VerbOffer, id)}, true
 	case "excuse":
 		return Action{Label: M("excuse." + id + ".quote"), Data: Submit(VerbExcuse, id)}, true
+	case "situation":
+		return Action{Label: M("situation." + id + ".title"), Data: Submit(VerbSituation, id)}, true
 	}
 	return Action{}, false
 }
@@ -230,9 +255,12 @@ func (e *Engine) openDoc(t *Turn, doc string) {
 	case "topic":
 		e.topicView(t, id)
 	case "playbook":
-		e.guideView(t, id)
+		// Free text never starts a playbook: it offers it.
+		e.offerView(t, id)
 	case "excuse":
 		e.excuseView(t, id)
+	case "situation":
+		e.situationView(t, id)
 	default:
 		t.Reply(notice("qa.unknown", e.menuCard(t)))
 	}

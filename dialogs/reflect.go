@@ -52,6 +52,10 @@ var reflectStrongEffects = []string{"avoid-work", "sleep-worry"}
 // reflectGraveKinds are the kinds that are grave in themselves.
 var reflectGraveKinds = []string{"assault-threats"}
 
+// reflectManagementKinds are the kinds where "ordinary management and
+// collegial feedback is not offensive in itself" may fit.
+var reflectManagementKinds = []string{"unequal-treatment", "something-else"}
+
 type reflectFlow struct{}
 
 func init() {
@@ -217,10 +221,16 @@ func reflectAny(vs, set []string) bool {
 func (reflectFlow) result(t *Turn, a reflectData) Card {
 	ways := reflectWays(t)
 	weighs := reflectWeighs(t, a)
-	blocks := []Block{
-		{Kind: BlockHeading, Msg: M("reflect.result.title")},
-		{Kind: BlockText, Msg: M("reflect.result.intro")},
+	grave := reflectAny(a.A["kind"], reflectGraveKinds)
+	var blocks []Block
+	if grave {
+		// Physical assault, threats or coercion: immediate help first.
+		blocks = append(blocks, t.e.urgentBlocks()...)
 	}
+	blocks = append(blocks,
+		Block{Kind: BlockHeading, Msg: M("reflect.result.title")},
+		Block{Kind: BlockText, Msg: M("reflect.result.intro")},
+	)
 	if weighs {
 		blocks = append(blocks,
 			Block{Kind: BlockText, Msg: M("reflect.result.weighs")},
@@ -246,6 +256,9 @@ func (reflectFlow) result(t *Turn, a reflectData) Card {
 	// The load triangle, one side at a time, each with the user's answer.
 	for _, side := range []string{"severity", "duration", "frequency"} {
 		if v := a.A[side]; len(v) > 0 {
+			if grave && side == "frequency" && v[0] == "once" {
+				continue // "how would you feel if it happens again?" does not fit an assault
+			}
 			blocks = append(blocks, Block{Kind: BlockText, Msg: M("reflect.load." + side + "." + v[0])})
 		}
 	}
@@ -258,9 +271,17 @@ func (reflectFlow) result(t *Turn, a reflectData) Card {
 	if slices.ContainsFunc(a.A["kind"], func(k string) bool { return k != "something-else" }) {
 		blocks = append(blocks, Block{Kind: BlockText, Msg: M("reflect.result.examples")})
 	}
+	// Intention versus effect, and "ordinary management is not offensive",
+	// only where they fit the answers: never for an assault, threats or
+	// coercion; the management paragraph only when what happened may be
+	// about tasks and treatment rather than sex or gender.
+	if !grave {
+		blocks = append(blocks, Block{Kind: BlockText, Msg: M("reflect.result.intention")})
+		if reflectAny(a.A["kind"], reflectManagementKinds) {
+			blocks = append(blocks, Block{Kind: BlockText, Msg: M("reflect.result.noteverything")})
+		}
+	}
 	blocks = append(blocks,
-		Block{Kind: BlockText, Msg: M("reflect.result.intention")},
-		Block{Kind: BlockText, Msg: M("reflect.result.noteverything")},
 		Block{Kind: BlockText, Msg: M("reflect.result.door")},
 		Block{Kind: BlockSubtle, Msg: M("reflect.read.title")},
 		Block{Kind: BlockActions, Actions: []Action{

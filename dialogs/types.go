@@ -101,6 +101,9 @@ type GuideProgress struct {
 	Checked map[string]bool `json:"c,omitempty"` // "<step>.<check>" → ticked
 	Updated time.Time       `json:"u"`           // day of last use, for ordering
 	Done    bool            `json:"f,omitempty"` // finished: no longer "under way"
+	// Seq orders the playbooks used on the same day: the one used last
+	// has the highest (no time finer than the day is stored).
+	Seq int `json:"q,omitempty"`
 }
 
 // State is one conversation's dialog state: a stack of frames, most recent
@@ -117,6 +120,13 @@ type State struct {
 	// apart from the chat's stack: closing the window or chatting meanwhile
 	// does not disturb either.
 	Form *Frame `json:"f,omitempty"`
+	// Here is the playbook whose step the last turn showed, so a language
+	// switch can show that step again.
+	Here string `json:"h,omitempty"`
+	// Ask is the question the last turn could not answer, kept for one
+	// turn so the user may choose to share it with AMK (the share button
+	// does not echo it).
+	Ask string `json:"q,omitempty"`
 }
 
 // Frame is one active dialog on the stack.

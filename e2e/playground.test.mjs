@@ -193,8 +193,8 @@ step('asks a free-text question in English', async () => {
     texts: [en.shown('topic.responsibility.short')],
     buttons: [en('qa.back'), en('core.menu.back')],
   });
-  // An unclear question gets a short choice instead of a guess.
-  const choices = await chat.say('what is sexual harassment', en('qa.choices'));
+  // A question of one word many answers share gets a short choice instead of a guess.
+  const choices = await chat.say('harassment', en('qa.choices'));
   await chat.assertCard(choices, { buttons: [en('topic.sexual-harassment.title'), en('core.menu.back')] });
   saw('topic answer (free text)', 'choices');
   await chat.shot('free-text-en');
@@ -447,6 +447,43 @@ step('switches language by typing, and shows help in English', async () => {
   await chat.assertCard(help, { buttons: [en('core.menu.open')] });
   saw('help');
   await chat.shot('help');
+});
+
+step('describes a situation in own words: acknowledged, asked back, ways forward (issue 13)', async () => {
+  const card = await chat.say('he pinched my bum at the christmas party', en('situation.touching.ack'));
+  await chat.assertCard(card, {
+    texts: [en('situation.ask'), en('feedback.ask')],
+    buttons: [en('situation.reflect'), en('qa.way.talk'), en('qa.way.unit'), en('feedback.yes'), en('feedback.no')],
+  });
+  const t = await chat.text(card);
+  assert.ok(!/\b(this|that|it) is (sexual harassment|harassment|sexism)\b/i.test(t), `no verdict: ${t.slice(0, 300)}`);
+  saw('described situation');
+  await chat.shot('situation');
+  const thanks = await chat.press(card, en('feedback.yes'), en('feedback.thanks'));
+  await chat.assertCard(thanks, { buttons: [en('core.menu.back')] });
+  saw('did this help');
+});
+
+step('the reflection for physical assault puts immediate help first (issue 13)', async () => {
+  const m = await menu(en);
+  const form = await chat.press(m, en('core.menu.reflect'), en('reflect.intro').split('\n')[0]);
+  await chat.checkbox(form, en('reflect.kind.assault-threats')).check();
+  // The first choice of every other set.
+  const groups = new Map();
+  for (const input of await form.locator('input[type="radio"], input[type="checkbox"]').all()) {
+    const [type, id, name] = await input.evaluate((e) => [e.type, e.id, e.name]);
+    const key = type === 'radio' ? `r:${name}` : `c:${id.replace(/-\d+$/, '')}`;
+    if (!groups.has(key)) groups.set(key, input);
+  }
+  const [, ...rest] = [...groups.values()]; // the first set is "what happened"
+  for (const input of rest) await input.check();
+  const result = await chat.press(form, en('reflect.submit'), en('situation.urgent.title'), en('reflect.result.title'));
+  const t = await chat.text(result);
+  assert.ok(t.indexOf('112') >= 0 && t.indexOf('112') < t.indexOf(en('reflect.result.title')), 'immediate help (112) comes before the reflection');
+  for (const w of ['police', 'occupational injury', 'crisis help']) assert.ok(t.toLowerCase().includes(w), `immediate help mentions ${w}`);
+  assert.ok(!t.includes(en.shown('reflect.result.intention').slice(0, 40)), 'no intention paragraph for an assault');
+  saw('reflection: assault');
+  await chat.shot('reflect-assault');
 });
 
 step('card check: the excuses, the reflection and the quiz render without warnings', async () => {

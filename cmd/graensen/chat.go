@@ -27,10 +27,8 @@ func chat(ctx context.Context, args []string, in io.Reader, out io.Writer) error
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	r := cards.New(locales.MustBundle())
-	t := &terminal{eng: newEngine(r, Config{}, content.MustLoad()), r: r, out: out, in: bufio.NewScanner(in), locale: *locale}
-	t.in.Buffer(make([]byte, 64<<10), 64<<10)
-	fmt.Fprintln(out, "Grænsen – terminal chat. Type a number to press a button, or write a message. Ctrl-D quits.")
+	t := newTerminal(*locale, in, out)
+	fmt.Fprintln(out, t.say("chat.intro"))
 	t.turn(dialogs.Input{Kind: dialogs.KindInstall})
 	for ctx.Err() == nil {
 		fmt.Fprint(out, "\n> ")
@@ -46,6 +44,15 @@ func chat(ctx context.Context, args []string, in io.Reader, out io.Writer) error
 		t.turn(dialogs.Input{Kind: dialogs.KindMessage, Text: line})
 	}
 	return nil
+}
+
+// newTerminal is a chat session with the client locale.
+func newTerminal(locale string, in io.Reader, out io.Writer) *terminal {
+	r := cards.New(locales.MustBundle())
+	t := &terminal{eng: newEngine(r, Config{}, content.MustLoad()), r: r, out: out, in: bufio.NewScanner(in), locale: locale,
+		cases: map[string]dialogs.CaseView{}}
+	t.in.Buffer(make([]byte, 64<<10), 64<<10)
+	return t
 }
 
 type button struct {
@@ -67,7 +74,25 @@ type terminal struct {
 	buttons []button
 	seq     int
 	window  bool // the card being shown is in a dialog window
+	// cases are the reports filed in this session, by receipt code: the
+	// chat stores nothing, but a receipt check must answer.
+	cases map[string]dialogs.CaseView
 }
+
+// lang is the language the chat speaks now: the user's choice, else the
+// client locale.
+func (t *terminal) lang() dialogs.Lang {
+	if l := t.profile.Lang; l == dialogs.Danish || l == dialogs.English {
+		return l
+	}
+	if strings.HasPrefix(t.locale, "da") {
+		return dialogs.Danish
+	}
+	return dialogs.English
+}
+
+// say is one of the chat's own texts in the chat's language.
+func (t *terminal) say(id string) string { return t.r.Text(t.lang(), dialogs.M(id)) }
 
 func (t *terminal) read() (string, bool) {
 	if !t.in.Scan() {
@@ -100,9 +125,20 @@ func (t *terminal) turn(in dialogs.Input) {
 			}
 			fmt.Fprintln(t.out, "[window closed]")
 		case dialogs.FileReport: // nothing is stored in chat mode: show the receipt the bot would give
+			t.cases[o.Receipt] = dialogs.CaseView{ID: o.CaseID, Filed: o.Date, Status: dialogs.StatusNew, Answers: o.Answers, Notify: o.Notify}
 			t.window = true
 			t.show(res.Lang, dialogs.ReceiptCard(o.CaseID, o.Receipt, o.Notify))
 			t.window = false
+		case dialogs.CheckReceipt:
+			if v, ok := t.cases[o.Code]; ok {
+				t.window = true
+				t.show(res.Lang, dialogs.ReceiptStatusCard(v, ""))
+				t.window = false
+			} else {
+				fmt.Fprintln(t.out, t.say("chat.unknownReceipt"))
+			}
+		case dialogs.ReporterMessage:
+			fmt.Fprintln(t.out, t.say("chat.notSent"))
 		}
 	}
 }
@@ -110,13 +146,7 @@ func (t *terminal) turn(in dialogs.Input) {
 // press submits a button, first asking for the values of the card's inputs.
 func (t *terminal) press(b button) {
 	vals := map[string]string{}
-	lang := dialogs.Lang(t.profile.Lang)
-	if lang == "" {
-		lang = dialogs.English
-		if strings.HasPrefix(t.locale, "da") {
-			lang = dialogs.Danish
-		}
-	}
+	lang := t.lang()
 	for _, blk := range b.card.Blocks {
 		switch blk.Kind {
 		case dialogs.BlockChoice:
@@ -124,7 +154,7 @@ func (t *terminal) press(b button) {
 			for i, c := range blk.Choices {
 				fmt.Fprintf(t.out, "   (%d) %s\n", i+1, t.r.Text(lang, c.Label))
 			}
-			fmt.Fprint(t.out, "  choose: ")
+			fmt.Fprint(t.out, t.say("chat.choose"))
 			line, _ := t.read()
 			var picked []string
 			for _, f := range strings.FieldsFunc(line, func(r rune) bool { return r == ',' || r == ' ' }) {
@@ -145,7 +175,7 @@ func (t *terminal) press(b button) {
 			if blk.Checked {
 				mark = "y"
 			}
-			fmt.Fprintf(t.out, "[%s] %s (y/n, enter keeps): ", mark, t.r.Text(lang, blk.Msg))
+			fmt.Fprintf(t.out, "[%s] %s %s: ", mark, t.r.Text(lang, blk.Msg), t.say("chat.toggle"))
 			line, _ := t.read()
 			switch strings.ToLower(line) {
 			case "y", "j", "yes", "ja":
@@ -173,7 +203,7 @@ func (t *terminal) show(lang dialogs.Lang, c dialogs.Card) {
 	addButtons := func(as []dialogs.Action) {
 		for _, a := range as {
 			if a.URL != "" {
-				fmt.Fprintf(t.out, "  [link] %s: %s\n", t.r.Text(lang, a.Label), a.URL)
+				fmt.Fprintf(t.out, "  [%s] %s: %s\n", t.say("chat.link"), t.r.Text(lang, a.Label), a.URL)
 				continue
 			}
 			t.buttons = append(t.buttons, button{action: a, card: c, window: t.window})
@@ -201,7 +231,7 @@ func (t *terminal) show(lang dialogs.Lang, c dialogs.Card) {
 				fmt.Fprintf(t.out, "  %s %s\n", t.r.Text(lang, f.Label), v)
 			}
 		case dialogs.BlockChoice, dialogs.BlockInput, dialogs.BlockToggle, dialogs.BlockDate, dialogs.BlockTime:
-			fmt.Fprintf(t.out, "  <%s> (asked when you press a button)\n", t.r.Text(lang, b.Msg))
+			fmt.Fprintf(t.out, "  <%s> %s\n", t.r.Text(lang, b.Msg), t.say("chat.asked"))
 		case dialogs.BlockActions:
 			addButtons(b.Actions)
 		}

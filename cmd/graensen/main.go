@@ -32,6 +32,7 @@ import (
 	"github.com/kk/graensen/bot/campaign"
 	"github.com/kk/graensen/bot/cards"
 	"github.com/kk/graensen/bot/connector"
+	"github.com/kk/graensen/bot/feedback"
 	"github.com/kk/graensen/bot/reminder"
 	"github.com/kk/graensen/bot/report"
 	"github.com/kk/graensen/bot/schedule"
@@ -67,6 +68,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return serve(ctx, getenv, stderr, nil)
 	case "chat":
 		return chat(ctx, args, stdin, stdout)
+	case "matcheval":
+		return matchEval(args, stdout)
 	case "manifest":
 		return manifestCmd(args, stdout)
 	case "healthcheck":
@@ -75,7 +78,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprintln(stdout, "graensen", version)
 		return nil
 	case "help", "--help", "-h":
-		fmt.Fprintln(stdout, "usage: graensen [serve|chat|manifest|healthcheck|version]")
+		fmt.Fprintln(stdout, "usage: graensen [serve|chat|matcheval|manifest|healthcheck|version]")
 		return nil
 	}
 	return fmt.Errorf("unknown command %q (serve, chat, manifest, version)", cmd)
@@ -115,13 +118,17 @@ func (a *app) Close() {
 
 // newEngine builds the dialog engine over the content library.
 func newEngine(r *cards.Renderer, cfg Config, lib *content.Library) *dialogs.Engine {
-	text := func(lang, id string) string { return r.Text(dialogs.Lang(lang), dialogs.M(id)) }
-	m := match.FromLibrary(lib, text)
+	m := newMatcher(r, lib)
 	return dialogs.New(dialogs.Config{Content: lib, Handlers: cfg.Handlers, Admins: cfg.Admins, Release: cfg.Release,
 		Matcher: func(lang, q string) (string, []string) {
 			d := m.Decide(lang, q)
 			return d.Best, d.Choices
 		}})
+}
+
+// newMatcher indexes the library with its localized titles and texts.
+func newMatcher(r *cards.Renderer, lib *content.Library) *match.Matcher {
+	return match.FromLibrary(lib, func(lang, id string) string { return r.Text(dialogs.Lang(lang), dialogs.M(id)) })
 }
 
 // wire builds every part from the configuration.
@@ -199,6 +206,8 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	effects = append(effects, camp.Effect())
+	fb := &feedback.Service{Store: a.store, Keys: keys, Now: time.Now} // AMK's feedback loop (issue 13)
+	effects = append(effects, fb.Effect)
 	a.sched.Handlers[campaign.KindStart] = camp.HandleStart
 	a.sched.Handlers[campaign.KindPurge] = camp.HandlePurge
 	a.workers = append(a.workers, camp.Run)
@@ -217,7 +226,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	a.bot = b
-	if err := mountCampaignAPI(cfg, b, camp, log); err != nil {
+	if err := mountCampaignAPI(cfg, b, camp, log, fb.Routes); err != nil {
 		return nil, err
 	}
 	rep.Bot = b

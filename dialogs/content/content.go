@@ -40,6 +40,8 @@ type Library struct {
 	Quiz      []QuizCase `toml:"quiz"`
 	Reflect   Reflect    `toml:"reflect"`
 	Playbooks []Playbook `toml:"playbook"`
+	// Situations are described situations (situations.toml).
+	Situations []Situation `toml:"situation"`
 }
 
 // Load parses the embedded content files and checks their cross references.
@@ -82,6 +84,7 @@ func (l *Library) merge(p *Library) {
 	l.Excuses = append(l.Excuses, p.Excuses...)
 	l.Quiz = append(l.Quiz, p.Quiz...)
 	l.Playbooks = append(l.Playbooks, p.Playbooks...)
+	l.Situations = append(l.Situations, p.Situations...)
 	if len(p.Reflect.Kinds) > 0 {
 		l.Reflect = p.Reflect
 	}

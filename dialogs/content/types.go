@@ -178,5 +178,5 @@ func (l *Library) check() error {
 			}
 		}
 	}
-	return nil
+	return l.checkSituations()
 }

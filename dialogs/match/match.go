@@ -20,18 +20,23 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
 
 	"github.com/kk/graensen/dialogs/content"
 )
 
 // Doc is one answer the matcher can point to.
 type Doc struct {
-	ID     string            // "topic:<id>", "playbook:<id>" or "excuse:<id>"
+	ID     string            // "topic:<id>", "playbook:<id>", "excuse:<id>" or "situation:<id>"
 	Words  content.Words     // search words and phrases per language
 	Titles map[string]string // lang -> title text (indexed at a lower weight)
 	// Texts holds a short body text per language (a topic's short answer),
 	// indexed at the lowest weight.
 	Texts map[string]string
+	// Boost multiplies the doc's score (0 means 1): a situation that says
+	// who was involved (a citizen, one's own manager) outweighs what
+	// happened, since the ways forward depend on it.
+	Boost float64
 }
 
 // Field weights: how much a term found in a field counts.
@@ -60,8 +65,9 @@ const (
 // distinctive search word.
 const (
 	minScore  = 0.45 // below this nothing fits
-	bestScore = 0.8  // a Best must score at least this
-	bestLead  = 1.25 // and lead the runner-up by this factor
+	singleMin = 0.3  // the same for a question of one content word
+	bestScore = 0.5  // a Best must score at least this
+	bestLead  = 1.15 // and lead the runner-up by this factor
 	// bestDominance: a top result this far ahead of the runner-up is Best
 	// even with a lower score ("sexisme", "AMR" typed alone).
 	bestDominance = 2.5
@@ -70,6 +76,25 @@ const (
 	choiceMin = 1 / bestDominance
 	maxChoice = 3
 )
+
+// toldBoost is how much more a described situation counts when the
+// question is told in the first or third person ("he touched me", "min
+// chef siger"): then it is likelier an account than a definition question.
+const toldBoost = 1.3
+
+// personCues are the pronouns that make a question an account.
+var personCues = set("jeg", "mig", "min", "mit", "mine", "han", "hun", "ham", "hende", "hans", "hendes", "vi", "os",
+	"i", "im", "ive", "me", "my", "he", "she", "him", "her", "his", "we", "us", "hes", "shes")
+
+// told reports whether text contains a first- or third-person pronoun.
+func told(text string) bool {
+	for _, f := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) }) {
+		if personCues[f] {
+			return true
+		}
+	}
+	return false
+}
 
 // maxTokens bounds the content words of a question that are looked at.
 const maxTokens = 40
@@ -98,6 +123,7 @@ const (
 // Matcher is an immutable index; it is safe for concurrent use.
 type Matcher struct {
 	ids     []string
+	boost   []float64
 	post    map[string]map[int]float64 // term -> doc -> weight (fields combined)
 	bi      map[string]map[int]float64 // "a b" -> doc -> weight
 	idf     map[string]float64
@@ -139,6 +165,7 @@ func New(docs []Doc) *Matcher {
 		seen[d.ID] = true
 		n := len(m.ids)
 		m.ids = append(m.ids, d.ID)
+		m.boost = append(m.boost, cmp.Or(d.Boost, 1))
 		for _, lang := range sortedKeys(d.Words) {
 			for _, w := range d.Words[lang] {
 				all := tokenize(w)
@@ -294,6 +321,14 @@ func LibraryDocs(lib *content.Library, text func(lang, msgID string) string) []D
 			Titles: msgs("excuse." + e.ID + ".quote"),
 		})
 	}
+	for _, s := range lib.Situations {
+		docs = append(docs, Doc{
+			ID:     "situation:" + s.ID,
+			Words:  s.Words,
+			Titles: msgs("situation." + s.ID + ".title"),
+			Boost:  s.Boost,
+		})
+	}
 	return docs
 }
 
@@ -442,6 +477,13 @@ func (m *Matcher) Match(lang, text string) []Result {
 		prev = cs
 		k++
 	}
+	isTold := told(text)
+	for n, id := range m.ids {
+		scores[n] *= m.boost[n]
+		if isTold && strings.HasPrefix(id, "situation:") {
+			scores[n] *= toldBoost
+		}
+	}
 	var out []Result
 	for n, s := range scores {
 		if s > 0 {
@@ -466,7 +508,13 @@ func round(f float64) float64 { return math.Round(f*1e6) / 1e6 }
 // likeliest as Choices; nothing when even the top scores too little.
 func (m *Matcher) Decide(lang, text string) Decision {
 	rs := m.Match(lang, text)
-	if len(rs) == 0 || rs[0].Score < minScore {
+	floor := minScore
+	if len(contentTokens(tokenize(text))) == 1 {
+		// One word that many answers share ("chikane", "report") scores
+		// low by its IDF, yet it is a question: offer the likeliest.
+		floor = singleMin
+	}
+	if len(rs) == 0 || rs[0].Score < floor {
 		return Decision{}
 	}
 	top, second := rs[0].Score, 0.0

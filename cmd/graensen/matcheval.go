@@ -1,0 +1,40 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/kk/graensen/bot/cards"
+	"github.com/kk/graensen/dialogs/content"
+	"github.com/kk/graensen/dialogs/match/evalset"
+	"github.com/kk/graensen/locales"
+)
+
+// matchEval prints how the free-text matcher answers the labelled
+// evaluation set (dialogs/match/evalset): direct / suggested / missed, and
+// the questions not answered directly (-v: all of them).
+func matchEval(args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("matcheval", flag.ContinueOnError)
+	fs.SetOutput(out)
+	lang := fs.String("lang", "da", "the language of the set: da or en")
+	verbose := fs.Bool("v", false, "list every question, not only those not answered directly")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cases, err := evalset.Load(*lang)
+	if err != nil {
+		return err
+	}
+	r := cards.New(locales.MustBundle())
+	m := newMatcher(r, content.MustLoad())
+	rep := evalset.Run(*lang, cases, func(l, q string) (string, []string) {
+		d := m.Decide(l, q)
+		return d.Best, d.Choices
+	})
+	rep.Print(out, *verbose)
+	if rep.TooManyChoices > 0 {
+		fmt.Fprintf(out, "  %d answers offered more than three choices\n", rep.TooManyChoices)
+	}
+	return nil
+}

@@ -1,0 +1,127 @@
+// Package evalset is the labelled evaluation set of the free-text matcher
+// (issue 13): questions in Danish and English with the document that
+// should answer them, kept apart from the word lists the matcher is built
+// from (dialogs/content), so it measures answers to unseen questions.
+//
+// `go run ./cmd/graensen matcheval --lang da` prints the figures.
+package evalset
+
+import (
+	"embed"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+//go:embed *.tsv
+var files embed.FS
+
+// Case is one labelled question.
+type Case struct {
+	Lang string
+	Text string
+	Want []string // acceptable document ids
+}
+
+// Load reads the set of one language ("da" or "en").
+func Load(lang string) ([]Case, error) {
+	b, err := files.ReadFile(lang + ".tsv")
+	if err != nil {
+		return nil, fmt.Errorf("evalset: no set for %q", lang)
+	}
+	var out []Case
+	for i, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		want, text, ok := strings.Cut(line, "\t")
+		if !ok || strings.TrimSpace(text) == "" {
+			return nil, fmt.Errorf("evalset %s.tsv line %d: want <id>TAB<question>", lang, i+1)
+		}
+		out = append(out, Case{Lang: lang, Text: strings.TrimSpace(text), Want: strings.Split(want, "|")})
+	}
+	return out, nil
+}
+
+// Outcome is how one question was answered.
+type Outcome int
+
+// The outcomes: the right answer at once, the right answer among the
+// "did you mean" choices, or not at all.
+const (
+	Direct Outcome = iota
+	Suggested
+	Missed
+)
+
+// Decide answers a question as the bot does: a confident best document, or
+// up to three choices.
+type Decide func(lang, text string) (best string, choices []string)
+
+// Line is one evaluated question.
+type Line struct {
+	Case    Case
+	Outcome Outcome
+	Best    string
+	Choices []string
+}
+
+// Report is the evaluation of one language.
+type Report struct {
+	Lang                      string
+	Direct, Suggested, Missed int
+	// TooManyChoices counts "did you mean" cards with more than three choices.
+	TooManyChoices int
+	Lines          []Line
+}
+
+// Total is the number of questions.
+func (r Report) Total() int { return r.Direct + r.Suggested + r.Missed }
+
+// DirectShare is the share answered directly, 0..1.
+func (r Report) DirectShare() float64 {
+	if r.Total() == 0 {
+		return 0
+	}
+	return float64(r.Direct) / float64(r.Total())
+}
+
+// Run evaluates decide on cases.
+func Run(lang string, cases []Case, decide Decide) Report {
+	r := Report{Lang: lang}
+	for _, c := range cases {
+		best, choices := decide(c.Lang, c.Text)
+		l := Line{Case: c, Best: best, Choices: choices, Outcome: Missed}
+		switch {
+		case best != "" && slices.Contains(c.Want, best):
+			l.Outcome = Direct
+			r.Direct++
+		case best == "" && slices.ContainsFunc(choices, func(id string) bool { return slices.Contains(c.Want, id) }):
+			l.Outcome = Suggested
+			r.Suggested++
+		default:
+			r.Missed++
+		}
+		if len(choices) > 3 {
+			r.TooManyChoices++
+		}
+		r.Lines = append(r.Lines, l)
+	}
+	return r
+}
+
+// Print writes the figures and every question not answered directly.
+func (r Report) Print(w io.Writer, verbose bool) {
+	n := max(1, r.Total())
+	fmt.Fprintf(w, "%s: %d questions: direct %d (%.1f%%), suggested %d (%.1f%%), missed %d (%.1f%%)\n",
+		r.Lang, r.Total(), r.Direct, 100*float64(r.Direct)/float64(n), r.Suggested, 100*float64(r.Suggested)/float64(n), r.Missed, 100*float64(r.Missed)/float64(n))
+	for _, l := range r.Lines {
+		if l.Outcome == Direct && !verbose {
+			continue
+		}
+		kind := [...]string{"direct", "suggested", "missed"}[l.Outcome]
+		fmt.Fprintf(w, "  %-9s %q want %s got best=%q choices=%v\n", kind, l.Case.Text, strings.Join(l.Case.Want, "|"), l.Best, l.Choices)
+	}
+}
