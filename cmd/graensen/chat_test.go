@@ -14,7 +14,8 @@ import (
 func TestChatSpeaksTheChosenLanguageAndAnswersReceipts(t *testing.T) {
 	code := "23456-789AB-CDEFG-HJKMN"
 	// Danish: the receipt card, its button, the code typed, then English.
-	in := strings.NewReader("kvittering\n1\n" + code + "\nenglish\nkvittering\n1\n" + code + "\n")
+	// "kvittering" shows the launcher; its second button opens "Min kvittering", whose first button asks for the code.
+	in := strings.NewReader("kvittering\n2\n1\n" + code + "\nenglish\nkvittering\n2\n1\n" + code + "\n")
 	var out bytes.Buffer
 	if err := chat(context.Background(), nil, in, &out); err != nil {
 		t.Fatal(err)
@@ -41,7 +42,8 @@ func TestChatReceiptOfACaseFiledInTheSession(t *testing.T) {
 	code, _ := dialogs.ParseReceipt("23456-789AB-CDEFG-HJKMN")
 	term.cases[code] = dialogs.CaseView{ID: "ABCDEFGH", Filed: "2026-12-01", Status: dialogs.StatusNew}
 	out.Reset()
-	term.turn(dialogs.Input{Kind: dialogs.KindMessage, Values: map[string]string{dialogs.KeyAction: dialogs.VerbRCheck, "code": code}})
+	// The code is entered in the "My receipt" window (a dialog submit).
+	term.turn(dialogs.Input{Kind: dialogs.KindInvoke, Dialog: true, Values: map[string]string{dialogs.KeyAction: dialogs.VerbRCheck, "code": code}})
 	if s := out.String(); !strings.Contains(s, "2026-12-01") {
 		t.Fatalf("the receipt check shows no case:\n%s", s)
 	}
