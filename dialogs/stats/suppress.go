@@ -59,7 +59,14 @@ type Constraint struct {
 // nearly everything is small: a quarter of two reports), every cell, zeros
 // included, is Hidden: the table is withheld (see Withheld).
 func Suppress(values []int, cons []Constraint, min int) []Mark {
+	return suppressFrom(values, cons, min, nil)
+}
+
+// suppressFrom is Suppress starting from marks already decided (a row
+// shared with another table); nil starts afresh.
+func suppressFrom(values []int, cons []Constraint, min int, init []Mark) []Mark {
 	marks := make([]Mark, len(values))
+	copy(marks, init)
 	for i, v := range values {
 		if v > 0 && v < min {
 			marks[i] = Small
