@@ -56,6 +56,9 @@ type Config struct {
 	// Effects carry out the dialogs' domain outputs (reports, reminders,
 	// campaigns), tried in order.
 	Effects []Effect
+	// CountUse receives a turn's use counters (statistics) once the turn
+	// has been committed; nil drops them.
+	CountUse func(now time.Time, c dialogs.CountUse)
 }
 
 // Bot is the running bot. Create it with New.

@@ -100,6 +100,7 @@ func New(cfg Config) *Engine {
 		admins:   set(cfg.Admins),
 	}
 	e.registerQA()
+	e.registerStats()
 	for _, r := range registerExtra {
 		r(e)
 	}
@@ -126,6 +127,9 @@ type Result struct {
 	// Duplicate is true when the activity was handled before: the caller
 	// saves nothing and sends nothing.
 	Duplicate bool
+	// Counts are the use counters of the turn (CountUse outputs, taken out
+	// of Outputs): the caller counts them once the turn is committed.
+	Counts []CountUse
 }
 
 // Turn is the context of one step, handed to dialogs and views.
@@ -176,6 +180,8 @@ func (e *Engine) Step(st State, p Profile, in Input) Result {
 	}
 	t := &Turn{In: in, Profile: p, e: e, st: &st}
 	t.Lang = resolveLang(p.Lang, in.Locale)
+	before := p // for the use counters (statistics.go): guides are changed in place
+	before.Guides = cloneGuides(p.Guides)
 
 	switch in.Kind {
 	case KindInstall:
@@ -195,9 +201,11 @@ func (e *Engine) Step(st State, p Profile, in Input) Result {
 		t.Emit(Forget{})
 	default:
 		e.message(t)
+		e.countUse(t, before)
 	}
 	t.Lang = resolveLang(t.Profile.Lang, in.Locale)
-	return Result{State: st, Profile: t.Profile, ProfileChanged: t.pchg, Lang: t.Lang, Outputs: t.out}
+	outs, counts := splitCounts(t.out)
+	return Result{State: st, Profile: t.Profile, ProfileChanged: t.pchg, Lang: t.Lang, Outputs: outs, Counts: counts}
 }
 
 // message routes a typed message or a card submit.

@@ -218,6 +218,7 @@ func (s *Service) postNew(ctx context.Context, id string) error {
 		rdb.Del(ctx, s.lockKey(id))
 		return err
 	}
+	s.countFiled(ctx, id, c) // statistics: counted at release, once (stats.go)
 	if actID == "" {
 		actID = "-"
 	}
@@ -369,7 +370,7 @@ func (s *Service) Purge(ctx context.Context, id string) error {
 			}
 		}
 	}
-	keys := []string{s.caseKey(id), s.refKey(id), s.postedKey(id), s.lockKey(id)}
+	keys := []string{s.caseKey(id), s.refKey(id), s.postedKey(id), s.lockKey(id), s.Store.StatsMarkerKey(id)}
 	if c.ReceiptKey != "" {
 		keys = append(keys, c.ReceiptKey)
 	}

@@ -534,12 +534,17 @@ func (s *Service) caseAction(ctx context.Context, tc bot.TurnContext, o dialogs.
 		return bot.Prepared{}, err
 	}
 	ops = append([]redisstore.Op{{Cmd: "XADD", Key: s.caseKey(id), Args: args}}, ops...)
-	card := dialogs.InboxCard(s.fold(id, append(evs, ev)).View)
+	now := s.fold(id, append(evs, ev))
+	card := dialogs.InboxCard(now.View)
 	out := []dialogs.Output{dialogs.Reply{Card: card}}
 	if o.ActivityID != "" {
 		out = []dialogs.Output{dialogs.Update{ActivityID: o.ActivityID, Card: card}}
 	}
-	return bot.Prepared{Ops: ops, Outputs: out, After: s.after}, nil
+	after := func(ctx context.Context) error { // statistics, after the commit (stats.go)
+		s.countAction(ctx, id, date, c, now)
+		return s.after(ctx)
+	}
+	return bot.Prepared{Ops: ops, Outputs: out, After: after}, nil
 }
 
 // purgeAt is when a case closed on date is deleted (at 03:00, a date-derived time).

@@ -8,11 +8,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gin-gonic/gin"
+
 	"github.com/kk/graensen/bot"
 	"github.com/kk/graensen/bot/campaign"
 	"github.com/kk/graensen/bot/cards"
 	"github.com/kk/graensen/bot/connector"
 	"github.com/kk/graensen/bot/seal"
+	"github.com/kk/graensen/bot/statistics"
 	"github.com/kk/graensen/dialogs/redisstore"
 )
 
@@ -61,7 +64,7 @@ func newCampaigns(cfg Config, store *redisstore.Store, keys *seal.Keyring, hashe
 // mountCampaignAPI adds the admin API when it can be authenticated:
 // Entra ID tokens of the bot's tenant with GRAENSEN_ADMIN_AUDIENCE, or the
 // static token in local mode.
-func mountCampaignAPI(cfg Config, b *bot.Bot, s *campaign.Service, log *slog.Logger) error {
+func mountCampaignAPI(cfg Config, b *bot.Bot, s *campaign.Service, log *slog.Logger, more ...func(statistics.Checker) func(*gin.Engine)) error {
 	ac := campaign.AuthConfig{Admins: cfg.Admins}
 	if cfg.TenantID != "" && cfg.AdminAudience != "" {
 		ac.TenantID, ac.Audience = cfg.TenantID, cfg.AdminAudience
@@ -81,5 +84,8 @@ func mountCampaignAPI(cfg Config, b *bot.Bot, s *campaign.Service, log *slog.Log
 		log.Warn("campaign admin API accepts the static GRAENSEN_ADMIN_TOKEN (local mode)")
 	}
 	b.Mount(s.Routes(a))
+	for _, m := range more { // the statistics API, with the same admins
+		b.Mount(m(a))
+	}
 	return nil
 }

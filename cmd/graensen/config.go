@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kk/graensen/bot/statistics"
 )
 
 // Config is everything read from the environment. The Bot Framework
@@ -44,6 +46,12 @@ type Config struct {
 	CampaignRetention time.Duration
 	// DevKeys is set when local mode derived development keys.
 	DevKeys bool
+	// Statistics (issue 16): StatsMin is the threshold below which a count
+	// is shown as "< n" (GRAENSEN_STATS_MIN, default 5, at least 3);
+	// StatsFlush how often use counts are written (GRAENSEN_STATS_FLUSH,
+	// default 10m).
+	StatsMin   int
+	StatsFlush time.Duration
 }
 
 // Local reports whether the bot runs in local mode.
@@ -92,6 +100,12 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	if c.ReportRetention, err = duration(getenv, "GRAENSEN_REPORT_RETENTION", 2160*time.Hour); err != nil {
+		return c, err
+	}
+	if c.StatsMin, err = statistics.CheckMin(strings.TrimSpace(getenv("GRAENSEN_STATS_MIN"))); err != nil {
+		return c, err
+	}
+	if c.StatsFlush, err = duration(getenv, "GRAENSEN_STATS_FLUSH", 10*time.Minute); err != nil {
 		return c, err
 	}
 	if err := loadCampaignConfig(&c, getenv); err != nil {
