@@ -362,6 +362,8 @@ func shareText(s []stats.Share) string {
 			parts = append(parts, "…")
 		case s[q].Shown:
 			parts = append(parts, fmt.Sprintf("%d %%", s[q].Pct))
+		case s[q].Empty:
+			parts = append(parts, "–")
 		default:
 			parts = append(parts, "•")
 		}

@@ -168,6 +168,8 @@ type Options struct {
 	// ConnectorConfig, if set, adjusts the connector client's configuration
 	// (retries, sleep, HTTP client) before it is built.
 	ConnectorConfig func(c *connector.Config)
+	// CountUse receives the turns' use counters (bot.Config.CountUse).
+	CountUse func(now time.Time, c dialogs.CountUse)
 }
 
 func New(t testing.TB, o Options) *Harness {
@@ -203,7 +205,7 @@ func New(t testing.TB, o Options) *Harness {
 		AppID: o.AppID, Engine: dialogs.New(o.Engine), Store: store,
 		Connector: client, Verifier: o.Verifier, Local: o.Local, Renderer: r, Hasher: hasher, Keys: keys,
 		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Metrics: metrics, Version: "test-1",
-		Effects: effects,
+		Effects: effects, CountUse: o.CountUse,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -46,13 +46,18 @@ func newRig(t *testing.T, o bottest.Options, tune func(*report.Service)) *rig {
 	r := &rig{seen: map[int]bool{}}
 	o.Local = true
 	o.Engine.Handlers = []string{handlerAAD}
+	more := o.Effects // further effects the test brings (statistics)
 	o.Effects = func(h *bottest.Harness) []bot.Effect {
 		r.svc = report.New(h.Store, h.Keys, h.Hasher, slog.New(slog.NewJSONHandler(h.Logs, nil)))
 		r.svc.ClaimIdle, r.svc.Block = 300*time.Millisecond, 100*time.Millisecond
 		if tune != nil {
 			tune(r.svc)
 		}
-		return []bot.Effect{r.svc.Effect}
+		effects := []bot.Effect{r.svc.Effect}
+		if more != nil {
+			effects = append(effects, more(h)...)
+		}
+		return effects
 	}
 	r.Harness = bottest.New(t, o)
 	r.svc.Bot = r.Bot
@@ -165,17 +170,25 @@ func receiptOf(t *testing.T, card map[string]any) string {
 // receipt card.
 func (r *rig) fileReport(t *testing.T, locale string, notify bool) bottest.Sent {
 	t.Helper()
+	return r.fileReportWith(t, locale, notify, map[string]any{"when": "month", "where": "event"},
+		map[string]any{"often": "several", "duration": "months", "grave": "much", "who": "colleague"}, "advice,contact")
+}
+
+// fileReportWith is fileReport with chosen answers: the "what" step's
+// choices, the "pattern" step's, and the wishes (comma-separated).
+func (r *rig) fileReportWith(t *testing.T, locale string, notify bool, whatStep, patternStep map[string]any, wishes string) bottest.Sent {
+	t.Helper()
 	r.MustPost(r.reporter(locale, map[string]any{"a": "report"}, ""))
 	intro := r.next(t, "intro", named("", toChat))
 	r.MustPost(r.reporter(locale, action(t, bottest.CardOf(t, intro), "rnext"), "c-intro"))
 	what := r.next(t, "what card", toChat)
-	r.MustPost(r.reporter(locale, with(action(t, bottest.CardOf(t, what), "rnext"), map[string]any{"what": story, "when": "month", "where": "event"}), "c-what"))
+	r.MustPost(r.reporter(locale, with(action(t, bottest.CardOf(t, what), "rnext"), with(map[string]any{"what": story}, whatStep)), "c-what"))
 	r.next(t, "cleared what card", updateInChat)
 	pattern := r.next(t, "pattern card", toChat)
-	r.MustPost(r.reporter(locale, with(action(t, bottest.CardOf(t, pattern), "rnext"), map[string]any{"often": "several", "duration": "months", "grave": "much", "who": "colleague"}), "c-pattern"))
+	r.MustPost(r.reporter(locale, with(action(t, bottest.CardOf(t, pattern), "rnext"), patternStep), "c-pattern"))
 	r.next(t, "cleared pattern card", updateInChat)
 	wants := r.next(t, "wants card", toChat)
-	r.MustPost(r.reporter(locale, with(action(t, bottest.CardOf(t, wants), "rnext"), map[string]any{"wants": "advice,contact", "notify": map[bool]string{true: "true", false: "false"}[notify]}), "c-wants"))
+	r.MustPost(r.reporter(locale, with(action(t, bottest.CardOf(t, wants), "rnext"), map[string]any{"wants": wishes, "notify": map[bool]string{true: "true", false: "false"}[notify]}), "c-wants"))
 	r.next(t, "cleared wants card", updateInChat)
 	confirm := r.next(t, "confirm card", toChat)
 	if strings.Contains(cardText(confirm), "julefrokosten") {

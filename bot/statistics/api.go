@@ -96,6 +96,8 @@ func shareValue(s stats.Share) any {
 		return "pending"
 	case s.Shown:
 		return s.Pct
+	case s.Empty:
+		return "–"
 	}
 	return "•"
 }
@@ -137,6 +139,7 @@ func JSON(d Data) map[string]any {
 			"< " + strconv.Itoa(r.Min): "a count from 1 to " + strconv.Itoa(r.Min-1),
 			"•":                        "hidden so that a small count cannot be worked out",
 			"pending":                  "the deadlines of the period have not all passed",
+			"–":                        "no reports in the period",
 		},
 		"withheld":            r.Withheld,
 		"reports":             reports,

@@ -78,6 +78,7 @@ type Share struct {
 	Pct     int
 	Shown   bool // false: not enough reports, or they are hidden
 	Pending bool // the period's deadlines have not all passed yet
+	Empty   bool // no reports in the period
 }
 
 // Report is the report statistics of a year, suppressed.
@@ -364,6 +365,9 @@ func shares(filed Row, num []int, year int, today string, months, days int) []Sh
 			continue
 		}
 		c := filed.Cells[p]
+		if c.Mark == Shown && c.N == 0 {
+			out[p].Empty = true
+		}
 		if c.Mark != Shown || c.N == 0 {
 			continue
 		}
