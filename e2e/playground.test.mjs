@@ -41,7 +41,7 @@ const CAMPAIGN = {
 };
 
 before(async () => {
-  h = await start({ env: { GRAENSEN_ADMINS: USER_AAD, GRAENSEN_HANDLERS: USER_AAD } });
+  h = await start({ env: { GRAENSEN_ADMINS: USER_AAD, GRAENSEN_HANDLERS: USER_AAD, GRAENSEN_STATS_MIN: '3', GRAENSEN_STATS_FLUSH: '1s' } });
   page = h.page;
   chat = new Chat(page);
   await page.goto(h.playgroundURL);
@@ -679,6 +679,19 @@ step('card check: mute and unmute campaign messages', async () => {
   assert.deepEqual(await chat.buttons(unmuted), [en('campaign.mute'), en('core.menu.back')]);
   saw('muted', 'unmuted');
   await chat.shot('unmuted');
+});
+
+step('the unit and AMK read the statistics: bars per month, small numbers suppressed (issue 16)', async () => {
+  // The one report of this run is under the threshold: the report part is
+  // withheld; the use of the guidance (topics opened) is drawn as bars.
+  const year = new Date().getFullYear();
+  const card = await chat.say('statistics', en('stats.title', { Year: year }), en('stats.use.topicsMonth'));
+  await chat.assertCard(card, {
+    texts: [en('stats.reports.withheld', { Min: 3 }), en('stats.use.topic'), en('stats.overdue.none')],
+    buttons: [en('stats.prevYear', { Year: year - 1 }), en('core.menu.back')],
+  });
+  saw('statistics (bars)');
+  await chat.shot('statistics');
 });
 
 step('card check: the whole conversation shows no Playground warning', async (t) => {
