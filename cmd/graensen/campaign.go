@@ -16,6 +16,7 @@ import (
 	"github.com/kk/graensen/bot/connector"
 	"github.com/kk/graensen/bot/seal"
 	"github.com/kk/graensen/bot/statistics"
+	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
 )
 
@@ -47,7 +48,7 @@ func loadCampaignConfig(c *Config, getenv func(string) string) error {
 // newCampaigns builds the campaign service. It has its own connector
 // client without retries: the service retries through its queue, so a
 // throttled conversation never holds a worker.
-func newCampaigns(cfg Config, store *redisstore.Store, keys *seal.Keyring, hasher *seal.Hasher, r *cards.Renderer, m *bot.Metrics, log *slog.Logger) (*campaign.Service, error) {
+func newCampaigns(cfg Config, store *redisstore.Store, keys *seal.Keyring, hasher *seal.Hasher, r *cards.Renderer, m *bot.Metrics, log *slog.Logger, count func(time.Time, dialogs.CountUse)) (*campaign.Service, error) {
 	conn, err := connector.New(connector.Config{
 		AppID: cfg.AppID, AppPassword: cfg.AppPassword, TenantID: cfg.TenantID, AppType: cfg.AppType,
 		TokenURL: cfg.TokenURL, Observer: m, MaxRetries: -1,
@@ -57,7 +58,7 @@ func newCampaigns(cfg Config, store *redisstore.Store, keys *seal.Keyring, hashe
 	}
 	return campaign.New(campaign.Config{
 		Store: store, Keys: keys, Hasher: hasher, Renderer: r, Conn: conn, Log: log, Rate: cfg.TenantRate,
-		Retention: cfg.CampaignRetention,
+		Retention: cfg.CampaignRetention, CountUse: count,
 	}), nil
 }
 

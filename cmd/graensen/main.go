@@ -197,7 +197,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	st.Usage.Interval = cfg.StatsFlush
 	effects = append(effects, st.Effect)
 	a.workers = append(a.workers, st.Usage.Run)
-	camp, err := newCampaigns(cfg, a.store, keys, hasher, renderer, metrics, log) // AMK campaigns (issue 6)
+	camp, err := newCampaigns(cfg, a.store, keys, hasher, renderer, metrics, log, st.Usage.Add) // AMK campaigns (issue 6)
 	if err != nil {
 		return nil, err
 	}
