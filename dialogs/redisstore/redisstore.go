@@ -12,6 +12,9 @@
 //	<p>team:<h>   hash {ref: sealed channel reference}; <p>teams the set of them
 //	<p>campaign:* and <p>rate:*  campaigns and the shared rate limits: see
 //	              package bot/campaign
+//	<p>stats:r:<YYYY-MM>, <p>stats:u:<YYYY-MM>, <p>report:<id>:stats
+//	              statistics counters (no case id, no person's key, nothing
+//	              finer than the month) and a case's counted-marker: stats.go
 //
 // A turn costs two round trips: one pipelined read of both hashes, and one
 // Lua script that checks both versions and writes atomically
