@@ -228,12 +228,28 @@ func BuildReports(year, min int, counts map[string]map[string]int64, dims []Dim,
 	for i := range keep {
 		keep[i] = true
 	}
+	// A month with a few reports (1..min-1) cannot be broken down by
+	// answer: the zeros next to a small count would tell what those few
+	// answered ("all of them: at the workplace"). Then the answers are
+	// shown for the year only; a year with a few reports shows nothing.
+	total, smallMonth := 0, false
+	for _, v := range filedSeries {
+		total += v
+		smallMonth = smallMonth || (v > 0 && v < min)
+	}
 	t, bases := build(nil)
-	marks := Suppress(t.values, t.cons, min)
-	if Withheld(marks) {
+	var marks []Mark
+	if smallMonth || (total > 0 && total < min) {
+		t, bases = build(make([]bool, len(groups)))
+		marks = SuppressKeeping(t.values, t.cons, min, 16)
+		rep.Withheld = Withheld(marks) || (total > 0 && total < min)
+		for i := range keep {
+			keep[i] = false
+		}
+	} else if marks = SuppressKeeping(t.values, t.cons, min, 16); Withheld(marks) {
 		// The total alone, then each table against the total's marks.
 		ft, _ := build(make([]bool, len(groups)))
-		fm := Suppress(ft.values, ft.cons, min)
+		fm := SuppressKeeping(ft.values, ft.cons, min, 16)
 		if Withheld(fm) || ft.values[16] < min {
 			rep.Withheld = true
 		}

@@ -180,3 +180,30 @@ func TestBuildUse(t *testing.T) {
 		}
 	}
 }
+
+// One report in a month: its answers must not show through the zeros of
+// the month's other answers; the answers are shown for the year only.
+func TestAFewReportsInAMonthAreNotBrokenDown(t *testing.T) {
+	counts := map[string]map[string]int64{
+		"2026-02": {"filed": 1, "where=online": 1, "status=new": 1},
+		"2026-05": {"filed": 9, "where=workplace": 6, "where=event": 3, "status=new": 9},
+	}
+	rep := BuildReports(2026, 5, counts, testDims[:1], testStatuses, "2026-12-01")
+	if rep.Withheld || rep.Filed.Cells[16].N != 10 || rep.Filed.Cells[1].Mark != Small {
+		t.Fatalf("filed: %+v withheld %v", rep.Filed.Cells, rep.Withheld)
+	}
+	for _, row := range rep.Rows {
+		for p := 0; p < 16; p++ {
+			if row.Cells[p].Mark != Hidden {
+				t.Fatalf("%s=%s is broken down by %s: %+v", row.Dim, row.Value, rep.Periods[p], row.Cells[p])
+			}
+		}
+		if !row.YearOnly {
+			t.Errorf("%s=%s: not shown for the year", row.Dim, row.Value)
+		}
+	}
+	rep = BuildReports(2026, 5, map[string]map[string]int64{"2026-02": {"filed": 2, "where=online": 2}}, testDims[:1], testStatuses, "2026-12-01")
+	if !rep.Withheld {
+		t.Fatal("two reports in the year are shown")
+	}
+}

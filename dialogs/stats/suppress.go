@@ -62,9 +62,24 @@ func Suppress(values []int, cons []Constraint, min int) []Mark {
 	return suppressFrom(values, cons, min, nil)
 }
 
+// SuppressKeeping is Suppress that hides the cells of keep (the year's
+// total, the figure people look for first) only when nothing else can
+// protect a small count.
+func SuppressKeeping(values []int, cons []Constraint, min int, keep ...int) []Mark {
+	return suppressAvoiding(values, cons, min, nil, keep)
+}
+
 // suppressFrom is Suppress starting from marks already decided (a row
 // shared with another table); nil starts afresh.
 func suppressFrom(values []int, cons []Constraint, min int, init []Mark) []Mark {
+	return suppressAvoiding(values, cons, min, init, nil)
+}
+
+func suppressAvoiding(values []int, cons []Constraint, min int, init []Mark, keep []int) []Mark {
+	avoid := map[int]bool{}
+	for _, k := range keep {
+		avoid[k] = true
+	}
 	marks := make([]Mark, len(values))
 	copy(marks, init)
 	for i, v := range values {
@@ -80,7 +95,11 @@ func suppressFrom(values []int, cons []Constraint, min int, init []Mark) []Mark 
 		}
 		added := false
 		for _, x := range exposed {
-			if c := candidate(x, values, marks, cons, of, min); c >= 0 {
+			c := candidate(x, values, marks, cons, of, min, avoid)
+			if c < 0 {
+				c = candidate(x, values, marks, cons, of, min, nil)
+			}
+			if c >= 0 {
 				marks[c] = Hidden
 				added = true
 			}
@@ -122,7 +141,7 @@ func cellConstraints(n int, cons []Constraint) [][]int {
 // candidate picks the shown cell to hide next for an exposed small cell x:
 // the smallest cell of at least min in a constraint with x; if there is
 // none, in a constraint with a suppressed neighbour of x (breadth first).
-func candidate(x int, values []int, marks []Mark, cons []Constraint, of [][]int, min int) int {
+func candidate(x int, values []int, marks []Mark, cons []Constraint, of [][]int, min int, avoid map[int]bool) int {
 	seen := map[int]bool{x: true}
 	frontier := []int{x}
 	for len(frontier) > 0 {
@@ -133,7 +152,7 @@ func candidate(x int, values []int, marks []Mark, cons []Constraint, of [][]int,
 				c := cons[ci]
 				for _, k := range append([]int{c.Total}, c.Parts...) {
 					switch {
-					case marks[k] == Shown && values[k] >= min:
+					case marks[k] == Shown && values[k] >= min && !avoid[k]:
 						if best < 0 || values[k] < values[best] || (values[k] == values[best] && k < best) {
 							best = k
 						}
