@@ -460,7 +460,7 @@ func BuildUse(year, min int, counts map[string]map[string]int64) Use {
 		if len(bases) > 0 {
 			t.addSum(total, bases)
 		}
-		marks := Suppress(t.values, t.cons, min)
+		marks := SuppressKeeping(t.values, t.cons, min, total+16)
 		u.Rows = append(u.Rows, t.row(marks, total, "use", metric))
 		// Keys in the order of their names: an order by count would rank
 		// the suppressed counts.
