@@ -63,6 +63,9 @@ type Config struct {
 	// tenant-wide priority queue and takes each reply's budget (issue 15;
 	// bot/outbox).
 	Outbox Outbox
+	// CountUse receives a turn's use counters (statistics) once the turn
+	// has been committed; nil drops them.
+	CountUse func(now time.Time, c dialogs.CountUse)
 }
 
 // Bot is the running bot. Create it with New.

@@ -139,6 +139,11 @@ func (b *Bot) runTurn(ctx context.Context, a *schema.Activity, kind dialogs.Kind
 		break
 	}
 
+	if b.cfg.CountUse != nil { // statistics: after the commit, never in it
+		for _, c := range res.Counts {
+			b.cfg.CountUse(in.Now, c)
+		}
+	}
 	out := res.Outputs
 	var tr turnResult
 	tr.outcome = "ok"

@@ -58,6 +58,8 @@ func globalCommand(text string) (verb, arg string) {
 		return VerbReceipt, ""
 	case "indbakke", "registrer indbakke", "inbox", "register inbox":
 		return VerbInbox, ""
+	case "statistik", "statistics", "stats":
+		return VerbStats, ""
 	case "påmindelser", "påmindelse", "paamindelser", "mine påmindelser", "reminders", "reminder", "my reminders":
 		return VerbReminders, ""
 	}

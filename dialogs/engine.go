@@ -106,6 +106,7 @@ func New(cfg Config) *Engine {
 	}
 	e.registerQA()
 	e.registerSituations()
+	e.registerStats()
 	for _, r := range registerExtra {
 		r(e)
 	}
@@ -132,6 +133,9 @@ type Result struct {
 	// Duplicate is true when the activity was handled before: the caller
 	// saves nothing and sends nothing.
 	Duplicate bool
+	// Counts are the use counters of the turn (CountUse outputs, taken out
+	// of Outputs): the caller counts them once the turn is committed.
+	Counts []CountUse
 }
 
 // Turn is the context of one step, handed to dialogs and views.
@@ -185,6 +189,8 @@ func (e *Engine) Step(st State, p Profile, in Input) Result {
 	t := &Turn{In: in, Profile: p, e: e, st: &st, here: st.Here, ask: st.Ask}
 	st.Here, st.Ask = "", "" // set again by a turn that shows a step or misses a question
 	t.Lang = resolveLang(p.Lang, in.Locale)
+	before := p // for the use counters (statistics.go): guides are changed in place
+	before.Guides = cloneGuides(p.Guides)
 
 	switch in.Kind {
 	case KindInstall:
@@ -208,9 +214,11 @@ func (e *Engine) Step(st State, p Profile, in Input) Result {
 			break
 		}
 		e.message(t)
+		e.countUse(t, before)
 	}
 	t.Lang = resolveLang(t.Profile.Lang, in.Locale)
-	return Result{State: st, Profile: t.Profile, ProfileChanged: t.pchg, Lang: t.Lang, Outputs: t.out}
+	outs, counts := splitCounts(t.out)
+	return Result{State: st, Profile: t.Profile, ProfileChanged: t.pchg, Lang: t.Lang, Outputs: outs, Counts: counts}
 }
 
 // message routes a typed message or a card submit.

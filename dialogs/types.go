@@ -166,6 +166,7 @@ const (
 	BlockDate    BlockKind = "date"   // Input.Date
 	BlockTime    BlockKind = "time"   // Input.Time
 	BlockActions BlockKind = "actions"
+	BlockBars    BlockKind = "bars" // Bars: a bar chart, one row per bar (statistics)
 )
 
 // Block is one element of a card.
@@ -182,6 +183,16 @@ type Block struct {
 	Checked   bool      `json:"checked,omitempty"`
 	Facts     []Fact    `json:"facts,omitempty"`
 	Actions   []Action  `json:"actions,omitempty"`
+	Bars      []Bar     `json:"bars,omitempty"`
+}
+
+// Bar is one bar of a BlockBars chart: a label, a length (N of Max) and
+// the value as shown (a number, "< 5", "•").
+type Bar struct {
+	Label Msg    `json:"label"`
+	N     int    `json:"n"`
+	Max   int    `json:"max"`
+	Text  string `json:"text"`
 }
 
 // Choice is one option of a choice input.

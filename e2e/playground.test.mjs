@@ -44,7 +44,7 @@ const CAMPAIGN = {
 before(async () => {
   // Releases every second (GRAENSEN_INBOX_RELEASE): cases and notifications
   // reach the channel and the reporter at the next one.
-  h = await start({ env: { GRAENSEN_ADMINS: USER_AAD, GRAENSEN_HANDLERS: USER_AAD, GRAENSEN_INBOX_RELEASE: '1s' } });
+  h = await start({ env: { GRAENSEN_ADMINS: USER_AAD, GRAENSEN_HANDLERS: USER_AAD, GRAENSEN_INBOX_RELEASE: '1s', GRAENSEN_STATS_MIN: '3', GRAENSEN_STATS_FLUSH: '1s' } });
   page = h.page;
   chat = new Chat(page);
   await page.goto(h.playgroundURL);
@@ -693,6 +693,22 @@ step('card check: mute and unmute campaign messages', async () => {
   assert.deepEqual(await chat.buttons(unmuted), [en('campaign.mute'), en('core.menu.back')]);
   saw('muted', 'unmuted');
   await chat.shot('unmuted');
+});
+
+step('the unit and AMK read the statistics: bars per month, small numbers suppressed (issue 16)', async () => {
+  // The one report of this run is under the threshold: the report part is
+  // withheld; the use of the guidance (topics opened) is drawn as bars.
+  const year = new Date().getFullYear();
+  // A topic opened a few more times, so this month's bar is over the threshold.
+  for (let i = 0; i < 4; i++) await chat.say('what is sexism?', en('topic.sexism.title'));
+  await page.waitForTimeout(2500); // the use counts are written every second here
+  const card = await chat.say('statistics', en('stats.title', { Year: year }), en('stats.use.topicsMonth'));
+  await chat.assertCard(card, {
+    texts: [en('stats.reports.withheld', { Min: 3 }), en('stats.use.topic'), en('stats.overdue.none')],
+    buttons: [en('stats.prevYear', { Year: year - 1 }), en('core.menu.back')],
+  });
+  saw('statistics (bars)');
+  await chat.shot('statistics');
 });
 
 step('card check: the whole conversation shows no Playground warning', async (t) => {

@@ -170,6 +170,8 @@ type Options struct {
 	ConnectorConfig func(c *connector.Config)
 	// Outbox, if set, builds the bot's outbox (issue 15).
 	Outbox func(h *Harness) bot.Outbox
+	// CountUse receives the turns' use counters (bot.Config.CountUse).
+	CountUse func(now time.Time, c dialogs.CountUse)
 }
 
 func New(t testing.TB, o Options) *Harness {
@@ -209,7 +211,7 @@ func New(t testing.TB, o Options) *Harness {
 		AppID: o.AppID, Engine: dialogs.New(o.Engine), Store: store,
 		Connector: client, Verifier: o.Verifier, Local: o.Local, Renderer: r, Hasher: hasher, Keys: keys,
 		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Metrics: metrics, Version: "test-1",
-		Effects: effects, Outbox: outbox,
+		Effects: effects, Outbox: outbox, CountUse: o.CountUse,
 	})
 	if err != nil {
 		t.Fatal(err)

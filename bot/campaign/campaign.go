@@ -154,6 +154,9 @@ type Config struct {
 	// acknowledgements (default 2160h = 90 days).
 	Retention time.Duration
 	Now       func() time.Time
+	// CountUse, when set, counts each message delivered (statistics:
+	// metric campaign.sent), after the send, outside any transaction.
+	CountUse func(now time.Time, c dialogs.CountUse)
 }
 
 // Service creates, sends and tracks campaigns.

@@ -305,6 +305,9 @@ func (s *Service) process(ctx context.Context, it item) {
 func (s *Service) classify(ctx context.Context, it item, err error) outcome {
 	if err == nil {
 		s.sent.Add(1)
+		if s.cfg.CountUse != nil {
+			s.cfg.CountUse(s.cfg.Now(), dialogs.CountUse{Metric: "campaign.sent"})
+		}
 		return outcome{status: Sent}
 	}
 	var se *connector.StatusError

@@ -188,8 +188,35 @@ func (r *Renderer) block(lang dialogs.Lang, b dialogs.Block) map[string]any {
 			return nil
 		}
 		return map[string]any{"type": "ActionSet", "actions": r.actions(lang, b.Actions)}
+	case dialogs.BlockBars:
+		return r.bars(lang, b.Bars)
 	}
 	return nil
+}
+
+// bars renders a bar chart with what every Teams client renders: one
+// ColumnSet per bar, the bar a weighted column with a coloured ("accent")
+// background, the rest of the width an empty column. No image, so nothing
+// leaves the card for a chart service.
+func (r *Renderer) bars(lang dialogs.Lang, bars []dialogs.Bar) map[string]any {
+	items := make([]any, 0, len(bars))
+	for _, b := range bars {
+		n, rest := max(b.N, 0), max(b.Max-b.N, 0)
+		cols := []any{
+			map[string]any{"type": "Column", "width": "64px", "verticalContentAlignment": "Center",
+				"items": []any{map[string]any{"type": "TextBlock", "text": r.Text(lang, b.Label), "size": "Small"}}},
+		}
+		if n > 0 {
+			cols = append(cols, map[string]any{"type": "Column", "width": n, "style": "accent", "minHeight": "16px", "items": []any{}})
+		}
+		if rest > 0 || n == 0 {
+			cols = append(cols, map[string]any{"type": "Column", "width": max(rest, 1), "items": []any{}})
+		}
+		cols = append(cols, map[string]any{"type": "Column", "width": "44px", "verticalContentAlignment": "Center",
+			"items": []any{map[string]any{"type": "TextBlock", "text": b.Text, "size": "Small", "horizontalAlignment": "Right"}}})
+		items = append(items, map[string]any{"type": "ColumnSet", "spacing": "Small", "columns": cols})
+	}
+	return map[string]any{"type": "Container", "items": items}
 }
 
 func required(el map[string]any, b dialogs.Block, r *Renderer, lang dialogs.Lang) {

@@ -250,6 +250,7 @@ func (s *Service) postNew(ctx context.Context, id string) error {
 		unlock()
 		return err
 	}
+	s.countFiled(ctx, id, c) // statistics: counted at release, once (stats.go)
 	if actID == "" {
 		actID = "-"
 	}
@@ -394,7 +395,7 @@ func (s *Service) Purge(ctx context.Context, id string) error {
 		}
 	}
 	var ops []redisstore.Op
-	for _, k := range []string{s.caseKey(id), s.refKey(id), s.postedKey(id), s.lockKey(id), c.ReceiptKey} {
+	for _, k := range []string{s.caseKey(id), s.refKey(id), s.postedKey(id), s.lockKey(id), s.Store.StatsMarkerKey(id), c.ReceiptKey} {
 		if k != "" {
 			ops = append(ops, redisstore.Op{Cmd: "DEL", Key: k})
 		}

@@ -654,7 +654,8 @@ func (s *Service) caseAction(ctx context.Context, tc bot.TurnContext, o dialogs.
 	if !done {
 		evs = append(evs, ev)
 	}
-	card := s.caseCard(s.fold(id, evs).View, tc.Lang)
+	folded := s.fold(id, evs)
+	card := s.caseCard(folded.View, tc.Lang)
 	// The card updated is the case's own posted card, never whatever
 	// message a (possibly forged) submit names.
 	out := []dialogs.Output{dialogs.Reply{Card: card}}
@@ -662,7 +663,11 @@ func (s *Service) caseAction(ctx context.Context, tc bot.TurnContext, o dialogs.
 		out = []dialogs.Output{dialogs.Update{ActivityID: posted, Card: card}}
 	}
 	// The handler's own commit is a person's: the case is written apart.
-	return bot.Prepared{Write: s.writeOnce(tc, "once-case", id, ops), Outputs: out, After: s.after}, nil
+	after := func(ctx context.Context) error { // statistics, after the commit (stats.go)
+		s.countAction(ctx, id, date, c, folded)
+		return s.after(ctx)
+	}
+	return bot.Prepared{Write: s.writeOnce(tc, "once-case", id, ops), Outputs: out, After: after}, nil
 }
 
 // purgeAt is when a case closed on date is deleted (at 03:00, a date-derived time).

@@ -52,6 +52,7 @@ func newRig(t *testing.T, o bottest.Options, tune func(*report.Service)) *rig {
 	if o.Engine.Release.Every == 0 && o.Engine.Release.Clocks == nil {
 		o.Engine.Release = dialogs.MustRelease("1h")
 	}
+	more := o.Effects // further effects the test brings (statistics)
 	o.Effects = func(h *bottest.Harness) []bot.Effect {
 		r.svc = report.New(h.Store, h.Keys, h.Hasher, slog.New(slog.NewJSONHandler(h.Logs, nil)))
 		r.svc.ClaimIdle, r.svc.Block = 300*time.Millisecond, 100*time.Millisecond
@@ -59,7 +60,11 @@ func newRig(t *testing.T, o bottest.Options, tune func(*report.Service)) *rig {
 		if tune != nil {
 			tune(r.svc)
 		}
-		return []bot.Effect{r.svc.Effect}
+		effects := []bot.Effect{r.svc.Effect}
+		if more != nil {
+			effects = append(effects, more(h)...)
+		}
+		return effects
 	}
 	r.Harness = bottest.New(t, o)
 	r.svc.Bot = r.Bot
@@ -251,14 +256,28 @@ func (r *rig) fileReport(t *testing.T, locale string, notify bool) bottest.Dialo
 // toConfirm runs the form in the dialog window up to its confirmation step.
 func (r *rig) toConfirm(t *testing.T, locale string, notify bool) bottest.Dialog {
 	t.Helper()
+	return r.toConfirmWith(t, locale, notify, map[string]any{"when": "month", "where": "event"},
+		map[string]any{"often": "several", "duration": "months", "grave": "much", "affect": "some", "who": "colleague"}, "advice,mediation")
+}
+
+// fileReportWith is fileReport with chosen answers: the "what" step's
+// choices, the "pattern" step's, and the wishes (comma-separated).
+func (r *rig) fileReportWith(t *testing.T, locale string, notify bool, whatStep, patternStep map[string]any, wishes string) bottest.Dialog {
+	t.Helper()
+	return r.press(t, locale, r.toConfirmWith(t, locale, notify, whatStep, patternStep, wishes), "rsubmit", nil)
+}
+
+// toConfirmWith is toConfirm with chosen answers.
+func (r *rig) toConfirmWith(t *testing.T, locale string, notify bool, whatStep, patternStep map[string]any, wishes string) bottest.Dialog {
+	t.Helper()
 	d := r.dialog(t, locale, "task/fetch", map[string]any{"a": dialogs.VerbReport, "msteams": map[string]any{"type": "task/fetch"}})
 	if d.Size != [2]string{"large", "large"} {
 		t.Fatalf("form window size %v", d.Size)
 	}
 	d = r.press(t, locale, d, "rnext", nil)
-	d = r.press(t, locale, d, "rnext", map[string]any{"what": story, "when": "month", "where": "event"})
-	d = r.press(t, locale, d, "rnext", map[string]any{"often": "several", "duration": "months", "grave": "much", "affect": "some", "who": "colleague"})
-	d = r.press(t, locale, d, "rnext", map[string]any{"wants": "advice,mediation", "notify": map[bool]string{true: "true", false: "false"}[notify]})
+	d = r.press(t, locale, d, "rnext", with(map[string]any{"what": story}, whatStep))
+	d = r.press(t, locale, d, "rnext", patternStep)
+	d = r.press(t, locale, d, "rnext", map[string]any{"wants": wishes, "notify": map[bool]string{true: "true", false: "false"}[notify]})
 	if strings.Contains(bottest.CardText(d.Card), "julefrokosten") {
 		t.Fatal("the summary echoed the reporter's text")
 	}

@@ -17,6 +17,8 @@ import (
 	"github.com/kk/graensen/bot/graph"
 	"github.com/kk/graensen/bot/outbox"
 	"github.com/kk/graensen/bot/seal"
+	"github.com/kk/graensen/bot/statistics"
+	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
 )
 
@@ -87,7 +89,7 @@ func newDirectory(cfg Config, log *slog.Logger) (*graph.Client, error) {
 // newCampaigns builds the campaign service. It has its own connector
 // client without retries: the service retries through its queue, so a
 // throttled conversation never holds a worker.
-func newCampaigns(cfg Config, store *redisstore.Store, keys *seal.Keyring, hasher *seal.Hasher, r *cards.Renderer, m *bot.Metrics, log *slog.Logger) (*campaign.Service, error) {
+func newCampaigns(cfg Config, store *redisstore.Store, keys *seal.Keyring, hasher *seal.Hasher, r *cards.Renderer, m *bot.Metrics, log *slog.Logger, count func(time.Time, dialogs.CountUse)) (*campaign.Service, error) {
 	conn, err := connector.New(connector.Config{
 		AppID: cfg.AppID, AppPassword: cfg.AppPassword, TenantID: cfg.TenantID, AppType: cfg.AppType,
 		TokenURL: cfg.TokenURL, Observer: m, MaxRetries: -1,
@@ -97,7 +99,7 @@ func newCampaigns(cfg Config, store *redisstore.Store, keys *seal.Keyring, hashe
 	}
 	cc := campaign.Config{
 		Store: store, Keys: keys, Hasher: hasher, Renderer: r, Conn: conn, Log: log, Rate: cfg.proactiveRate(),
-		Retention: cfg.CampaignRetention, Workers: cfg.CampaignWorkers,
+		Retention: cfg.CampaignRetention, Workers: cfg.CampaignWorkers, CountUse: count,
 	}
 	gc, err := newDirectory(cfg, log)
 	if err != nil {
@@ -135,10 +137,15 @@ func mountCampaignAPI(cfg Config, b *bot.Bot, s *campaign.Service, log *slog.Log
 		log.Warn("campaign admin API accepts the static GRAENSEN_ADMIN_TOKEN (local mode)")
 	}
 	b.Mount(s.Routes(a))
-	for _, m := range more { // other admin routes behind the same authentication (feedback)
+	for _, m := range more { // other admin routes behind the same authentication (feedback, statistics)
 		b.Mount(m(a))
 	}
 	return nil
+}
+
+// statsRoutes mounts the statistics API behind the admin API's authentication.
+func statsRoutes(st *statistics.Service) func(*campaign.Authenticator) func(*gin.Engine) {
+	return func(a *campaign.Authenticator) func(*gin.Engine) { return st.Routes(a) }
 }
 
 // proactiveRate is the share of the tenant rate for messages the bot

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kk/graensen/dialogs"
+	"github.com/kk/graensen/bot/statistics"
 )
 
 // Config is everything read from the environment. The Bot Framework
@@ -69,6 +70,12 @@ type Config struct {
 	MetricsAddr string
 	// ReportLimits bound what a reporter can cost (limits.go).
 	ReportLimits reportLimits
+	// Statistics (issue 16): StatsMin is the threshold below which a count
+	// is shown as "< n" (GRAENSEN_STATS_MIN, default 5, at least 3);
+	// StatsFlush how often use counts are written (GRAENSEN_STATS_FLUSH,
+	// default 10m).
+	StatsMin   int
+	StatsFlush time.Duration
 }
 
 // Local reports whether the bot runs in local mode.
@@ -126,6 +133,12 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.Release, err = dialogs.ParseRelease(getenv("GRAENSEN_INBOX_RELEASE")); err != nil {
 		return c, fmt.Errorf("GRAENSEN_INBOX_RELEASE: %w", err)
+	}
+	if c.StatsMin, err = statistics.CheckMin(strings.TrimSpace(getenv("GRAENSEN_STATS_MIN"))); err != nil {
+		return c, err
+	}
+	if c.StatsFlush, err = duration(getenv, "GRAENSEN_STATS_FLUSH", 10*time.Minute); err != nil {
+		return c, err
 	}
 	if err := loadCampaignConfig(&c, getenv); err != nil {
 		return c, err

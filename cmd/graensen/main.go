@@ -37,6 +37,7 @@ import (
 	"github.com/kk/graensen/bot/report"
 	"github.com/kk/graensen/bot/schedule"
 	"github.com/kk/graensen/bot/seal"
+	"github.com/kk/graensen/bot/statistics"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/content"
 	"github.com/kk/graensen/dialogs/match"
@@ -201,7 +202,11 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	cfg.ReportLimits.apply(rep)
 	effects = append(effects, rep.Effect)
 	effects = append(effects, reminder.Effect(a.store))
-	camp, err := newCampaigns(cfg, a.store, keys, hasher, renderer, metrics, log) // AMK campaigns (issue 6)
+	st := statistics.New(a.store, cfg.StatsMin, rep.Overdue, log) // statistics (issue 16)
+	st.Usage.Interval = cfg.StatsFlush
+	effects = append(effects, st.Effect)
+	a.workers = append(a.workers, st.Usage.Run)
+	camp, err := newCampaigns(cfg, a.store, keys, hasher, renderer, metrics, log, st.Usage.Add) // AMK campaigns (issue 6)
 	if err != nil {
 		return nil, err
 	}
@@ -220,13 +225,13 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		AppID: cfg.AppID, Engine: newEngine(renderer, cfg, lib), Store: a.store,
 		Connector: conn, Verifier: verifier, Local: cfg.Local(), TenantID: cfg.TenantID, Renderer: renderer,
 		Hasher: hasher, Keys: keys, Logger: log, Metrics: metrics, Version: version,
-		ConvTTL: cfg.ConvTTL, UserTTL: cfg.UserTTL, Effects: effects, Outbox: ob,
+		ConvTTL: cfg.ConvTTL, UserTTL: cfg.UserTTL, Effects: effects, Outbox: ob, CountUse: st.Usage.Add,
 	})
 	if err != nil {
 		return nil, err
 	}
 	a.bot = b
-	if err := mountCampaignAPI(cfg, b, camp, log, fb.Routes); err != nil {
+	if err := mountCampaignAPI(cfg, b, camp, log, fb.Routes, statsRoutes(st)); err != nil {
 		return nil, err
 	}
 	rep.Bot = b

@@ -46,7 +46,7 @@ func TestProductionRefusesToStartWithoutCredentials(t *testing.T) {
 			t.Errorf("serve started without %s", drop)
 		}
 	}
-	for _, bad := range []map[string]string{{"GRAENSEN_ENV": "staging"}, {"PORT": "http"}, {"GRAENSEN_CONV_TTL": "-1h"}, {"GRAENSEN_HASH_KEY": "c2hvcnQ="}} {
+	for _, bad := range []map[string]string{{"GRAENSEN_ENV": "staging"}, {"PORT": "http"}, {"GRAENSEN_CONV_TTL": "-1h"}, {"GRAENSEN_HASH_KEY": "c2hvcnQ="}, {"GRAENSEN_STATS_MIN": "2"}, {"GRAENSEN_STATS_FLUSH": "soon"}} {
 		if _, err := loadConfig(env(bad)); err == nil {
 			t.Errorf("config %v accepted", bad)
 		}

@@ -51,6 +51,8 @@
 //	                       group "inbox"
 //	<p>sched:i:case-*:<id> and their members in <p>sched: deadlines and purge
 //	                       (at 09:00 or 03:00 of a date)
+//	<p>report:<id>:stats   the case's counted-marker for the statistics
+//	                       (what of the case the counters hold already): stats.go
 //
 // Neutral keys (class Neutral):
 //
@@ -61,6 +63,9 @@
 //	                       "campaign:"+id, "pa:"+id, "aad:"+user hash)
 //	<p>rate:file:all:<date>, <p>rate:rcpt:all:<hour>, <p>rate:tenant  global
 //	                       counters
+//	<p>stats:r:<YYYY-MM>, <p>stats:u:<YYYY-MM>  statistics counters (no case
+//	                       id, no person's key, nothing finer than the month):
+//	                       stats.go
 //	<p>sched, <p>sched:lease, <p>sched:i:<id>  the shared scheduler (sched.go);
 //	                       inbox-release:<ms> items are the releases
 //
