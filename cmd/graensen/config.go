@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/bot/statistics"
+	"github.com/kk/graensen/dialogs"
 )
 
 // Config is everything read from the environment. The Bot Framework
