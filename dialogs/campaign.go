@@ -228,18 +228,17 @@ var extraCommands = map[string]string{
 	"kampagne": VerbCampaign, "campaign": VerbCampaign, "ny kampagne": VerbCampaign, "new campaign": VerbCampaign,
 }
 
-func init() { registerExtra = append(registerExtra, (*Engine).registerCampaign) }
 
 func (e *Engine) registerCampaign() {
 	e.register(campaignAuthoring{}, VerbCampaign)
-	e.views[VerbMute] = func(t *Turn, _ string) { setMuted(t, true) }
-	e.views[VerbUnmute] = func(t *Turn, _ string) { setMuted(t, false) }
-	e.views[VerbCampaignAck] = func(t *Turn, id string) {
+	e.view(VerbMute, func(t *Turn, _ string) { setMuted(t, true) })
+	e.view(VerbUnmute, func(t *Turn, _ string) { setMuted(t, false) })
+	e.view(VerbCampaignAck, func(t *Turn, id string) {
 		if validCampaignID(id) {
 			t.Emit(CampaignAck{ID: id})
 		}
-	}
-	e.views[VerbCampaignStatus] = func(t *Turn, id string) {
+	})
+	e.view(VerbCampaignStatus, func(t *Turn, id string) {
 		if !t.IsAdmin() {
 			t.Reply(notAdminCard())
 			return
@@ -247,8 +246,8 @@ func (e *Engine) registerCampaign() {
 		if validCampaignID(id) {
 			t.Emit(CampaignStatus{ID: id})
 		}
-	}
-	e.views[VerbCampaignRemind] = func(t *Turn, id string) {
+	})
+	e.view(VerbCampaignRemind, func(t *Turn, id string) {
 		if !t.IsAdmin() {
 			t.Reply(notAdminCard())
 			return
@@ -256,7 +255,7 @@ func (e *Engine) registerCampaign() {
 		if validCampaignID(id) {
 			t.Emit(CampaignRemind{ID: id, NewID: NewCampaignID(t.In.Rand)})
 		}
-	}
+	})
 }
 
 // NewCampaignID is a random campaign id.

@@ -104,20 +104,47 @@ func New(cfg Config) *Engine {
 		admins:   set(cfg.Admins),
 		release:  cfg.Release,
 	}
-	e.registerQA()
-	e.registerSituations()
-	e.registerStats()
-	for _, r := range registerExtra {
-		r(e)
-	}
+	// Every feature's dialogs and views, in one place: the handler of a
+	// button's verb is registered by one of these (a verb registered
+	// twice stops the bot at start).
+	e.registerQA()                         // qa.go: topics, "read more", excuses
+	e.registerSituations()                 // situation.go: described situations, "did this help?", sharing with AMK
+	e.registerStats()                      // statistics.go: the statistics card
+	e.registerCampaign()                   // campaign.go: AMK's campaigns, mute
+	e.registerGuide()                      // guide.go: the manager playbooks
+	e.register(quizFlow{}, VerbQuiz)       // quiz.go
+	e.register(reflectFlow{}, VerbReflect) // reflect.go: "is this over the line?"
+	e.registerReminders()                  // reminder.go
+	e.registerReport()                     // report.go, dialogwin.go, inboxrules.go: anonymous reporting and the inbox
 	return e
 }
 
-// register adds a dialog, begun by the given verbs.
+// register adds a dialog, begun by the given verbs. A dialog name or a
+// verb registered twice is a programming error: it panics at start.
 func (e *Engine) register(d Dialog, verbs ...string) {
+	if _, dup := e.dialogs[d.Name()]; dup {
+		panic("dialogs: dialog " + d.Name() + " registered twice")
+	}
 	e.dialogs[d.Name()] = d
 	for _, v := range verbs {
+		e.claim(v)
 		e.starts[v] = d.Name()
+	}
+}
+
+// view adds a stateless screen reached by verb from any card.
+func (e *Engine) view(verb string, fn func(t *Turn, arg string)) {
+	e.claim(verb)
+	e.views[verb] = fn
+}
+
+// claim panics when a verb already has a handler (a dialog or a view).
+func (e *Engine) claim(verb string) {
+	if _, dup := e.starts[verb]; dup {
+		panic("dialogs: verb " + verb + " registered twice")
+	}
+	if _, dup := e.views[verb]; dup {
+		panic("dialogs: verb " + verb + " registered twice")
 	}
 }
 

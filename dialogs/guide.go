@@ -19,16 +19,13 @@ const (
 	stepSep     = ":"
 )
 
-func init() { registerExtra = append(registerExtra, (*Engine).registerGuide) }
 
-// registerExtra lets feature files register their verbs without editing New.
-var registerExtra []func(*Engine)
 
 func (e *Engine) registerGuide() {
-	e.views[VerbGuides] = e.guidesView
-	e.views[VerbGuide] = e.guideView
-	e.views[VerbStep] = e.stepView
-	e.views[VerbSummary] = e.summaryView
+	e.view(VerbGuides, e.guidesView)
+	e.view(VerbGuide, e.guideView)
+	e.view(VerbStep, e.stepView)
+	e.view(VerbSummary, e.summaryView)
 }
 
 func (e *Engine) guidesView(t *Turn, arg string) {

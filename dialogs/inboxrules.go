@@ -18,7 +18,7 @@ type ConfirmInboxMove struct{ Nonce string }
 func (ConfirmInboxMove) IsOutput() {}
 
 func (e *Engine) registerInboxRules() {
-	e.views[VerbInboxMove] = e.inboxMoveView
+	e.view(VerbInboxMove, e.inboxMoveView)
 }
 
 func (e *Engine) inboxMoveView(t *Turn, nonce string) {

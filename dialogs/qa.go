@@ -17,11 +17,11 @@ const (
 )
 
 func (e *Engine) registerQA() {
-	e.views[VerbTopics] = e.topicsView
-	e.views[VerbTopic] = e.topicView
-	e.views[VerbMore] = e.moreView
-	e.views[VerbExcuses] = e.excusesView
-	e.views[VerbExcuse] = e.excuseView
+	e.view(VerbTopics, e.topicsView)
+	e.view(VerbTopic, e.topicView)
+	e.view(VerbMore, e.moreView)
+	e.view(VerbExcuses, e.excusesView)
+	e.view(VerbExcuse, e.excuseView)
 }
 
 // flowVerbs maps a topic's Flow to the verb that starts it.

@@ -39,9 +39,6 @@ type quizData struct {
 
 type quizFlow struct{}
 
-func init() {
-	registerExtra = append(registerExtra, func(e *Engine) { e.register(quizFlow{}, VerbQuiz) })
-}
 
 func (quizFlow) Name() string { return quizDialogName }
 func (quizFlow) Version() int { return 1 }

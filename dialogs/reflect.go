@@ -58,9 +58,6 @@ var reflectManagementKinds = []string{"unequal-treatment", "something-else"}
 
 type reflectFlow struct{}
 
-func init() {
-	registerExtra = append(registerExtra, func(e *Engine) { e.register(reflectFlow{}, VerbReflect) })
-}
 
 func (reflectFlow) Name() string { return reflectDialogName }
 func (reflectFlow) Version() int { return 1 }

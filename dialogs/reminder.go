@@ -152,13 +152,12 @@ func activeReminders(p Profile, now time.Time) []Reminder {
 	return out
 }
 
-func init() { registerExtra = append(registerExtra, (*Engine).registerReminders) }
 
 func (e *Engine) registerReminders() {
 	e.register(reminderDialog{})
-	e.views[VerbRemind] = e.remindView
-	e.views[VerbReminders] = e.remindersView
-	e.views[VerbReminderCancel] = e.reminderCancelView
+	e.view(VerbRemind, e.remindView)
+	e.view(VerbReminders, e.remindersView)
+	e.view(VerbReminderCancel, e.reminderCancelView)
 }
 
 // remindView starts the reminder dialog for "<playbook>:<step>", first

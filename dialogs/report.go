@@ -155,21 +155,20 @@ func (ReporterMessage) IsOutput() {}
 func (RegisterInbox) IsOutput()   {}
 func (CaseAction) IsOutput()      {}
 
-func init() { registerExtra = append(registerExtra, (*Engine).registerReport) }
 
 func (e *Engine) registerReport() {
 	// The form runs only in the dialog window (dialogwin.go); in the chat,
 	// "report" and "receipt" show the launcher. A stored chat frame of the
 	// old in-chat form (version 1) is dropped as outdated.
 	e.register(&reportFlow{e: e})
-	e.views[VerbReport] = e.launcherView
-	e.views[VerbReceipt] = e.launcherView
-	e.views[VerbRCheck] = e.launcherView
-	e.views[VerbRSend] = e.launcherView
-	e.views[VerbRHide] = e.hideView
-	e.views[VerbInbox] = e.inboxView
+	e.view(VerbReport, e.launcherView)
+	e.view(VerbReceipt, e.launcherView)
+	e.view(VerbRCheck, e.launcherView)
+	e.view(VerbRSend, e.launcherView)
+	e.view(VerbRHide, e.hideView)
+	e.view(VerbInbox, e.inboxView)
 	for _, v := range []string{VerbCClaim, VerbCStatus, VerbCReply, VerbCNote} {
-		e.views[v] = e.caseActionView(v)
+		e.view(v, e.caseActionView(v))
 	}
 	e.registerInboxRules()
 }

@@ -67,22 +67,22 @@ var situationCommands = map[string]string{
 const VerbGetHelp = "gethelp"
 
 func (e *Engine) registerSituations() {
-	e.views[VerbSituation] = e.situationView
-	e.views[VerbOffer] = e.offerView
-	e.views[VerbHelpful] = e.helpfulView
-	e.views[VerbShare] = e.shareView
-	e.views[VerbThanks] = func(t *Turn, _ string) {
+	e.view(VerbSituation, e.situationView)
+	e.view(VerbOffer, e.offerView)
+	e.view(VerbHelpful, e.helpfulView)
+	e.view(VerbShare, e.shareView)
+	e.view(VerbThanks, func(t *Turn, _ string) {
 		t.Reply(Card{Name: "thanks", Blocks: []Block{{Kind: BlockText, Msg: M("thanks.text")}},
 			Actions: []Action{menuAction(), {Label: M("qa.way.talk"), Data: Submit(VerbTopic, "talk-to-someone")}}})
-	}
-	e.views[VerbGetHelp] = func(t *Turn, _ string) { e.topicView(t, "get-help") }
-	e.views[VerbFeedbackAdmin] = func(t *Turn, _ string) {
+	})
+	e.view(VerbGetHelp, func(t *Turn, _ string) { e.topicView(t, "get-help") })
+	e.view(VerbFeedbackAdmin, func(t *Turn, _ string) {
 		if !t.IsAdmin() {
 			t.Reply(notAdminCard())
 			return
 		}
 		t.Emit(FeedbackReport{})
-	}
+	})
 }
 
 func (e *Engine) situationView(t *Turn, id string) {

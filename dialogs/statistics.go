@@ -45,7 +45,7 @@ func (CountUse) IsOutput()  {}
 func (ShowStats) IsOutput() {}
 
 func (e *Engine) registerStats() {
-	e.views[VerbStats] = e.statsView
+	e.view(VerbStats, e.statsView)
 }
 
 func (e *Engine) statsView(t *Turn, arg string) {
