@@ -116,7 +116,7 @@ func TestInstallStormWelcomesEveryoneOnceRepliesNotDelayed(t *testing.T) {
 	}
 	sent, skipped, retried := ob.Counts()
 	st := fake.Stats()
-	t.Logf("%d installs welcomed in %v (%d welcome messages, %d put back after a 429, %d skipped); %d replies meanwhile, worst delay %v; connector: %d tenant 429s, %d conversation 429s",
+	t.Logf("%d installs welcomed in %v (%d welcome messages, %d put back (429 or woken late), %d skipped); %d replies meanwhile, worst delay %v; connector: %d tenant 429s, %d conversation 429s",
 		users, took.Round(time.Millisecond), sent, retried, skipped, replies, worst.Round(time.Millisecond), st.TenantThrottled, st.ConvThrottled)
 	if skipped != 0 {
 		t.Fatalf("%d welcomes skipped", skipped)
