@@ -17,7 +17,7 @@ import (
 // turn instead of being throttled away; every reply takes its slot of
 // the tenant budget first.
 type Outbox interface {
-	QueueOps(serviceURL, conv string, act *schema.Activity, prio int, kind string, now time.Time) ([]redisstore.Op, error)
+	QueueOps(serviceURL, conv string, acts []*schema.Activity, prio int, kind string, now time.Time) ([]redisstore.Op, error)
 	Take(ctx context.Context)
 }
 
@@ -34,6 +34,7 @@ func (b *Bot) queueStarted(kind dialogs.Kind, a *schema.Activity, lang dialogs.L
 		return outs, nil
 	}
 	kept := outs[:0:0]
+	var acts []*schema.Activity
 	for _, o := range outs {
 		r, ok := o.(dialogs.Reply)
 		if !ok {
@@ -43,12 +44,17 @@ func (b *Bot) queueStarted(kind dialogs.Kind, a *schema.Activity, lang dialogs.L
 		act := b.replyActivity(a, lang, r.Card)
 		act.ReplyToID = ""
 		act.Conversation.TenantID = tenantOf(a)
-		ops, err := b.cfg.Outbox.QueueOps(a.ServiceURL, a.Conversation.ID, act, welcomePriority, welcomeKind, now)
-		if err != nil {
-			return nil, err
-		}
-		c.Ops = append(c.Ops, ops...)
+		acts = append(acts, act)
 	}
+	if len(acts) == 0 {
+		return outs, nil
+	}
+	// One entry for the turn's messages: they arrive in order.
+	ops, err := b.cfg.Outbox.QueueOps(a.ServiceURL, a.Conversation.ID, acts, welcomePriority, welcomeKind, now)
+	if err != nil {
+		return nil, err
+	}
+	c.Ops = append(c.Ops, ops...)
 	return kept, nil
 }
 

@@ -71,7 +71,17 @@ type CampaignSpec struct {
 	// Author is the keyed hash of the author (set by the bot, never by a
 	// client), who gets the progress card.
 	Author string `json:"author,omitempty"`
+	// Op makes this run recall (delete) or correct (replace in place) the
+	// messages that campaign Of sent (issue 15); "" sends.
+	Op string `json:"op,omitempty"`
+	Of string `json:"of,omitempty"`
 }
+
+// Operations of a campaign run on an earlier campaign's messages.
+const (
+	CampaignRecall  = "recall"
+	CampaignCorrect = "correct"
+)
 
 // Copenhagen is the time zone campaigns are authored in.
 var Copenhagen = mustZone("Europe/Copenhagen")
@@ -166,6 +176,8 @@ func (s CampaignSpec) Check(now time.Time) string {
 		return "campaign.err.past"
 	case s.Repeat != "" && s.At.IsZero():
 		return "campaign.err.repeatNeedsTime"
+	case s.Op != "" && ((s.Op != CampaignRecall && s.Op != CampaignCorrect) || s.Of == "" || s.Audience.Kind != AudienceKeys):
+		return "campaign.err.audience"
 	}
 	a := s.Audience
 	switch a.Kind {

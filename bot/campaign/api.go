@@ -21,6 +21,8 @@ import (
 //	GET  /api/admin/campaigns/:id/recipients.csv  per-recipient status (Entra object ids)
 //	POST /api/admin/campaigns/:id/remind          follow-up to those who have not acknowledged → 201 {id}
 //	POST /api/admin/campaigns/:id/cancel          stop it (and a repeating campaign's future runs)
+//	POST /api/admin/campaigns/:id/recall          delete its message in every recipient's chat → 201 {id}
+//	POST /api/admin/campaigns/:id/correct         replace its text in place ({titleDa, textDa, titleEn, textEn, link}) → 201 {id}
 //
 // Every request needs "Authorization: Bearer <token>" (see Authenticator).
 
@@ -34,6 +36,8 @@ func (s *Service) Routes(auth *Authenticator) func(r *gin.Engine) {
 		g.GET("/:id/recipients.csv", s.apiCSV)
 		g.POST("/:id/remind", s.apiRemind)
 		g.POST("/:id/cancel", s.apiCancel)
+		g.POST("/:id/recall", s.apiRecall)
+		g.POST("/:id/correct", s.apiCorrect)
 	}
 }
 
@@ -156,14 +160,7 @@ func (s *Service) apiCSV(c *gin.Context) {
 
 func (s *Service) apiRemind(c *gin.Context) {
 	f, err := s.FollowUp(c.Request.Context(), c.Param("id"), newID(), c.GetString("author"))
-	if errors.Is(err, ErrInvalid) {
-		c.JSON(http.StatusConflict, gin.H{"error": err.Error()})
-		return
-	}
-	if s.apiErr(c, err) {
-		return
-	}
-	c.JSON(http.StatusCreated, gin.H{"id": f.ID, "recipients": len(f.Audience.Keys)})
+	s.apiRework(c, f, err)
 }
 
 func (s *Service) apiErr(c *gin.Context, err error) bool {
@@ -183,4 +180,32 @@ func (s *Service) apiCancel(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"id": c.Param("id"), "state": StateCancelled})
+}
+
+func (s *Service) apiRecall(c *gin.Context) {
+	f, err := s.Recall(c.Request.Context(), c.Param("id"), newID(), c.GetString("author"))
+	s.apiRework(c, f, err)
+}
+
+func (s *Service) apiCorrect(c *gin.Context) {
+	var texts dialogs.CampaignSpec
+	if err := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, 1<<20)).Decode(&texts); err != nil {
+		c.JSON(http.StatusBadRequest, gin.H{"error": "malformed correction"})
+		return
+	}
+	f, err := s.Correct(c.Request.Context(), c.Param("id"), newID(), c.GetString("author"), texts)
+	s.apiRework(c, f, err)
+}
+
+// apiRework answers the creation of a derived campaign (follow-up,
+// recall, correction): 201 with its id and recipient count.
+func (s *Service) apiRework(c *gin.Context, f dialogs.CampaignSpec, err error) {
+	if errors.Is(err, ErrInvalid) {
+		c.JSON(http.StatusConflict, gin.H{"error": err.Error()})
+		return
+	}
+	if s.apiErr(c, err) {
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"id": f.ID, "recipients": len(f.Audience.Keys)})
 }

@@ -496,7 +496,7 @@ func (s *Service) expand(ctx context.Context, id string, spec dialogs.CampaignSp
 		}
 		for i, k := range a.Keys {
 			st := Queued
-			if !installed[i] {
+			if !installed[i] && !strings.HasPrefix(k, "t:") {
 				st = NotInstalled
 			}
 			if err := add(recipient{Member: k, Status: string(st)}); err != nil {

@@ -233,7 +233,7 @@ func (s *Service) process(ctx context.Context, it item) {
 		}
 		return // left pending: taken over later
 	}
-	t, ok, muted, err := s.loadTarget(ctx, it.member, true)
+	t, ok, muted, err := s.loadTarget(ctx, it.member, d.spec.Op == "")
 	switch {
 	case err != nil && !errors.Is(err, errBadRef):
 		// Redis unreachable: not the recipient's fault. The entry stays
@@ -294,7 +294,7 @@ func (s *Service) process(ctx context.Context, it item) {
 	if strings.HasPrefix(it.member, "t:") {
 		att = d.chans[t.lang]
 	}
-	_, err = s.cfg.Conn.Send(ctx, t.ref.ServiceURL, t.ref.ConversationID, activityTo(t, att))
+	err = s.deliver(ctx, it, d, t, att)
 	if err != nil && ctx.Err() != nil {
 		return // shutting down mid-send: the lease expires and another replica decides
 	}
@@ -310,6 +310,9 @@ func (s *Service) classify(ctx context.Context, it item, err error) outcome {
 		}
 		return outcome{status: Sent}
 	}
+	if errors.Is(err, errNoActivity) {
+		return outcome{status: Failed, code: "noactivity"}
+	}
 	var se *connector.StatusError
 	if !errors.As(err, &se) {
 		// A transport error on a POST: Teams may have delivered it, and a
@@ -323,6 +326,9 @@ func (s *Service) classify(ctx context.Context, it item, err error) outcome {
 	now := s.cfg.Now()
 	switch se.StatusCode {
 	case http.StatusForbidden, http.StatusNotFound:
+		if d, _ := s.def(ctx, it.campaign); d != nil && d.spec.Op != "" {
+			return outcome{status: Unreachable, code: code} // the message is gone (or the chat): nothing to drop
+		}
 		if !strings.HasPrefix(it.member, "t:") {
 			if err := s.st.DropRef(ctx, it.member); err != nil {
 				s.log.Warn("campaign: stale reference not dropped", "err", err)

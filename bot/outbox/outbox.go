@@ -103,12 +103,12 @@ func (s *Service) Counts() (sent, skipped, retried int64) {
 
 // entry is the sealed payload of one queued message.
 type entry struct {
-	URL  string           `json:"u"`
-	Conv string           `json:"c"`
-	Act  *schema.Activity `json:"a"`
-	At   int64            `json:"t"` // queued, unix ms
-	Prio int              `json:"p"`
-	Kind string           `json:"k"` // "welcome" (skipped when too old), "notice"
+	URL  string             `json:"u"`
+	Conv string             `json:"c"`
+	Acts []*schema.Activity `json:"a"` // sent in order, by one worker
+	At   int64              `json:"t"` // queued, unix ms
+	Prio int                `json:"p"`
+	Kind string             `json:"k"` // "welcome" (skipped when too old), "notice"
 }
 
 // Kinds of entries.
@@ -123,10 +123,11 @@ func newEntryID() string {
 	return hex.EncodeToString(b)
 }
 
-// QueueOps are the writes that queue act for the conversation, for a
-// turn's commit (atomic with the turn). The payload is sealed.
-func (s *Service) QueueOps(serviceURL, conv string, act *schema.Activity, prio int, kind string, now time.Time) ([]redisstore.Op, error) {
-	plain, err := json.Marshal(entry{URL: serviceURL, Conv: conv, Act: act, At: now.UnixMilli(), Prio: prio, Kind: kind})
+// QueueOps are the writes that queue acts (in this order) for the
+// conversation, for a turn's commit (atomic with the turn). The payload
+// is sealed.
+func (s *Service) QueueOps(serviceURL, conv string, acts []*schema.Activity, prio int, kind string, now time.Time) ([]redisstore.Op, error) {
+	plain, err := json.Marshal(entry{URL: serviceURL, Conv: conv, Acts: acts, At: now.UnixMilli(), Prio: prio, Kind: kind})
 	if err != nil {
 		return nil, fmt.Errorf("outbox: encode: %w", err)
 	}
@@ -136,7 +137,7 @@ func (s *Service) QueueOps(serviceURL, conv string, act *schema.Activity, prio i
 
 // Enqueue queues a message outside a turn (reminders, notifications).
 func (s *Service) Enqueue(ctx context.Context, serviceURL, conv string, act *schema.Activity, prio int) error {
-	ops, err := s.QueueOps(serviceURL, conv, act, prio, KindNotice, s.cfg.Now())
+	ops, err := s.QueueOps(serviceURL, conv, []*schema.Activity{act}, prio, KindNotice, s.cfg.Now())
 	if err != nil {
 		return err
 	}
@@ -146,7 +147,7 @@ func (s *Service) Enqueue(ctx context.Context, serviceURL, conv string, act *sch
 // Take takes a reply's slot of the tenant budget (it is sent now; the
 // queued senders' next slots move back).
 func (s *Service) Take(ctx context.Context) {
-	if err := s.cfg.Store.TakeBudget(ctx, s.cfg.Now(), s.interval); err != nil {
+	if _, err := s.cfg.Store.TakeBudget(ctx, s.cfg.Now(), s.interval); err != nil {
 		s.cfg.Log.Warn("outbox: reply budget not taken", "err", err)
 	}
 }
@@ -168,7 +169,7 @@ func (s *Service) Run(ctx context.Context) {
 
 // step sends one message; false when there was none to send.
 func (s *Service) step(ctx context.Context) bool {
-	it, ok, wait, err := s.cfg.Store.ClaimOutbox(ctx, s.cfg.Now(), s.cfg.Lease, s.interval, 200*time.Millisecond, PriorityBulk)
+	it, ok, wait, err := s.cfg.Store.ClaimOutbox(ctx, s.cfg.Now(), s.cfg.Lease, s.interval, maxAhead, PriorityBulk)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.cfg.Log.Warn("outbox: claim failed", "err", err)
@@ -182,13 +183,15 @@ func (s *Service) step(ctx context.Context) bool {
 		}
 		return false
 	}
+	slot := time.Now().Add(it.Wait)
 	sleep(ctx, it.Wait)
+	late := time.Since(slot) > 2*s.interval
 	plain, err := s.cfg.Keys.Open(it.Payload, []byte("ob:"+it.ID))
 	var e entry
 	if err == nil {
 		err = json.Unmarshal(plain, &e)
 	}
-	if err != nil || e.Act == nil {
+	if err != nil || len(e.Acts) == 0 {
 		s.cfg.Log.Warn("outbox: entry unreadable; dropped", "err", err)
 		s.done(ctx, it.ID, &s.skipped)
 		return true
@@ -198,40 +201,70 @@ func (s *Service) step(ctx context.Context) bool {
 		s.done(ctx, it.ID, &s.skipped) // a welcome a day late is worse than none
 		return true
 	}
-	_, err = s.cfg.Conn.Send(ctx, e.URL, e.Conv, e.Act)
-	if err != nil && ctx.Err() != nil {
-		return true // shutting down: the lease expires and it is sent later
-	}
-	var se *connector.StatusError
-	switch {
-	case err == nil:
-		s.done(ctx, it.ID, &s.sent)
-	case errors.As(err, &se) && (se.StatusCode == http.StatusForbidden || se.StatusCode == http.StatusNotFound):
-		s.done(ctx, it.ID, &s.skipped) // uninstalled or blocked since
-	case errors.As(err, &se):
-		// Throttled or unavailable: back in the queue, same priority.
-		wait := se.RetryAfter
-		if wait <= 0 {
-			wait = time.Second + time.Duration(rand.N(int64(time.Second)))
+	if late {
+		// Woken late (a stalled process): sending now would add to a burst
+		// of late senders; back in the queue at once, in its place.
+		if err := s.cfg.Store.RetryOutbox(ctx, it.ID, e.Prio, time.UnixMilli(e.At), nil); err == nil {
+			s.retried.Add(1)
+			return true
 		}
-		s.retried.Add(1)
-		if err := s.cfg.Store.RetryOutbox(ctx, it.ID, e.Prio, now.Add(wait)); err != nil {
-			s.cfg.Log.Warn("outbox: retry not queued (lease will expire)", "err", err)
-		}
-	default:
-		// A transport error on a POST: Teams may have delivered it; a
-		// duplicate is worse than a gap.
-		s.cfg.Log.Warn("outbox: send failed", "err", err)
-		s.done(ctx, it.ID, &s.skipped)
 	}
+	for i, act := range e.Acts {
+		if i > 0 { // every further message takes its own slot of the budget
+			wait, err := s.cfg.Store.TakeBudget(ctx, s.cfg.Now(), s.interval)
+			if err != nil {
+				return true // the lease expires and the rest is sent later
+			}
+			sleep(ctx, wait)
+		}
+		_, err = s.cfg.Conn.Send(ctx, e.URL, e.Conv, act)
+		if err != nil && ctx.Err() != nil {
+			return true // shutting down: the lease expires and it is sent later
+		}
+		var se *connector.StatusError
+		switch {
+		case err == nil:
+			s.sent.Add(1)
+			continue
+		case errors.As(err, &se) && (se.StatusCode == http.StatusForbidden || se.StatusCode == http.StatusNotFound):
+			s.done(ctx, it.ID, &s.skipped) // uninstalled or blocked since
+		case errors.As(err, &se):
+			// Throttled or unavailable: what is left goes back in the
+			// queue, same priority, in order.
+			wait := se.RetryAfter
+			if wait <= 0 {
+				wait = time.Second + time.Duration(rand.N(int64(time.Second)))
+			}
+			s.retried.Add(1)
+			e.Acts = e.Acts[i:]
+			plain, _ := json.Marshal(e)
+			if err := s.cfg.Store.RetryOutbox(ctx, it.ID, e.Prio, s.cfg.Now().Add(wait), s.cfg.Keys.Seal(plain, []byte("ob:"+it.ID))); err != nil {
+				s.cfg.Log.Warn("outbox: retry not queued (lease will expire)", "err", err)
+			}
+		default:
+			// A transport error on a POST: Teams may have delivered it; a
+			// duplicate is worse than a gap.
+			s.cfg.Log.Warn("outbox: send failed", "err", err)
+			s.done(ctx, it.ID, &s.skipped)
+		}
+		return true
+	}
+	s.done(ctx, it.ID, nil)
 	return true
 }
 
 func (s *Service) done(ctx context.Context, id string, n *atomic.Int64) {
-	n.Add(1)
+	if n != nil {
+		n.Add(1)
+	}
 	if err := s.cfg.Store.AckOutbox(context.WithoutCancel(ctx), id); err != nil {
 		s.cfg.Log.Warn("outbox: ack failed", "err", err)
 	}
 }
 
 var sleep = connector.Sleep
+
+// maxAhead bounds how far ahead a worker reserves its slot: few sends
+// wait on timers at once, so a stalled process does not release a burst
+// that would leave no room for a reply.
+const maxAhead = 50 * time.Millisecond

@@ -21,6 +21,7 @@ import (
 //	<p>campaign:<id>:d      sorted set of delayed retries
 //	<p>campaign:<id>:pl     progress-card throttle; :fu follow-up guard
 //	<p>campaign:<id>:i      hash recipient → proactive-installation outcome
+//	<p>campaign:<id>:x      hash recipient → sealed id of the message sent
 //	<p>uninstalled          set of user hashes who removed the app
 //	<p>campaign:active      set; <p>campaign:index sorted set
 //	<p>rate:tenant, <p>rate:c:<h>, <p>rate:hold:<h>  the shared limits
@@ -283,7 +284,7 @@ func (c *Campaigns) Cancel(ctx context.Context, id string, now time.Time, purge 
 // Purge deletes a done or cancelled campaign's keys; -1 when it is neither.
 func (c *Campaigns) Purge(ctx context.Context, id string) (int, error) {
 	keys := []string{c.Key(id)}
-	for _, sub := range []string{"r", "a", "ack", "s", "d", "pl", "fu", "i"} {
+	for _, sub := range []string{"r", "a", "ack", "s", "d", "pl", "fu", "i", "x"} {
 		keys = append(keys, c.Key(id, sub))
 	}
 	keys = append(keys, c.s.Key("campaign", "index"), c.s.Key("campaign", "active"))
@@ -500,4 +501,24 @@ func (c *Campaigns) RecordInstall(ctx context.Context, id, member, kind, detail 
 // Installs reads every recipient's installation outcome.
 func (c *Campaigns) Installs(ctx context.Context, id string) (map[string]string, error) {
 	return c.rdb().HGetAll(ctx, c.Key(id, "i")).Result()
+}
+
+// StoreActivity keeps the sealed id of the message a recipient was sent
+// (campaign:<id>:x), for recalling or correcting it.
+func (c *Campaigns) StoreActivity(ctx context.Context, id, member string, sealed []byte) error {
+	return c.rdb().HSet(ctx, c.Key(id, "x"), member, sealed).Err()
+}
+
+// Activities reads the sealed message ids of a campaign's recipients.
+func (c *Campaigns) Activities(ctx context.Context, id string) (map[string]string, error) {
+	return c.rdb().HGetAll(ctx, c.Key(id, "x")).Result()
+}
+
+// Activity reads one recipient's sealed message id (nil when none).
+func (c *Campaigns) Activity(ctx context.Context, id, member string) ([]byte, error) {
+	b, err := c.rdb().HGet(ctx, c.Key(id, "x"), member).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	return b, err
 }

@@ -110,11 +110,15 @@ func (s *Store) AckOutbox(ctx context.Context, id string) error {
 	return err
 }
 
-// RetryOutbox puts a leased entry back, due at notBefore, same priority.
-func (s *Store) RetryOutbox(ctx context.Context, id string, prio int, notBefore time.Time) error {
+// RetryOutbox puts a leased entry back, due at notBefore, same priority;
+// sealed, when set, replaces its payload (what is left to send).
+func (s *Store) RetryOutbox(ctx context.Context, id string, prio int, notBefore time.Time, sealed []byte) error {
 	score := float64(prio)*OutboxPrioritySpan + float64(notBefore.UnixMilli())
 	pipe := s.rdb.TxPipeline()
 	pipe.HSet(ctx, s.Key("ob", "e", id), "s", strconv.FormatFloat(score, 'f', 0, 64))
+	if sealed != nil {
+		pipe.HSet(ctx, s.Key("ob", "e", id), "p", sealed)
+	}
 	pipe.ZRem(ctx, s.Key("ob", "l"), id)
 	pipe.ZAdd(ctx, s.OutboxKey(), redis.Z{Score: score, Member: id})
 	_, err := pipe.Exec(ctx)
@@ -129,12 +133,16 @@ func (s *Store) OutboxLen(ctx context.Context) (int64, error) {
 var takeBudgetScript = redis.NewScript(`
 local now_us = tonumber(ARGV[1])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
-redis.call('SET', KEYS[1], string.format('%.0f', math.max(tat, now_us) + tonumber(ARGV[2])), 'PX', 60000)
-return 1
+local start = math.max(tat, now_us)
+redis.call('SET', KEYS[1], string.format('%.0f', start + tonumber(ARGV[2])), 'PX', 60000)
+return start - now_us
 `)
 
-// TakeBudget takes one slot of the tenant budget now, without waiting (a
-// reply in a turn): the proactive senders' next slots move back by one.
-func (s *Store) TakeBudget(ctx context.Context, now time.Time, interval time.Duration) error {
-	return takeBudgetScript.Run(ctx, s.rdb, []string{s.Key("rate", "tenant")}, now.UnixMicro(), interval.Microseconds()).Err()
+// TakeBudget takes the next slot of the tenant budget and says how far
+// ahead it is. A reply in a turn ignores that and is sent at once (the
+// proactive senders' next slots move back by one); the outbox waits for
+// it before the second message of an entry.
+func (s *Store) TakeBudget(ctx context.Context, now time.Time, interval time.Duration) (time.Duration, error) {
+	us, err := takeBudgetScript.Run(ctx, s.rdb, []string{s.Key("rate", "tenant")}, now.UnixMicro(), interval.Microseconds()).Int64()
+	return time.Duration(us) * time.Microsecond, err
 }

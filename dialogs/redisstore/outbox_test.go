@@ -51,7 +51,7 @@ func TestOutboxPrioritiesShareTheTenantBudget(t *testing.T) {
 		t.Fatalf("campaign after the notices: code %d %v, want 0", code, err)
 	}
 	// A reply takes a whole second of budget: the next slot is that far.
-	if err := s.TakeBudget(ctx, now, time.Second); err != nil {
+	if _, err := s.TakeBudget(ctx, now, time.Second); err != nil {
 		t.Fatal(err)
 	}
 	code, n, err := c.Acquire(ctx, "c1", "u2", now, time.Minute, 1000, 200_000, "x3", windows)

@@ -42,13 +42,14 @@ type Server struct {
 	delivered map[string]int
 	langs     map[string]string
 	texts     map[string]string
+	changed   map[string][]string // conv → "PUT <activity id>" / "DELETE <activity id>"
 	stats     Stats
 	srv       *httptest.Server
 }
 
 // Stats are the request counts.
 type Stats struct {
-	Requests, Delivered, Updates                                   int
+	Requests, Delivered, Updates, Deletes                          int
 	TenantThrottled, ConvThrottled, Random429, Random5xx, Scripted int
 }
 
@@ -66,6 +67,7 @@ func Start(s *Server) *Server {
 	s.delivered = map[string]int{}
 	s.langs = map[string]string{}
 	s.texts = map[string]string{}
+	s.changed = map[string][]string{}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -102,6 +104,14 @@ func (s *Server) Lang(conv string) (lang, text string) {
 	return s.langs[conv], s.texts[conv]
 }
 
+// Changed lists the updates and deletes a conversation received, as
+// "PUT <activity id>" or "DELETE <activity id>".
+func (s *Server) Changed(conv string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.changed[conv]...)
+}
+
 // Stats returns the counts so far.
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
@@ -124,8 +134,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	s.mu.Lock()
 	s.stats.Requests++
-	if r.Method == http.MethodPut {
-		s.stats.Updates++
+	if r.Method == http.MethodPut || r.Method == http.MethodDelete {
+		_, act, _ := strings.Cut(rest, "/activities/")
+		s.changed[conv] = append(s.changed[conv], r.Method+" "+act)
+		if r.Method == http.MethodDelete {
+			s.stats.Deletes++
+		} else {
+			s.stats.Updates++
+		}
 		s.mu.Unlock()
 		w.WriteHeader(http.StatusOK)
 		_, _ = w.Write([]byte(`{}`))
