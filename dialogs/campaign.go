@@ -240,7 +240,6 @@ var extraCommands = map[string]string{
 	"kampagne": VerbCampaign, "campaign": VerbCampaign, "ny kampagne": VerbCampaign, "new campaign": VerbCampaign,
 }
 
-
 func (e *Engine) registerCampaign() {
 	e.register(campaignAuthoring{}, VerbCampaign)
 	e.view(VerbMute, func(t *Turn, _ string) { setMuted(t, true) })

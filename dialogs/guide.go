@@ -19,8 +19,6 @@ const (
 	stepSep     = ":"
 )
 
-
-
 func (e *Engine) registerGuide() {
 	e.view(VerbGuides, e.guidesView)
 	e.view(VerbGuide, e.guideView)

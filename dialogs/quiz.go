@@ -39,7 +39,6 @@ type quizData struct {
 
 type quizFlow struct{}
 
-
 func (quizFlow) Name() string { return quizDialogName }
 func (quizFlow) Version() int { return 1 }
 

@@ -58,7 +58,6 @@ var reflectManagementKinds = []string{"unequal-treatment", "something-else"}
 
 type reflectFlow struct{}
 
-
 func (reflectFlow) Name() string { return reflectDialogName }
 func (reflectFlow) Version() int { return 1 }
 

@@ -152,7 +152,6 @@ func activeReminders(p Profile, now time.Time) []Reminder {
 	return out
 }
 
-
 func (e *Engine) registerReminders() {
 	e.register(reminderDialog{})
 	e.view(VerbRemind, e.remindView)

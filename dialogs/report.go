@@ -155,7 +155,6 @@ func (ReporterMessage) IsOutput() {}
 func (RegisterInbox) IsOutput()   {}
 func (CaseAction) IsOutput()      {}
 
-
 func (e *Engine) registerReport() {
 	// The form runs only in the dialog window (dialogwin.go); in the chat,
 	// "report" and "receipt" show the launcher. A stored chat frame of the
