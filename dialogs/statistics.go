@@ -127,8 +127,8 @@ func ReportStatFields(a ReportAnswers) []string {
 }
 
 // countUse derives the use counters of a turn from what it did: a topic
-// card shown, a playbook begun or finished, a reminder set, campaigns
-// muted or acknowledged. (Features may also emit CountUse themselves.)
+// card shown, "did this help?" answered, a playbook begun or finished, a
+// reminder set, campaigns muted or acknowledged. (Features may also emit CountUse themselves.)
 func (e *Engine) countUse(t *Turn, before Profile) {
 	for _, o := range t.out {
 		switch o := o.(type) {
@@ -138,6 +138,12 @@ func (e *Engine) countUse(t *Turn, before Profile) {
 			}
 		case CampaignAck:
 			t.Emit(CountUse{Metric: "campaign.ack"})
+		case FeedbackVote: // "did this help?" (situation.go)
+			m := "helpful.no"
+			if o.Helpful {
+				m = "helpful.yes"
+			}
+			t.Emit(CountUse{Metric: m, Key: o.Doc})
 		}
 	}
 	if !t.pchg {

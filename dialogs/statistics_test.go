@@ -123,4 +123,11 @@ func TestUseCountsFromWhatATurnDid(t *testing.T) {
 	if c := counts(s.click(dialogs.Submit(dialogs.VerbMute, ""))); len(c) != 0 {
 		t.Errorf("muting again counts again: %v", c)
 	}
+	// "Did this help?" on an answer counts as yes or no, by the answer.
+	if c := counts(s.click(dialogs.Submit(dialogs.VerbHelpful, "y:topic:unit"))); !slices.Contains(c, dialogs.CountUse{Metric: "helpful.yes", Key: "topic:unit"}) {
+		t.Errorf("helpful yes: %v", c)
+	}
+	if c := counts(s.click(dialogs.Submit(dialogs.VerbHelpful, "n:topic:unit"))); !slices.Contains(c, dialogs.CountUse{Metric: "helpful.no", Key: "topic:unit"}) {
+		t.Errorf("helpful no: %v", c)
+	}
 }

@@ -704,6 +704,19 @@ func TestDeadlineRemindersGoToTheInbox(t *testing.T) {
 	thread := func(s bottest.Sent) bool {
 		return s.Method == http.MethodPost && s.Path == "/v3/conversations/"+channelConv+";messageid=bot-act-1/activities"
 	}
+	// The worker records the posted card's id just after Teams answered
+	// the post: wait for it (and its lease to go) before the deadlines run.
+	caseID := action(t, inbox, dialogs.VerbCReply)[dialogs.KeyArg].(string)
+	for deadline := time.Now().Add(8 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		posted, _ := r.Store.Exists(context.Background(), r.Store.PostedKey(caseID))
+		locked, _ := r.Store.Exists(context.Background(), r.Store.LockKey(caseID))
+		if posted && !locked {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the inbox worker never recorded the posted card")
+		}
+	}
 	at := func(d time.Duration) *schedule.Runner {
 		return &schedule.Runner{Store: r.Store, Handlers: r.svc.Handlers(), Now: func() time.Time { return time.Now().Add(d) }}
 	}
