@@ -1295,18 +1295,25 @@ func TestTenConcurrentMessagesKeepConsistentState(t *testing.T) {
 	wg.Wait()
 	h.Conn.Wait(t, 10)
 	sent := h.Conn.Settle(100 * time.Millisecond)
-	if len(sent) != 10 {
-		t.Fatalf("%d replies to 10 messages", len(sent))
-	}
-	var replied []string
+	// Every message is answered, once. A language switch ("english",
+	// "dansk") that lands while the quiz is open says so and shows the
+	// quiz's step again in the new language: two cards to that one message.
+	per := map[string]int{}
 	for _, s := range sent {
-		replied = append(replied, s.Activity.ReplyToID)
+		per[s.Activity.ReplyToID]++
 	}
-	slices.Sort(replied)
-	want := slices.Clone(ids)
-	slices.Sort(want)
-	if !slices.Equal(replied, want) {
-		t.Fatalf("replies went to %v, want one each to %v", replied, want)
+	for i, id := range ids {
+		max := 1
+		if texts[i] == "english" || texts[i] == "dansk" {
+			max = 2
+		}
+		if n := per[id]; n < 1 || n > max {
+			t.Errorf("%d replies to %s (%q), want 1..%d", n, id, texts[i], max)
+		}
+		delete(per, id)
+	}
+	if len(per) != 0 {
+		t.Fatalf("replies to messages nobody sent: %v", per)
 	}
 	s, err := loadStored(context.Background(), h, "a:conv-secret-id", "aad-0000-secret")
 	if err != nil {
