@@ -57,6 +57,28 @@ type gate struct {
 
 func newGate(n int) *gate { return &gate{slots: make(chan struct{}, max(n, 1))} }
 
+// SetLimits sets the limits of l that are not zero (a zero keeps the
+// default), before the service handles its first turn; the argon2id gate
+// is sized anew for ArgonSlots.
+func (s *Service) SetLimits(l Limits) {
+	s.defaults()
+	for _, f := range []struct{ dst, v *int }{
+		{&s.Limits.FilesPerUserDay, &l.FilesPerUserDay}, {&s.Limits.FilesPerDay, &l.FilesPerDay},
+		{&s.Limits.GuessesPerHour, &l.GuessesPerHour}, {&s.Limits.GuessesAllPerHour, &l.GuessesAllPerHour},
+		{&s.Limits.ChecksPerHour, &l.ChecksPerHour}, {&s.Limits.MsgsPerCaseDay, &l.MsgsPerCaseDay},
+		{&s.Limits.MsgRunes, &l.MsgRunes}, {&s.Limits.ArgonSlots, &l.ArgonSlots},
+		{&s.Limits.MaxCardMsgs, &l.MaxCardMsgs}, {&s.Limits.MaxCardNotes, &l.MaxCardNotes},
+	} {
+		if *f.v > 0 {
+			*f.dst = *f.v
+		}
+	}
+	s.argon = newGate(s.Limits.ArgonSlots)
+}
+
+// ArgonCapacity is how many argon2id evaluations may run at once.
+func (s *Service) ArgonCapacity() int { s.defaults(); return cap(s.argon.slots) }
+
 // do runs fn holding a slot, or gives up when ctx ends first.
 func (g *gate) do(ctx context.Context, fn func()) error {
 	select {

@@ -42,8 +42,8 @@ func loadReportLimits(c *Config, getenv func(string) string) error {
 	return nil
 }
 
-// apply sets the configured limits on the report service.
+// apply sets the configured limits on the report service; an unset one
+// (zero) keeps the service's default.
 func (l reportLimits) apply(s *report.Service) {
-	s.Limits.MsgsPerCaseDay, s.Limits.MsgRunes = l.MsgsPerCaseDay, l.MsgRunes
-	s.Limits.ChecksPerHour, s.Limits.ArgonSlots = l.ChecksPerHour, l.ArgonSlots
+	s.SetLimits(report.Limits{MsgsPerCaseDay: l.MsgsPerCaseDay, MsgRunes: l.MsgRunes, ChecksPerHour: l.ChecksPerHour, ArgonSlots: l.ArgonSlots})
 }

@@ -335,13 +335,25 @@ func TestReportLimitsAreConfigurable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var s report.Service
-	c.ReportLimits.apply(&s)
+	// Applied as main does: to a service report.New has already given its defaults.
+	s := report.New(nil, nil, nil, nil)
+	c.ReportLimits.apply(s)
 	if l := s.Limits; l.MsgsPerCaseDay != 3 || l.MsgRunes != 1500 || l.ChecksPerHour != 10 || l.ArgonSlots != 4 {
 		t.Fatalf("limits %+v", l)
 	}
-	if c, _ := loadConfig(env(nil)); c.ReportLimits != (reportLimits{}) {
+	if n := s.ArgonCapacity(); n != 4 {
+		t.Fatalf("GRAENSEN_ARGON2_SLOTS=4 gave %d argon2id slots", n)
+	}
+	c, _ = loadConfig(env(nil))
+	if c.ReportLimits != (reportLimits{}) {
 		t.Fatalf("unset limits are not the service's defaults: %+v", c.ReportLimits)
+	}
+	// Unset, the service keeps its defaults (a zero must not switch a limit
+	// off: a ChecksPerHour of 0 would refuse every receipt check).
+	d := report.New(nil, nil, nil, nil)
+	c.ReportLimits.apply(d)
+	if l := d.Limits; l.MsgsPerCaseDay != 5 || l.MsgRunes != 2000 || l.ChecksPerHour != 20 || l.ArgonSlots != 2 || d.ArgonCapacity() != 2 {
+		t.Fatalf("unset limits changed the defaults: %+v", l)
 	}
 	for name, bad := range map[string]string{"GRAENSEN_CASE_MESSAGES_PER_DAY": "0", "GRAENSEN_CASE_MESSAGE_MAX": "5000",
 		"GRAENSEN_RECEIPT_CHECKS_PER_HOUR": "many", "GRAENSEN_ARGON2_SLOTS": "-1"} {
