@@ -427,11 +427,14 @@ step('the unit sees the case in its channel and answers; the reporter reads the 
   for (const s of [da('report.status.title', { No: report.caseNo }), inert]) {
     assert.ok(status.text.includes(s), `the case view lacks ${s}: ${status.text}`);
   }
-  // The reporter answers; the window says it was sent; the inbox card shows it.
+  // The reporter answers; the window says it was sent and when the unit
+  // will see it (the next release); at the release the inbox card shows it.
   const back = 'E2E: tak, jeg vil gerne have en samtale.';
   const sent = await dlg.press(status, 'rsend', { msg: back });
-  assert.equal(sent.type, 'message');
-  assert.ok(sent.message.includes(da('report.status.sent')), sent.message);
+  assert.equal(sent.type, 'continue');
+  assert.ok(sent.text.includes(da('report.status.sent')), sent.text);
+  const [releaseNote] = da('report.release.sentAt', { Date: '\u0000', Time: '' }).split('\u0000');
+  assert.ok(releaseNote.length > 5 && sent.text.includes(releaseNote), sent.text);
   await chat.waitCard(0, [report.caseNo, back]);
   saw('receipt status with the answer (dialog)', 'inbox card with the reporter\'s answer');
   await chat.shot('inbox-reporter-answered');
