@@ -15,8 +15,8 @@ import (
 // directly: raise the floors with the docs when it improves, never lower
 // them to make a change pass.
 var heldOutFloor = map[string][2]int{
-	"da": {28, 30}, // of 36 and 36
-	"en": {28, 29}, // of 35 and 35
+	"da": {32, 30}, // of 36 and 36
+	"en": {29, 30}, // of 35 and 35
 }
 
 // TestHeldOutSet holds the matcher to its measured figures on the held-out
