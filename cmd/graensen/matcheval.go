@@ -18,20 +18,27 @@ func matchEval(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("matcheval", flag.ContinueOnError)
 	fs.SetOutput(out)
 	lang := fs.String("lang", "da", "the language of the set: da or en")
+	set := fs.String("set", "main", "the labelled set: main or heldout")
+	half := fs.Int("half", 0, "1: only the 1st, 3rd ... question (the held-out set's tuning half), 2: only the 2nd, 4th ... (its unseen half), 0: all")
+	figures := fs.Bool("figures", false, "print the figures only, no questions")
 	verbose := fs.Bool("v", false, "list every question, not only those not answered directly")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cases, err := evalset.Load(*lang)
+	cases, err := evalset.LoadSet(*set, *lang)
 	if err != nil {
 		return err
 	}
+	cases = evalset.Half(cases, *half)
 	r := cards.New(locales.MustBundle())
 	m := newMatcher(r, content.MustLoad())
 	rep := evalset.Run(*lang, cases, func(l, q string) (string, []string) {
 		d := m.Decide(l, q)
 		return d.Best, d.Choices
 	})
+	if *figures {
+		rep.Lines = nil
+	}
 	rep.Print(out, *verbose)
 	if rep.TooManyChoices > 0 {
 		fmt.Fprintf(out, "  %d answers offered more than three choices\n", rep.TooManyChoices)

@@ -10,8 +10,18 @@
 //   - spelling slack: a "loose" form for text typed without Danish letters
 //     (toj = tøj), and Damerau-Levenshtein distance ≤1 (≥5 letters) or ≤2
 //     (≥8 letters) against the vocabulary, at a lower weight;
-//   - multi-word phrases of the word lists count as bigrams with a bonus;
-//   - IDF weighting, so words that many documents share count less.
+//   - Danish compounds the vocabulary does not know are split into two
+//     words it does (nøgenbillede = nøgen + billede, arbejds+skade), and
+//     past participles the stemmer leaves alone find their verb (gemt →
+//     gemme);
+//   - multi-word phrases of the word lists count as bigrams with a bonus,
+//     never more than their rarer word ("seksuel chikane" names the
+//     domain, not an answer);
+//   - IDF weighting, so words that many documents share count less; the
+//     word after "hvilken"/"which"/"what" counts more;
+//   - in Decide: danger first (an urgent situation near the top is the
+//     answer), and a question told in the first or third person gets the
+//     situation near a topic at the top rather than the definition.
 package match
 
 import (
@@ -37,6 +47,9 @@ type Doc struct {
 	// who was involved (a citizen, one's own manager) outweighs what
 	// happened, since the ways forward depend on it.
 	Boost float64
+	// Urgent marks a document about danger (physical assault, threats,
+	// coercion): when it ranks close to the top, it is answered first.
+	Urgent bool
 }
 
 // Field weights: how much a term found in a field counts.
@@ -58,7 +71,14 @@ const (
 	qFuzzy2  = 0.5  // two edits away (long words only)
 	qPrefix  = 0.75 // a spelling sharing all but the end (see prefixWeight)
 	qInflect = 0.9  // the same word with another inflection ending
+	// qCompound and qCompoundHead: the last and the first part of a
+	// compound the vocabulary knows as two words.
+	qCompound     = 0.8
+	qCompoundHead = 0.5
 )
+
+// minPart is the shortest part of a compound that is looked up.
+const minPart = 3
 
 // Decision thresholds, tuned on the table test. IDF is scaled so that a
 // word found in one document only weighs 1: a score of 1 is about one
@@ -75,16 +95,22 @@ const (
 	// 1/bestDominance, so without a Best there are always 2-3 choices.
 	choiceMin = 1 / bestDominance
 	maxChoice = 3
+	// urgentShare: an urgent document scoring at least this share of the
+	// top one is answered first.
+	urgentShare = 0.75
+	// toldShare: in a told question, a situation scoring at least this
+	// share of the top is answered instead of a topic.
+	toldShare = 0.9
 )
 
 // toldBoost is how much more a described situation counts when the
 // question is told in the first or third person ("he touched me", "min
 // chef siger"): then it is likelier an account than a definition question.
-const toldBoost = 1.3
+const toldBoost = 1.4
 
 // personCues are the pronouns that make a question an account.
-var personCues = set("jeg", "mig", "min", "mit", "mine", "han", "hun", "ham", "hende", "hans", "hendes", "vi", "os",
-	"i", "im", "ive", "me", "my", "he", "she", "him", "her", "his", "we", "us", "hes", "shes")
+var personCues = set("jeg", "mig", "min", "mit", "mine", "han", "hun", "ham", "hende", "hans", "hendes",
+	"i", "im", "ive", "me", "my", "he", "she", "him", "her", "his", "hes", "shes")
 
 // told reports whether text contains a first- or third-person pronoun.
 func told(text string) bool {
@@ -108,6 +134,29 @@ const idfPower = 2
 // to a psychologist", "min kollega siger det bare var en joke").
 const endFocus = 0.15
 
+// biCap bounds a phrase's IDF by its rarer word's (see New).
+const biCap = 1.0
+
+// askedFocus is how much more a word counts that directly follows a
+// question determiner ("hvilken lov", "which laws", "what options"): it
+// names what is asked for.
+const askedFocus = 1.5
+
+// determiners ask for the noun that follows them.
+var determiners = set("hvilken", "hvilke", "hvilket", "which", "what")
+
+// askedFor returns the content words that directly follow a question
+// determiner in toks (all tokens, stop words included).
+func askedFor(toks []string) map[string]bool {
+	out := map[string]bool{}
+	for i := 1; i < len(toks); i++ {
+		if determiners[toks[i-1]] && !stopWords[toks[i]] {
+			out[toks[i]] = true
+		}
+	}
+	return out
+}
+
 // fieldShare is how much a term's weaker fields add to its strongest one:
 // a word that is both a search word and in the title is a bit more central.
 const fieldShare = 0.25
@@ -124,6 +173,7 @@ const (
 type Matcher struct {
 	ids     []string
 	boost   []float64
+	urgent  map[string]bool
 	post    map[string]map[int]float64 // term -> doc -> weight (fields combined)
 	bi      map[string]map[int]float64 // "a b" -> doc -> weight
 	idf     map[string]float64
@@ -155,6 +205,7 @@ func New(docs []Doc) *Matcher {
 		biIdf:   map[string]float64{},
 		surface: map[string][]string{},
 		loose:   map[string][]string{},
+		urgent:  map[string]bool{},
 	}
 	fields := map[string]map[int]*[nFields]float64{} // term -> doc -> per field
 	seen := map[string]bool{}
@@ -166,6 +217,9 @@ func New(docs []Doc) *Matcher {
 		n := len(m.ids)
 		m.ids = append(m.ids, d.ID)
 		m.boost = append(m.boost, cmp.Or(d.Boost, 1))
+		if d.Urgent {
+			m.urgent[d.ID] = true
+		}
 		for _, lang := range sortedKeys(d.Words) {
 			for _, w := range d.Words[lang] {
 				all := tokenize(w)
@@ -222,7 +276,14 @@ func New(docs []Doc) *Matcher {
 		m.idf[term] = math.Pow(math.Log(1+total/max(1, df))/scale, idfPower)
 	}
 	for term, docs := range m.bi {
-		m.biIdf[term] = math.Pow(math.Log(1+total/float64(len(docs)))/scale, idfPower)
+		w := math.Pow(math.Log(1+total/float64(len(docs)))/scale, idfPower)
+		// A phrase of two words that many documents use ("sexual
+		// harassment", "seksuel chikane") names the domain, not an answer:
+		// it weighs no more than its rarer word.
+		if a, b, ok := strings.Cut(term, " "); ok {
+			w = min(w, biCap*max(m.idf[a], m.idf[b]))
+		}
+		m.biIdf[term] = w
 	}
 	for tok := range m.surface {
 		if r := []rune(tok); len(r) >= 4 {
@@ -327,6 +388,7 @@ func LibraryDocs(lib *content.Library, text func(lang, msgID string) string) []D
 			Words:  s.Words,
 			Titles: msgs("situation." + s.ID + ".title"),
 			Boost:  s.Boost,
+			Urgent: s.Urgent,
 		})
 	}
 	return docs
@@ -356,6 +418,12 @@ func (m *Matcher) resolve(tok string) []cand {
 		out = append(out, cand{s, qLoose})
 	}
 	if len(out) > 0 {
+		return out
+	}
+	if out = m.participle(tok); len(out) > 0 {
+		return out
+	}
+	if out = m.compound(tok); len(out) > 0 {
 		return out
 	}
 	r := []rune(tok)
@@ -389,6 +457,72 @@ func (m *Matcher) resolve(tok string) []cand {
 		}
 	}
 	return out
+}
+
+// participle finds the verb of a Danish past participle or past tense the
+// stemmer leaves alone ("gemt", "truet", "rørt", "truede"): its base with
+// the infinitive or present ending, a doubled last consonant too ("gemt" →
+// gemme, gemmer).
+func (m *Matcher) participle(tok string) []cand {
+	var bases []string
+	for _, end := range []string{"ede", "et", "te", "t"} {
+		if b, ok := strings.CutSuffix(tok, end); ok && len(b) >= 2 {
+			bases = append(bases, b)
+		}
+	}
+	for _, b := range bases {
+		forms := []string{b, b + "e", b + "er", b + "es"}
+		if last := b[len(b)-1]; !strings.ContainsRune("aeiouy", rune(last)) {
+			forms = append(forms, b+string(last)+"e", b+string(last)+"er")
+		}
+		for _, f := range forms {
+			if out := m.exact(f, qInflect); len(out) > 0 {
+				return out
+			}
+		}
+	}
+	return nil
+}
+
+// exact returns the indexed stems of tok, at weight w.
+func (m *Matcher) exact(tok string, w float64) []cand {
+	var out []cand
+	for _, s := range stems(tok) {
+		if _, ok := m.post[s]; ok {
+			out = append(out, cand{s, w})
+		}
+	}
+	return out
+}
+
+// compound splits a Danish compound the vocabulary does not know into two
+// words it does ("nøgenbillede" = nøgen + billede, "frokostpausen" =
+// frokost + pausen), with or without a linking s or e ("arbejdsskade"):
+// the longest known last part (it names the thing), and the first part at
+// a lower weight. Both parts have at least minPart letters.
+func (m *Matcher) compound(tok string) []cand {
+	r := []rune(tok)
+	for i := minPart; i <= len(r)-minPart; i++ {
+		tail := m.exact(string(r[i:]), qCompound)
+		if len(tail) == 0 {
+			continue
+		}
+		head := string(r[:i])
+		heads := m.exact(head, qCompoundHead)
+		if len(heads) == 0 && len(r[:i]) > minPart && (r[i-1] == 's' || r[i-1] == 'e') {
+			heads = m.exact(string(r[:i-1]), qCompoundHead)
+		}
+		if len(heads) == 0 {
+			continue
+		}
+		for _, h := range heads {
+			if !slices.ContainsFunc(tail, func(c cand) bool { return c.term == h.term }) {
+				tail = append(tail, h)
+			}
+		}
+		return tail
+	}
+	return nil
 }
 
 // prefixWeight scores two spellings that look like one word with other
@@ -427,10 +561,12 @@ func (m *Matcher) Match(lang, text string) []Result {
 	if m == nil || len(m.ids) == 0 {
 		return nil
 	}
-	toks := contentTokens(tokenize(text))
+	raw := tokenize(text)
+	toks := contentTokens(raw)
 	if len(toks) == 0 {
 		return nil
 	}
+	asked := askedFor(raw)
 	if len(toks) > maxTokens {
 		toks = toks[:maxTokens]
 	}
@@ -450,6 +586,9 @@ func (m *Matcher) Match(lang, text string) []Result {
 			focus := 1.0
 			if len(toks) > 1 {
 				focus += endFocus * float64(k) / float64(len(toks)-1)
+			}
+			if asked[tok] {
+				focus *= askedFocus
 			}
 			best := map[int]float64{}
 			for _, c := range cs {
@@ -518,6 +657,24 @@ func (m *Matcher) Decide(lang, text string) Decision {
 		return Decision{}
 	}
 	top, second := rs[0].Score, 0.0
+	// Danger first (issue 13): an urgent document that ranks near the top
+	// is the answer, even when another one leads.
+	for _, r := range rs[:min(len(rs), maxChoice)] {
+		if m.urgent[r.ID] && r.Score >= urgentShare*top && r.Score >= floor {
+			return Decision{Best: r.ID}
+		}
+	}
+	// A described situation is not answered with a definition (issue
+	// 13): in a question told in the first or third person, a situation
+	// close to a topic at the top is the answer. (A playbook at the top
+	// stays: "what can I do as a manager" is told too.)
+	if told(text) && strings.HasPrefix(rs[0].ID, "topic:") {
+		for _, r := range rs[1:min(len(rs), maxChoice)] {
+			if strings.HasPrefix(r.ID, "situation:") && r.Score >= toldShare*top && r.Score >= bestScore {
+				return Decision{Best: r.ID}
+			}
+		}
+	}
 	if len(rs) > 1 {
 		second = rs[1].Score
 	}

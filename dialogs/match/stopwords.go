@@ -8,7 +8,7 @@ package match
 var stopWords = set(
 	// Danish
 	"ad", "af", "al", "alle", "alt", "altsaa", "anden", "andet", "andre", "at",
-	"bag", "begge", "blev", "brug", "blive", "bliver", "da", "de", "dem", "den", "denne",
+	"bag", "begge", "blev", "blevet", "brug", "blive", "bliver", "da", "de", "dem", "den", "denne",
 	"dens", "der", "deres", "det", "dette", "dig", "din", "dine", "disse", "dit",
 	"dog", "du", "efter", "egentlig", "eller", "en", "end", "ens", "er", "et",
 	"faa", "faar", "fik", "for", "foer", "fordi", "gerne", "goer", "gjorde",

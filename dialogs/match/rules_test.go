@@ -1,0 +1,82 @@
+package match_test
+
+import (
+	"testing"
+
+	"github.com/kk/graensen/dialogs/content"
+	"github.com/kk/graensen/dialogs/match"
+)
+
+// TestDangerFirst: an urgent document that ranks close to the top is the
+// answer (issue 13's severity rule), where two equal documents would
+// otherwise be a "did you mean" card.
+func TestDangerFirst(t *testing.T) {
+	docs := func(urgent bool) *match.Matcher {
+		return match.New([]match.Doc{
+			{ID: "topic:def", Words: content.Words{"da": {"slag"}}},
+			{ID: "situation:danger", Words: content.Words{"da": {"slag"}}, Urgent: urgent},
+		})
+	}
+	if d := docs(false).Decide("da", "slag"); d.Best != "" || len(d.Choices) != 2 {
+		t.Fatalf("without urgent: %+v, want two choices", d)
+	}
+	if d := docs(true).Decide("da", "slag"); d.Best != "situation:danger" {
+		t.Errorf("urgent: %+v, want situation:danger", d)
+	}
+}
+
+// TestToldSituationOverDefinition: a question told in the first or third
+// person gets the situation close to a topic at the top, not the topic.
+func TestToldSituationOverDefinition(t *testing.T) {
+	docs := []match.Doc{
+		{ID: "topic:def", Words: content.Words{"da": {"kommentar"}}},
+		{ID: "situation:comments", Words: content.Words{"da": {"kommentar"}}, Boost: 0.7},
+	}
+	for _, w := range []string{"kaffe", "te", "kage", "vand", "juice", "saft", "kakao", "mælk"} {
+		docs = append(docs, match.Doc{ID: "topic:" + w, Words: content.Words{"da": {w}}})
+	}
+	m := match.New(docs)
+	if d := m.Decide("da", "kommentarer"); d.Best != "topic:def" {
+		t.Errorf("untold: %+v %v, want topic:def", d, m.Match("da", "kommentarer"))
+	}
+	if d := m.Decide("da", "han kommer med kommentarer"); d.Best != "situation:comments" {
+		t.Errorf("told: %+v %v, want situation:comments", d, m.Match("da", "han kommer med kommentarer"))
+	}
+}
+
+// TestAskedFor: the word after "hvilken"/"which" counts more, against the
+// weight the end of a question otherwise has.
+func TestAskedFor(t *testing.T) {
+	m := match.New([]match.Doc{
+		{ID: "topic:laws", Words: content.Words{"da": {"lov"}}},
+		{ID: "topic:harass", Words: content.Words{"da": {"chikane"}}},
+	})
+	if rs := m.Match("da", "lov om chikane"); len(rs) != 2 || rs[0].ID != "topic:harass" {
+		t.Fatalf("plain: %v, want topic:harass first (the end of a question weighs more)", rs)
+	}
+	if rs := m.Match("da", "hvilken lov om chikane"); len(rs) != 2 || rs[0].ID != "topic:laws" {
+		t.Errorf("asked for: %v, want topic:laws first", rs)
+	}
+}
+
+// TestCompoundAndParticiple: Danish compounds of two known words and past
+// participles the stemmer leaves alone find their words.
+func TestCompoundAndParticiple(t *testing.T) {
+	m := match.New([]match.Doc{
+		{ID: "situation:online", Words: content.Words{"da": {"billede", "nøgen"}}},
+		{ID: "playbook:injury", Words: content.Words{"da": {"arbejde", "skade"}}},
+		{ID: "topic:privacy", Words: content.Words{"da": {"gemmer"}}},
+		{ID: "topic:other", Words: content.Words{"da": {"kaffe"}}},
+	})
+	for q, want := range map[string]string{
+		"nøgenbillede": "situation:online",
+		"arbejdsskade": "playbook:injury", // with the linking s
+		"gemt":         "topic:privacy",
+		"xyzbillede":   "", // the first part is no known word
+		"kaffet":       "topic:other",
+	} {
+		if d := m.Decide("da", q); d.Best != want {
+			t.Errorf("%q: %+v %v, want %q", q, d, m.Match("da", q), want)
+		}
+	}
+}
