@@ -215,7 +215,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	effects = append(effects, camp.Effect())
-	fb := &feedback.Service{Store: a.store, Keys: keys, Now: time.Now} // AMK's feedback loop (issue 13)
+	fb := &feedback.Service{Store: a.store, Keys: keys, Now: time.Now, Log: log} // AMK's feedback loop (issue 13)
 	effects = append(effects, fb.Effect)
 	a.sched.Handlers[campaign.KindStart] = camp.HandleStart
 	a.sched.Handlers[campaign.KindPurge] = camp.HandlePurge
