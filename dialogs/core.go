@@ -1,8 +1,7 @@
 package dialogs
 
 import (
-	"strings"
-	"unicode"
+	"github.com/kk/graensen/dialogs/content"
 )
 
 // Verbs of the core screens and commands.
@@ -17,51 +16,16 @@ const (
 
 // globalCommand maps typed text to a command verb, in Danish and English.
 // It only matches whole, short messages, so a question that happens to
-// contain "help" still goes to the free-text matcher.
-func globalCommand(text string) (verb, arg string) {
-	s := strings.ToLower(strings.TrimFunc(text, func(r rune) bool {
-		return unicode.IsSpace(r) || unicode.IsPunct(r)
-	}))
-	s = strings.Join(strings.Fields(s), " ")
+// contain "help" still goes to the free-text matcher. The words are
+// content (dialogs/content/commands.toml); feature files may add their own
+// (extraCommands).
+func (e *Engine) globalCommand(text string) (verb, arg string) {
+	s := content.NormCommand(text)
 	if v, ok := extraCommands[s]; ok {
 		return v, ""
 	}
-	if v, ok := situationCommands[s]; ok {
-		return v, ""
-	}
-	switch s {
-	case "menu", "menuen", "hovedmenu", "main menu", "start", "hej", "hi", "hello", "hallo":
-		return VerbMenu, ""
-	case "hjælp", "hjaelp", "help", "?":
-		return VerbHelp, ""
-	case "annuller", "annullér", "cancel", "afbryd", "stop":
-		return VerbCancel, ""
-	case "forfra", "start forfra", "restart", "start over":
-		return VerbRestart, ""
-	case "sprog", "language", "skift sprog", "change language":
-		return VerbLang, ""
-	case "dansk", "danish", "på dansk":
-		return VerbLang, string(Danish)
-	case "english", "engelsk", "in english":
-		return VerbLang, string(English)
-	case "rolle", "role", "skift rolle", "change role":
-		return VerbRole, ""
-	case "hvor går grænsen", "hvor gaar graensen", "where is the line", "emner", "topics":
-		return VerbTopics, ""
-	case "leder", "ledervejledning", "vejledning", "guidance", "manager", "manager guidance":
-		return VerbGuides, ""
-	case "quiz":
-		return VerbQuiz, ""
-	case "anmeld", "anmeld anonymt", "anonym henvendelse", "report", "report anonymously":
-		return VerbReport, ""
-	case "kvittering", "min kvittering", "kvitteringskode", "receipt", "my receipt", "receipt code":
-		return VerbReceipt, ""
-	case "indbakke", "registrer indbakke", "inbox", "register inbox":
-		return VerbInbox, ""
-	case "statistik", "statistics", "stats":
-		return VerbStats, ""
-	case "påmindelser", "påmindelse", "paamindelser", "mine påmindelser", "reminders", "reminder", "my reminders":
-		return VerbReminders, ""
+	if c, ok := e.commands[s]; ok {
+		return c.Verb, c.Arg
 	}
 	return "", ""
 }
@@ -185,7 +149,7 @@ func (e *Engine) menuCard(t *Turn) Card {
 	qa := []Action{
 		{Label: M("core.menu.topics"), Data: Submit(VerbTopics, "")},
 		{Label: M("core.menu.reflect"), Data: Submit(VerbReflect, "")},
-		{Label: M("core.menu.help"), Data: Submit(VerbTopic, "get-help")},
+		{Label: M("core.menu.help"), Data: Submit(VerbTopic, topicGetHelp)},
 	}
 	guide := []Action{
 		{Label: M("core.menu.guides"), Data: Submit(VerbGuides, "")},
@@ -240,6 +204,6 @@ func helpCard() Card {
 		{Kind: BlockSubtle, Msg: M("core.welcome.privacy")},
 	}, Actions: []Action{
 		{Label: M("core.menu.open"), Data: Submit(VerbMenu, ""), Primary: true},
-		{Label: M("core.menu.help"), Data: Submit(VerbTopic, "get-help")},
+		{Label: M("core.menu.help"), Data: Submit(VerbTopic, topicGetHelp)},
 	}}
 }

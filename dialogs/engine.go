@@ -54,6 +54,8 @@ type Engine struct {
 	handlers map[string]bool
 	admins   map[string]bool
 	release  Release
+	// commands maps typed command words to their command (content).
+	commands map[string]content.Command
 }
 
 // IsHandler reports whether the turn's user is a configured case handler.
@@ -103,6 +105,7 @@ func New(cfg Config) *Engine {
 		handlers: set(cfg.Handlers),
 		admins:   set(cfg.Admins),
 		release:  cfg.Release,
+		commands: cfg.Content.CommandIndex(),
 	}
 	// Every feature's dialogs and views, in one place: the handler of a
 	// button's verb is registered by one of these (a verb registered
@@ -252,7 +255,7 @@ func (e *Engine) Step(st State, p Profile, in Input) Result {
 func (e *Engine) message(t *Turn) {
 	verb, arg := t.Verb(), t.Arg()
 	if verb == "" && len(t.In.Values) == 0 {
-		verb, arg = globalCommand(t.In.Text)
+		verb, arg = e.globalCommand(t.In.Text)
 	}
 	if e.dropStaleVersion(t) {
 		return

@@ -2,7 +2,6 @@ package dialogs
 
 import (
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/kk/graensen/dialogs/content"
@@ -12,9 +11,9 @@ import (
 const (
 	VerbGuides  = "guides" // the list of playbooks
 	VerbGuide   = "guide"  // arg playbook id: open where the user left off
-	VerbStep    = "gstep"  // arg "<playbook>:<step index>": go to that step
+	VerbStep    = "gstep"  // arg "<playbook>:<step id>" (or "<playbook>:finish"): go to that step
 	VerbSummary = "gsum"   // arg playbook id: recap card with what was ticked
-	VerbRemind  = "remind" // arg "<playbook>:<step index>": set a follow-up reminder
+	VerbRemind  = "remind" // arg "<playbook>:<step id>": set a follow-up reminder
 	checkPrefix = "chk:"   // input id prefix of checklist toggles: chk:<step>.<check>
 	stepSep     = ":"
 )
@@ -103,28 +102,74 @@ func (e *Engine) guideView(t *Turn, id string) {
 	}
 	step := 0
 	if gp := t.Profile.Guides[id]; gp != nil && !gp.Done {
-		step = gp.Step
+		step = gp.at(p)
 	}
 	e.showStep(t, p, step, step == 0)
 }
 
+// StepArg is the button argument of step n of p ("<playbook>:<step id>");
+// past the last step it is "<playbook>:finish".
+func StepArg(p content.Playbook, n int) string {
+	if n >= len(p.Steps) {
+		return p.ID + stepSep + content.StepFinish
+	}
+	return p.ID + stepSep + p.Steps[max(n, 0)].ID
+}
+
+// at is the position of the step the user is on in p: the stored step id,
+// or a position stored by an earlier version, read against the playbook's
+// frozen positions (the next write stores the id). A step since removed
+// starts the playbook again.
+func (gp *GuideProgress) at(p content.Playbook) int {
+	if gp == nil {
+		return 0
+	}
+	if i, finish, ok := p.Resolve(content.LegacyRef(gp.StepID, gp.Step)); ok && !finish {
+		return i
+	}
+	return 0
+}
+
+// stepOf is the position of the user's step in the playbook with that id.
+func (e *Engine) stepOf(id string, gp *GuideProgress) int {
+	p, _ := e.lib.Playbook(id)
+	return gp.at(p)
+}
+
+// migrateGuides rewrites the positional progress of every playbook in the
+// profile as step ids; it runs whenever guide progress is written.
+func (e *Engine) migrateGuides(g map[string]*GuideProgress) {
+	for id, gp := range g {
+		if gp.StepID != "" {
+			continue
+		}
+		if p, ok := e.lib.Playbook(id); ok {
+			gp.StepID, gp.Step = p.Steps[gp.at(p)].ID, 0
+		}
+	}
+}
+
 // stepView moves to a step, first saving the ticks submitted from the card.
 func (e *Engine) stepView(t *Turn, arg string) {
-	id, idx, ok := strings.Cut(arg, stepSep)
+	id, ref, ok := strings.Cut(arg, stepSep)
 	p, found := e.lib.Playbook(id)
-	n, err := strconv.Atoi(idx)
-	if !ok || !found || err != nil {
+	if !ok || !found {
 		e.guidesView(t, "")
 		return
 	}
 	e.saveChecks(t, p)
-	if n >= len(p.Steps) {
+	n, finish, ok := p.Resolve(ref)
+	if !ok { // a step since removed, or a garbled button: where the user is
+		e.guideView(t, p.ID)
+		return
+	}
+	if finish {
 		gp := e.progress(t, p.ID)
 		gp.Done = true
 		e.summaryView(t, p.ID)
 		return
 	}
-	e.showStep(t, p, max(n, 0), false)
+	e.showStep(t, p, n, false)
 }
 
 // progress returns (creating) the user's progress in a playbook; the caller
@@ -143,6 +188,7 @@ func (e *Engine) progress(t *Turn, id string) *GuideProgress {
 	for _, o := range p.Guides {
 		gp.Seq = max(gp.Seq, o.Seq+1)
 	}
+	e.migrateGuides(p.Guides)
 	t.SetProfile(p)
 	return gp
 }
@@ -196,7 +242,7 @@ func validCheck(p content.Playbook, key string) bool {
 func (e *Engine) showStep(t *Turn, p content.Playbook, n int, intro bool) {
 	n = min(n, len(p.Steps)-1)
 	gp := e.progress(t, p.ID)
-	gp.Step, gp.Done = n, false
+	gp.StepID, gp.Step, gp.Done = p.Steps[n].ID, 0, false
 	t.st.Here = p.ID
 	s := p.Steps[n]
 	base := "playbook." + p.ID
@@ -218,17 +264,17 @@ func (e *Engine) showStep(t *Turn, p content.Playbook, n int, intro bool) {
 	}
 	if s.Remind && e.reachable(VerbRemind) {
 		blocks = append(blocks, Block{Kind: BlockSubtle, Msg: M("guide.remind.offer")},
-			Block{Kind: BlockActions, Actions: []Action{{Label: M("guide.remind.button"), Data: Submit(VerbRemind, p.ID+stepSep+strconv.Itoa(n))}}})
+			Block{Kind: BlockActions, Actions: []Action{{Label: M("guide.remind.button"), Data: Submit(VerbRemind, StepArg(p, n))}}})
 	}
 	var nav []Action
 	if n > 0 {
-		nav = append(nav, Action{Label: M("guide.back"), Data: Submit(VerbStep, p.ID+stepSep+strconv.Itoa(n-1))})
+		nav = append(nav, Action{Label: M("guide.back"), Data: Submit(VerbStep, StepArg(p, n-1))})
 	}
 	next := "guide.next"
 	if n == len(p.Steps)-1 {
 		next = "guide.finish"
 	}
-	nav = append(nav, Action{Label: M(next), Data: Submit(VerbStep, p.ID+stepSep+strconv.Itoa(n+1)), Primary: true})
+	nav = append(nav, Action{Label: M(next), Data: Submit(VerbStep, StepArg(p, n+1)), Primary: true})
 	nav = append(nav, Action{Label: M("guide.sum.button"), Data: Submit(VerbSummary, p.ID)})
 	t.Reply(Card{Name: "step:" + p.ID + ":" + s.ID, Blocks: blocks, Actions: append(nav,
 		Action{Label: M("guide.all"), Data: Submit(VerbGuides, p.ID)},
@@ -264,12 +310,8 @@ func (e *Engine) summaryView(t *Turn, id string) {
 			blocks = append(blocks, Block{Kind: BlockFacts, Facts: facts})
 		}
 	}
-	step := 0
-	if gp != nil {
-		step = gp.Step
-	}
 	t.Reply(Card{Name: "summary:" + p.ID, Blocks: blocks, Actions: []Action{
-		{Label: M("guide.resume"), Data: Submit(VerbStep, p.ID+stepSep+strconv.Itoa(step)), Primary: true},
+		{Label: M("guide.resume"), Data: Submit(VerbStep, StepArg(p, gp.at(p))), Primary: true},
 		{Label: M("guide.all"), Data: Submit(VerbGuides, "")},
 		menuAction(),
 	}})

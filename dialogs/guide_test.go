@@ -233,10 +233,10 @@ func walkPlaybook(t *testing.T, s *gsess, p content.Playbook) {
 				t.Fatalf("%s: no toggle for %s", want, ck)
 			}
 		}
-		if got := gHasAction(c, dialogs.VerbRemind, fmt.Sprintf("%s:%d", p.ID, i)); got != st.Remind {
+		if got := gHasAction(c, dialogs.VerbRemind, p.ID+":"+st.ID); got != st.Remind {
 			t.Fatalf("%s: remind button %v, want %v", want, got, st.Remind)
 		}
-		if s.p.Guides[p.ID] == nil || s.p.Guides[p.ID].Step != i {
+		if s.p.Guides[p.ID] == nil || s.p.Guides[p.ID].StepID != st.ID {
 			t.Fatalf("%s: saved progress %+v", want, s.p.Guides[p.ID])
 		}
 		var tick []string
@@ -376,7 +376,7 @@ func TestTicksKeptWhenLeavingAStepAnyWay(t *testing.T) {
 	for _, label := range []string{"guide.all", "core.menu.back", "guide.sum.button", "guide.remind.button", "guide.finish", "guide.back"} {
 		t.Run(label, func(t *testing.T) {
 			s := newGSess(t, "da-DK", dialogs.Config{})
-			c := gOnly(t, s.click(dialogs.Submit(dialogs.VerbStep, "receive-report:2")))
+			c := gOnly(t, s.click(dialogs.Submit(dialogs.VerbStep, "receive-report:round-off")))
 			s.clickWith(gAction(t, c, label), submitted(c, "chk:round-off.talk-again"))
 			if !s.p.Guides["receive-report"].Checked["round-off.talk-again"] {
 				t.Fatalf("tick lost leaving by %s", label)

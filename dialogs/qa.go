@@ -126,8 +126,8 @@ func (e *Engine) answerCard(kind, id string, blocks []Block, related, links []st
 // waysForward are the doors to help every answer offers.
 func (e *Engine) waysForward() []Action {
 	ways := []Action{
-		{Label: M("qa.way.talk"), Data: Submit(VerbTopic, "talk-to-someone")},
-		{Label: M("qa.way.unit"), Data: Submit(VerbTopic, "unit")},
+		{Label: M("qa.way.talk"), Data: Submit(VerbTopic, topicTalkToSomeone)},
+		{Label: M("qa.way.unit"), Data: Submit(VerbTopic, topicUnit)},
 	}
 	if e.reachable(VerbReport) {
 		ways = append(ways, Action{Label: M("qa.way.report"), Data: Submit(VerbReport, "")})
@@ -172,7 +172,7 @@ func (e *Engine) excuseView(t *Turn, id string) {
 	t.Reply(Card{Name: "excuse:" + id, Blocks: []Block{
 		{Kind: BlockHeading, Msg: M("excuse." + id + ".quote")},
 		{Kind: BlockText, Msg: M("excuse." + id + ".answer")},
-		{Kind: BlockActions, Actions: []Action{{Label: M("topic.load-triangle.title"), Data: Submit(VerbTopic, "load-triangle")}}},
+		{Kind: BlockActions, Actions: []Action{{Label: M(topicLabel(topicLoadTriangle)), Data: Submit(VerbTopic, topicLoadTriangle)}}},
 		{Kind: BlockSubtle, Msg: M("qa.forward")},
 		{Kind: BlockActions, Actions: e.waysForward()},
 		helpfulBlocks("excuse:" + id)[0], helpfulBlocks("excuse:" + id)[1],

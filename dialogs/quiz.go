@@ -179,9 +179,9 @@ func (quizFlow) scoreCard(score, of int) Card {
 		{Kind: BlockText, Msg: M("quiz.ui.score.reallife")},
 		{Kind: BlockText, Msg: M("quiz.ui.score.discuss")},
 		{Kind: BlockActions, Actions: []Action{
-			{Label: M("topic.load-triangle.title"), Data: Submit(VerbTopic, "load-triangle")},
-			{Label: M("topic.experience-door.title"), Data: Submit(VerbTopic, "experience-door")},
-			{Label: M("topic.get-help.title"), Data: Submit(VerbTopic, "get-help")},
+			{Label: M(topicLabel(topicLoadTriangle)), Data: Submit(VerbTopic, topicLoadTriangle)},
+			{Label: M(topicLabel(topicExperienceDoor)), Data: Submit(VerbTopic, topicExperienceDoor)},
+			{Label: M(topicLabel(topicGetHelp)), Data: Submit(VerbTopic, topicGetHelp)},
 		}},
 	}, Actions: []Action{
 		{Label: M("quiz.ui.again"), Data: Submit(VerbQuiz, ""), Primary: true},

@@ -281,9 +281,9 @@ func (reflectFlow) result(t *Turn, a reflectData) Card {
 		Block{Kind: BlockText, Msg: M("reflect.result.door")},
 		Block{Kind: BlockSubtle, Msg: M("reflect.read.title")},
 		Block{Kind: BlockActions, Actions: []Action{
-			{Label: M("topic.load-triangle.title"), Data: Submit(VerbTopic, "load-triangle")},
-			{Label: M("topic.intention-effect.title"), Data: Submit(VerbTopic, "intention-effect")},
-			{Label: M("reflect.read.noteverything"), Data: Submit(VerbTopic, "not-everything")},
+			{Label: M(topicLabel(topicLoadTriangle)), Data: Submit(VerbTopic, topicLoadTriangle)},
+			{Label: M(topicLabel(topicIntentionEffect)), Data: Submit(VerbTopic, topicIntentionEffect)},
+			{Label: M("reflect.read.noteverything"), Data: Submit(VerbTopic, topicNotEverything)},
 		}},
 	)
 	if !weighs {
@@ -303,7 +303,7 @@ func (reflectFlow) result(t *Turn, a reflectData) Card {
 // offers it; psychological help.
 func reflectWays(t *Turn) []Action {
 	ways := t.e.waysForward()
-	ways = append(ways, Action{Label: M("topic.psychological-help.title"), Data: Submit(VerbTopic, "psychological-help")})
+	ways = append(ways, Action{Label: M(topicLabel(topicPsychologicalHelp)), Data: Submit(VerbTopic, topicPsychologicalHelp)})
 	ways[0].Primary = true
 	return ways
 }

@@ -50,16 +50,24 @@ type Reminder struct {
 	ID       string    `json:"i"`
 	At       time.Time `json:"t"` // the instant (UTC)
 	Playbook string    `json:"p"`
-	Step     int       `json:"s"`
+	// StepID is the step; Step the position stored by versions before
+	// step ids (see GuideProgress).
+	StepID string `json:"si,omitempty"`
+	Step   int    `json:"s,omitempty"`
 }
 
-// ScheduleReminder asks the bot to send ReminderCard to this user at At.
+// ScheduleReminder asks the bot to send ReminderCard to this user at At,
+// for the step StepID (Step is always 0: see Reminder).
 type ScheduleReminder struct {
 	ID       string
 	At       time.Time
 	Playbook string
+	StepID   string
 	Step     int
 }
+
+// stepRef is the step reference of a stored reminder.
+func (r Reminder) stepRef() string { return content.LegacyRef(r.StepID, r.Step) }
 
 // CancelReminder asks the bot to forget a scheduled reminder of this user.
 type CancelReminder struct{ ID string }
@@ -159,7 +167,7 @@ func (e *Engine) registerReminders() {
 	e.view(VerbReminderCancel, e.reminderCancelView)
 }
 
-// remindView starts the reminder dialog for "<playbook>:<step>", first
+// remindView starts the reminder dialog for "<playbook>:<step id>", first
 // saving the ticks submitted with the step card, and replacing a reminder
 // dialog left open earlier.
 func (e *Engine) remindView(t *Turn, arg string) {
@@ -175,7 +183,14 @@ func (e *Engine) remindView(t *Turn, arg string) {
 // remindData is the reminder dialog's frame data.
 type remindData struct {
 	Playbook string `json:"p"`
-	Step     int    `json:"s"`
+	StepID   string `json:"i,omitempty"`
+	Step     int    `json:"s,omitempty"` // a position, in frames of earlier versions
+}
+
+// step finds the frame's step in p; ok is false when it is gone.
+func (d remindData) step(p content.Playbook) (int, bool) {
+	n, finish, ok := p.Resolve(content.LegacyRef(d.StepID, d.Step))
+	return n, ok && !finish
 }
 
 type reminderDialog struct{}
@@ -184,46 +199,47 @@ func (reminderDialog) Name() string { return remindDialog }
 func (reminderDialog) Version() int { return 1 }
 
 func (reminderDialog) Begin(t *Turn, f *Frame, arg string) Status {
-	id, idx, _ := strings.Cut(arg, stepSep)
+	id, ref, _ := strings.Cut(arg, stepSep)
 	p, ok := t.e.lib.Playbook(id)
-	n, err := strconv.Atoi(idx)
-	if !ok || err != nil || n < 0 || n >= len(p.Steps) {
+	n, finish, found := p.Resolve(ref)
+	if !ok || !found || finish {
 		t.Reply(notice("core.unknownAction", t.e.menuCard(t)))
 		return Done
 	}
-	d := remindData{Playbook: p.ID, Step: n}
+	d := remindData{Playbook: p.ID, StepID: p.Steps[n].ID}
 	SetFrameData(f, d)
-	t.Reply(pickCard(f, p, d, "", "", ""))
+	t.Reply(pickCard(f, p, n, "", "", ""))
 	return Waiting
 }
 
 func (reminderDialog) Continue(t *Turn, f *Frame) Status {
 	d := FrameData[remindData](f)
 	p, ok := t.e.lib.Playbook(d.Playbook)
-	if !ok || d.Step < 0 || d.Step >= len(p.Steps) {
+	n, found := d.step(p)
+	if !ok || !found {
 		t.Reply(notice("core.updated", t.e.menuCard(t)))
 		return Done
 	}
 	switch t.Verb() {
 	case verbRemindBack:
-		t.e.showStep(t, p, d.Step, false)
+		t.e.showStep(t, p, n, false)
 		return Done
 	case verbRemindPick:
 	default:
-		t.Reply(pickCard(f, p, d, "", "", ""))
+		t.Reply(pickCard(f, p, n, "", "", ""))
 		return Waiting
 	}
 	date, clock := t.In.Values[inDate], t.In.Values[inTime]
 	at, ok := remindPick(t.Arg(), date, clock, t.In.Now)
 	switch {
 	case !ok:
-		t.Reply(pickCard(f, p, d, "remind.retry.date", date, clock))
+		t.Reply(pickCard(f, p, n, "remind.retry.date", date, clock))
 		return Waiting
 	case !at.After(t.In.Now):
-		t.Reply(pickCard(f, p, d, "remind.retry.past", date, clock))
+		t.Reply(pickCard(f, p, n, "remind.retry.past", date, clock))
 		return Waiting
 	case at.After(t.In.Now.Add(maxRemindAway)):
-		t.Reply(pickCard(f, p, d, "remind.retry.far", date, clock))
+		t.Reply(pickCard(f, p, n, "remind.retry.far", date, clock))
 		return Waiting
 	}
 	active := activeReminders(t.Profile, t.In.Now)
@@ -231,7 +247,7 @@ func (reminderDialog) Continue(t *Turn, f *Frame) Status {
 		t.Reply(notice("remind.limit", t.e.reminderList(t, active)))
 		return Done
 	}
-	r := Reminder{ID: t.reminderID(), At: at.UTC(), Playbook: p.ID, Step: d.Step}
+	r := Reminder{ID: t.reminderID(), At: at.UTC(), Playbook: p.ID, StepID: p.Steps[n].ID}
 	prof := t.Profile
 	prof.Reminders = append(slices.Clone(active), r)
 	t.SetProfile(prof)
@@ -240,9 +256,9 @@ func (reminderDialog) Continue(t *Turn, f *Frame) Status {
 		{Kind: BlockHeading, Msg: M("remind.set.title")},
 		{Kind: BlockText, Msg: whenMsg("remind.set.text", r.At)},
 		{Kind: BlockSubtle, Msg: M("playbook." + p.ID + ".title")},
-		{Kind: BlockText, Msg: M("playbook." + p.ID + "." + p.Steps[d.Step].ID + ".title")},
+		{Kind: BlockText, Msg: M("playbook." + p.ID + "." + p.Steps[n].ID + ".title")},
 	}, Actions: []Action{
-		{Label: M("remind.back"), Data: Submit(VerbStep, p.ID+stepSep+strconv.Itoa(d.Step)), Primary: true},
+		{Label: M("remind.back"), Data: Submit(VerbStep, StepArg(p, n)), Primary: true},
 		{Label: M("remind.set.undo"), Data: Submit(VerbReminderCancel, r.ID)},
 		{Label: M("remind.list.button"), Data: Submit(VerbReminders, "")},
 		menuAction(),
@@ -260,7 +276,7 @@ func (t *Turn) reminderID() string {
 
 // pickCard asks when to remind, with an optional retry notice and the
 // date and time the user typed before.
-func pickCard(f *Frame, p content.Playbook, d remindData, retry, date, clock string) Card {
+func pickCard(f *Frame, p content.Playbook, n int, retry, date, clock string) Card {
 	if clock == "" {
 		clock = "09:00"
 	}
@@ -274,7 +290,7 @@ func pickCard(f *Frame, p content.Playbook, d remindData, retry, date, clock str
 	blocks = append(blocks,
 		Block{Kind: BlockHeading, Msg: M("remind.pick.title")},
 		Block{Kind: BlockSubtle, Msg: M("playbook." + p.ID + ".title")},
-		Block{Kind: BlockText, Msg: M("playbook." + p.ID + "." + p.Steps[d.Step].ID + ".title")},
+		Block{Kind: BlockText, Msg: M("playbook." + p.ID + "." + p.Steps[n].ID + ".title")},
 		Block{Kind: BlockText, Msg: M("remind.pick.text")},
 		Block{Kind: BlockActions, Actions: []Action{
 			pick(pickTomorrow, "remind.pick.tomorrow"),
@@ -323,9 +339,9 @@ func (e *Engine) reminderList(t *Turn, active []Reminder) Card {
 		open := Submit(VerbGuides, "")
 		if p, ok := e.lib.Playbook(r.Playbook); ok {
 			facts = append(facts, Fact{Label: M("remind.list.guide"), Value: M("playbook." + p.ID + ".title")})
-			if r.Step >= 0 && r.Step < len(p.Steps) {
-				facts = append(facts, Fact{Label: M("remind.list.step"), Value: M("playbook." + p.ID + "." + p.Steps[r.Step].ID + ".title")})
-				open = Submit(VerbStep, p.ID+stepSep+strconv.Itoa(r.Step))
+			if n, finish, ok := p.Resolve(r.stepRef()); ok && !finish {
+				facts = append(facts, Fact{Label: M("remind.list.step"), Value: M("playbook." + p.ID + "." + p.Steps[n].ID + ".title")})
+				open = Submit(VerbStep, StepArg(p, n))
 			}
 		}
 		blocks = append(blocks, Block{Kind: BlockFacts, Facts: facts}, Block{Kind: BlockActions, Actions: []Action{
@@ -367,9 +383,11 @@ func (e *Engine) reminderMenu(t *Turn) []Action {
 }
 
 // ReminderCard is the proactive message a due reminder sends: what it was
-// about and a button back into the playbook. It is pure, so texts stay
-// message ids rendered in the user's language when sent.
-func ReminderCard(lib *content.Library, playbook string, step int) Card {
+// about and a button back into the playbook. step is the step id (or, in a
+// reminder scheduled by an earlier version, its old position: see
+// content.LegacyRef). It is pure, so texts stay message ids rendered in the
+// user's language when sent.
+func ReminderCard(lib *content.Library, playbook, step string) Card {
 	p, ok := lib.Playbook(playbook)
 	if !ok {
 		return Card{Name: "reminder", Blocks: []Block{
@@ -383,9 +401,9 @@ func ReminderCard(lib *content.Library, playbook string, step int) Card {
 		{Kind: BlockText, Msg: M("playbook." + p.ID + ".title")},
 	}
 	acts := []Action{{Label: M("remind.card.open"), Data: Submit(VerbGuide, p.ID), Primary: true}}
-	if step >= 0 && step < len(p.Steps) {
-		blocks = append(blocks, Block{Kind: BlockSubtle, Msg: M("playbook." + p.ID + "." + p.Steps[step].ID + ".title")})
-		acts = append(acts, Action{Label: M("remind.card.step"), Data: Submit(VerbStep, p.ID+stepSep+strconv.Itoa(step))})
+	if n, finish, ok := p.Resolve(step); ok && !finish {
+		blocks = append(blocks, Block{Kind: BlockSubtle, Msg: M("playbook." + p.ID + "." + p.Steps[n].ID + ".title")})
+		acts = append(acts, Action{Label: M("remind.card.step"), Data: Submit(VerbStep, StepArg(p, n))})
 	}
 	acts = append(acts, Action{Label: M("remind.list.button"), Data: Submit(VerbReminders, "")}, menuAction())
 	return Card{Name: "reminder:" + p.ID, Blocks: blocks, Actions: acts}

@@ -35,7 +35,7 @@ func outputsOf(r dialogs.Result) []dialogs.Output {
 // receive-report (a step with remind = true), ticking one item on the way.
 func openRemind(t *testing.T, s *gsess) dialogs.Card {
 	t.Helper()
-	step := gOnly(t, s.click(dialogs.Submit(dialogs.VerbStep, "receive-report:2")))
+	step := gOnly(t, s.click(dialogs.Submit(dialogs.VerbStep, "receive-report:round-off")))
 	c := gOnly(t, s.clickWith(gAction(t, step, "guide.remind.button"), submitted(step, "chk:round-off.talk-again")))
 	if c.Name != "remind:pick" {
 		t.Fatalf("remind opened %s", c.Name)
@@ -96,7 +96,7 @@ func TestReminderQuickPicksInBothLanguages(t *testing.T) {
 				s.now = now
 				r := pickIn(t, s, tc.pick, nil)
 				sr := scheduled(t, r)
-				if !sr.At.Equal(tc.want) || sr.Playbook != "receive-report" || sr.Step != 2 || sr.ID == "" {
+				if !sr.At.Equal(tc.want) || sr.Playbook != "receive-report" || sr.StepID != "round-off" || sr.Step != 0 || sr.ID == "" {
 					t.Fatalf("scheduled %+v, want at %s", sr, tc.want)
 				}
 				c := gOnly(t, r)
@@ -133,13 +133,13 @@ func TestReminderQuickPicksInBothLanguages(t *testing.T) {
 func TestReminderButtonOnlyOnRemindSteps(t *testing.T) {
 	s := newGSess(t, "da-DK", dialogs.Config{})
 	for _, p := range guideLib.Playbooks {
-		for i, st := range p.Steps {
-			c := gOnly(t, s.click(dialogs.Submit(dialogs.VerbStep, fmt.Sprintf("%s:%d", p.ID, i))))
-			if got := gHasAction(c, dialogs.VerbRemind, fmt.Sprintf("%s:%d", p.ID, i)); got != st.Remind {
+		for _, st := range p.Steps {
+			c := gOnly(t, s.click(dialogs.Submit(dialogs.VerbStep, p.ID+":"+st.ID)))
+			if got := gHasAction(c, dialogs.VerbRemind, p.ID+":"+st.ID); got != st.Remind {
 				t.Errorf("%s/%s: remind button %v", p.ID, st.ID, got)
 			}
 			if st.Remind {
-				pick := gOnly(t, s.click(dialogs.Submit(dialogs.VerbRemind, fmt.Sprintf("%s:%d", p.ID, i))))
+				pick := gOnly(t, s.click(dialogs.Submit(dialogs.VerbRemind, p.ID+":"+st.ID)))
 				if pick.Name != "remind:pick" {
 					t.Errorf("%s/%s: remind gave %s", p.ID, st.ID, pick.Name)
 				}
@@ -301,7 +301,7 @@ func TestReminderListAndCancel(t *testing.T) {
 			if !slices.Equal(cancels, []string{b.ID, a.ID}) {
 				t.Fatalf("cancel buttons %v, want %v", cancels, []string{b.ID, a.ID})
 			}
-			if !gHasAction(list, dialogs.VerbStep, "receive-report:2") {
+			if !gHasAction(list, dialogs.VerbStep, "receive-report:round-off") {
 				t.Fatal("list lacks the way back into the playbook")
 			}
 			r := s.click(gAction(t, list, "remind.list.cancel", b.ID))
@@ -353,7 +353,7 @@ func TestReminderBackAndStaleButtons(t *testing.T) {
 		t.Fatalf("stale pick: %v", gOnly(t, r).MsgIDs())
 	}
 	// Garbage arguments are answered, not crashed on.
-	for _, arg := range []string{"", "receive-report", "receive-report:9", "receive-report:-1", "nope:0", "receive-report:x"} {
+	for _, arg := range []string{"", "receive-report", "receive-report:9", "receive-report:-1", "nope:0", "receive-report:x", "receive-report:finish", "receive-report:removed-step", "nope:listen"} {
 		if r := s.click(dialogs.Submit(dialogs.VerbRemind, arg)); len(outputsOf(r)) != 0 || len(r.Cards()) != 1 {
 			t.Fatalf("remind %q: %v", arg, gNames(r))
 		}
@@ -375,16 +375,21 @@ func TestReminderLimit(t *testing.T) {
 }
 
 func TestReminderCard(t *testing.T) {
-	c := dialogs.ReminderCard(guideLib, "manager-colleague", 2)
-	checkCard(t, c)
-	if c.Name != "reminder:manager-colleague" || !gHasAction(c, dialogs.VerbGuide, "manager-colleague") || !gHasAction(c, dialogs.VerbStep, "manager-colleague:2") {
-		t.Fatalf("reminder card %s %v", c.Name, menuVerbs(c))
+	// By step id, and by the position a reminder scheduled by an earlier
+	// version carries ("2": the third step of the frozen order).
+	for _, step := range []string{"agree", "2"} {
+		c := dialogs.ReminderCard(guideLib, "manager-colleague", step)
+		checkCard(t, c)
+		if c.Name != "reminder:manager-colleague" || !gHasAction(c, dialogs.VerbGuide, "manager-colleague") || !gHasAction(c, dialogs.VerbStep, "manager-colleague:agree") {
+			t.Fatalf("reminder card for %q: %s %v", step, c.Name, menuVerbs(c))
+		}
+		if _, ok := gMsg(c, "playbook.manager-colleague.agree.title"); !ok {
+			t.Fatalf("reminder card for %q does not say which step", step)
+		}
 	}
-	if _, ok := gMsg(c, "playbook.manager-colleague.agree.title"); !ok {
-		t.Fatal("reminder card does not say which step")
-	}
+	c := dialogs.ReminderCard(guideLib, "manager-colleague", "agree")
 	// Content changed since: still a kind card with a way in.
-	for _, c := range []dialogs.Card{dialogs.ReminderCard(guideLib, "retired", 0), dialogs.ReminderCard(guideLib, "manager-colleague", 99)} {
+	for _, c := range []dialogs.Card{dialogs.ReminderCard(guideLib, "retired", "0"), dialogs.ReminderCard(guideLib, "manager-colleague", "99"), dialogs.ReminderCard(guideLib, "manager-colleague", "removed-step")} {
 		checkCard(t, c)
 		if !gHasAction(c, dialogs.VerbGuides, "") && !gHasAction(c, dialogs.VerbGuide, "manager-colleague") {
 			t.Fatalf("%s has no way in", c.Name)

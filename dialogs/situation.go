@@ -49,20 +49,6 @@ func (FeedbackVote) IsOutput()   {}
 func (FeedbackShare) IsOutput()  {}
 func (FeedbackReport) IsOutput() {}
 
-// situationCommands are typed commands of this file (see globalCommand):
-// the menu's own labels start what they name, thanks get a kind reply, and
-// AMK's admins ask for the feedback card.
-var situationCommands = map[string]string{
-	"er det over grænsen": VerbReflect, "er det over graensen": VerbReflect, "is it over the line": VerbReflect, "is this over the line": VerbReflect,
-	"hvor kan jeg få hjælp": VerbGetHelp, "where can i get help": VerbGetHelp,
-	"vejledning til ledere, amr og tr": VerbGuides, "guidance for managers, amr and tr": VerbGuides,
-	"de typiske undskyldninger": VerbExcuses, "the typical excuses": VerbExcuses,
-	"dilemmaquiz til teamet": VerbQuiz, "dilemma quiz for the team": VerbQuiz,
-	"tak": VerbThanks, "tak for hjælpen": VerbThanks, "mange tak": VerbThanks, "tusind tak": VerbThanks, "tak skal du have": VerbThanks,
-	"thanks": VerbThanks, "thank you": VerbThanks, "thanks a lot": VerbThanks, "thank you very much": VerbThanks, "thx": VerbThanks, "ty": VerbThanks,
-	"tilbagemeldinger": VerbFeedbackAdmin, "feedback": VerbFeedbackAdmin, "brugerfeedback": VerbFeedbackAdmin, "user feedback": VerbFeedbackAdmin,
-}
-
 // VerbGetHelp opens "Where can I get help?" (a menu label typed).
 const VerbGetHelp = "gethelp"
 
@@ -73,9 +59,9 @@ func (e *Engine) registerSituations() {
 	e.view(VerbShare, e.shareView)
 	e.view(VerbThanks, func(t *Turn, _ string) {
 		t.Reply(Card{Name: "thanks", Blocks: []Block{{Kind: BlockText, Msg: M("thanks.text")}},
-			Actions: []Action{menuAction(), {Label: M("qa.way.talk"), Data: Submit(VerbTopic, "talk-to-someone")}}})
+			Actions: []Action{menuAction(), {Label: M("qa.way.talk"), Data: Submit(VerbTopic, topicTalkToSomeone)}}})
 	})
-	e.view(VerbGetHelp, func(t *Turn, _ string) { e.topicView(t, "get-help") })
+	e.view(VerbGetHelp, func(t *Turn, _ string) { e.topicView(t, topicGetHelp) })
 	e.view(VerbFeedbackAdmin, func(t *Turn, _ string) {
 		if !t.IsAdmin() {
 			t.Reply(notAdminCard())
@@ -103,8 +89,8 @@ func isManagerRole(r Role) bool { return r == RoleManager || r == RoleRep || r =
 // crisis help and the unit.
 func (e *Engine) urgentBlocks() []Block {
 	acts := []Action{
-		{Label: M("topic.psychological-help.title"), Data: Submit(VerbTopic, "psychological-help"), Primary: true},
-		{Label: M("qa.way.unit"), Data: Submit(VerbTopic, "unit")},
+		{Label: M(topicLabel(topicPsychologicalHelp)), Data: Submit(VerbTopic, topicPsychologicalHelp), Primary: true},
+		{Label: M("qa.way.unit"), Data: Submit(VerbTopic, topicUnit)},
 	}
 	if e.reachable(VerbReport) {
 		acts = append(acts, Action{Label: M("qa.way.report"), Data: Submit(VerbReport, "")})
@@ -167,14 +153,7 @@ func (e *Engine) situationWays(s content.Situation) []Action {
 			out = append(out, Action{Label: M("qa.way.report"), Data: Submit(VerbReport, "")})
 		case strings.HasPrefix(w, "topic:"):
 			id := strings.TrimPrefix(w, "topic:")
-			label := "topic." + id + ".title"
-			switch id {
-			case "talk-to-someone":
-				label = "qa.way.talk"
-			case "unit":
-				label = "qa.way.unit"
-			}
-			out = append(out, Action{Label: M(label), Data: Submit(VerbTopic, id)})
+			out = append(out, Action{Label: M(topicLabel(id)), Data: Submit(VerbTopic, id)})
 		}
 	}
 	if len(out) > 0 {
@@ -378,10 +357,7 @@ func (e *Engine) reshow(t *Turn) bool {
 		}
 	}
 	if p, ok := e.lib.Playbook(t.here); ok {
-		step := 0
-		if gp := t.Profile.Guides[p.ID]; gp != nil {
-			step = gp.Step
-		}
+		step := t.Profile.Guides[p.ID].at(p)
 		t.Reply(Card{Name: "lang", Blocks: []Block{{Kind: BlockText, Msg: M("core.lang.set")}}})
 		e.showStep(t, p, step, false)
 		return true

@@ -155,7 +155,7 @@ func (e *Engine) countUse(t *Turn, before Profile) {
 		if gp == nil {
 			continue
 		}
-		if old == nil || (old.Done && !gp.Done && gp.Step == 0) {
+		if old == nil || (old.Done && !gp.Done && e.stepOf(id, gp) == 0) {
 			t.Emit(CountUse{Metric: "playbook.start", Key: id})
 		}
 		if gp.Done && (old == nil || !old.Done) {

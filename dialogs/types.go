@@ -97,7 +97,11 @@ type Profile struct {
 
 // GuideProgress is how far a user is in one playbook.
 type GuideProgress struct {
-	Step    int             `json:"s"`
+	// StepID is the step the user is on. Step is the position stored by
+	// versions before step ids (read against the playbook's frozen
+	// positions, then rewritten as StepID).
+	StepID  string          `json:"i,omitempty"`
+	Step    int             `json:"s,omitempty"`
 	Checked map[string]bool `json:"c,omitempty"` // "<step>.<check>" → ticked
 	Updated time.Time       `json:"u"`           // day of last use, for ordering
 	Done    bool            `json:"f,omitempty"` // finished: no longer "under way"

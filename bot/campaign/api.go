@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kk/graensen/bot/apierr"
 	"github.com/kk/graensen/dialogs"
 )
 
@@ -45,12 +46,8 @@ func (s *Service) authorize(a *Authenticator) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		oid, err := a.Check(c.Request.Context(), c.GetHeader("Authorization"))
 		switch {
-		case errors.Is(err, ErrForbidden):
-			c.AbortWithStatusJSON(http.StatusForbidden, gin.H{"error": "not a campaign admin"})
-			return
 		case err != nil:
-			c.Header("WWW-Authenticate", `Bearer`)
-			c.AbortWithStatusJSON(http.StatusUnauthorized, gin.H{"error": "unauthorized"})
+			apierr.Auth(c, errors.Is(err, ErrForbidden))
 			return
 		}
 		if oid != "" {
@@ -71,25 +68,25 @@ func newID() string {
 func (s *Service) apiCreate(c *gin.Context) {
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, 4<<20))
 	if err != nil {
-		c.JSON(http.StatusRequestEntityTooLarge, gin.H{"error": "body too large"})
+		apierr.Write(c, http.StatusRequestEntityTooLarge, apierr.TooLarge, "the body is over 4 MiB")
 		return
 	}
 	var spec dialogs.CampaignSpec
 	if err := json.Unmarshal(body, &spec); err != nil {
-		c.JSON(http.StatusBadRequest, gin.H{"error": "malformed campaign"})
+		apierr.Write(c, http.StatusBadRequest, apierr.BadRequest, "malformed campaign")
 		return
 	}
 	spec.ID, spec.FollowUpOf = newID(), ""
 	spec.Author = c.GetString("author")
 	if spec.Audience.Kind == dialogs.AudienceKeys {
-		c.JSON(http.StatusBadRequest, gin.H{"error": "audience kind keys is internal"})
+		apierr.Write(c, http.StatusBadRequest, apierr.BadRequest, "audience kind keys is internal")
 		return
 	}
 	if spec.Audience.Kind == dialogs.AudienceList {
 		ids := spec.Audience.AadIDs
 		for i := range ids {
 			if got, bad := dialogs.ParseAadIDs(ids[i]); bad != "" || len(got) != 1 {
-				c.JSON(http.StatusBadRequest, gin.H{"error": "campaign.err.list"})
+				apierr.Write(c, http.StatusBadRequest, apierr.BadRequest, "campaign.err.list")
 				return
 			}
 		}
@@ -97,15 +94,14 @@ func (s *Service) apiCreate(c *gin.Context) {
 		spec.Audience.AadIDs = all
 	}
 	if p := spec.Check(s.cfg.Now()); p != "" {
-		c.JSON(http.StatusBadRequest, gin.H{"error": p})
+		apierr.Write(c, http.StatusBadRequest, apierr.BadRequest, p)
 		return
 	}
 	if p := s.checkAudience(c.Request.Context(), spec.Audience); p != "" {
-		c.JSON(http.StatusBadRequest, gin.H{"error": p})
+		apierr.Write(c, http.StatusBadRequest, apierr.BadRequest, p)
 		return
 	}
-	if err := s.Create(c.Request.Context(), spec); err != nil {
-		c.JSON(http.StatusInternalServerError, gin.H{"error": "not stored"})
+	if err := s.Create(c.Request.Context(), spec); s.apiErr(c, "create", err) {
 		return
 	}
 	at := spec.At
@@ -125,8 +121,7 @@ func joinLines(xs []string) string {
 
 func (s *Service) apiList(c *gin.Context) {
 	list, err := s.List(c.Request.Context(), 50)
-	if err != nil {
-		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "store unavailable"})
+	if s.apiErr(c, "list", err) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"campaigns": list})
@@ -134,7 +129,7 @@ func (s *Service) apiList(c *gin.Context) {
 
 func (s *Service) apiGet(c *gin.Context) {
 	p, err := s.Progress(c.Request.Context(), c.Param("id"))
-	if s.apiErr(c, err) {
+	if s.apiErr(c, "get", err) {
 		return
 	}
 	c.JSON(http.StatusOK, p)
@@ -143,10 +138,10 @@ func (s *Service) apiGet(c *gin.Context) {
 func (s *Service) apiCSV(c *gin.Context) {
 	id := c.Param("id")
 	if !dialogs.ValidCampaignID(id) {
-		c.JSON(http.StatusNotFound, gin.H{"error": "not found"})
+		apierr.Write(c, http.StatusNotFound, apierr.NotFound, "no such campaign")
 		return
 	}
-	if _, err := s.Spec(c.Request.Context(), id); s.apiErr(c, err) {
+	if _, err := s.Spec(c.Request.Context(), id); s.apiErr(c, "csv", err) {
 		return
 	}
 	c.Header("Content-Type", "text/csv; charset=utf-8")
@@ -160,23 +155,30 @@ func (s *Service) apiCSV(c *gin.Context) {
 
 func (s *Service) apiRemind(c *gin.Context) {
 	f, err := s.FollowUp(c.Request.Context(), c.Param("id"), newID(), c.GetString("author"))
-	s.apiRework(c, f, err)
+	s.apiRework(c, "remind", f, err)
 }
 
-func (s *Service) apiErr(c *gin.Context, err error) bool {
+// apiErr answers an error of the service (see bot/apierr): not found,
+// a conflict with the campaign's state, or (logged once) unavailable.
+func (s *Service) apiErr(c *gin.Context, what string, err error) bool {
+	var ce *conflictError
 	switch {
 	case err == nil:
 		return false
 	case errors.Is(err, ErrNotFound):
-		c.JSON(http.StatusNotFound, gin.H{"error": "not found"})
+		apierr.Write(c, http.StatusNotFound, apierr.NotFound, "no such campaign")
+	case errors.As(err, &ce):
+		apierr.Write(c, http.StatusConflict, apierr.Conflict, ce.msg)
+	case errors.Is(err, ErrInvalid):
+		apierr.Write(c, http.StatusConflict, apierr.Conflict, "the campaign does not allow this now")
 	default:
-		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "store unavailable"})
+		apierr.Fail(c, s.log, "campaign "+what, err)
 	}
 	return true
 }
 
 func (s *Service) apiCancel(c *gin.Context) {
-	if s.apiErr(c, s.Cancel(c.Request.Context(), c.Param("id"))) {
+	if s.apiErr(c, "cancel", s.Cancel(c.Request.Context(), c.Param("id"))) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"id": c.Param("id"), "state": StateCancelled})
@@ -184,27 +186,23 @@ func (s *Service) apiCancel(c *gin.Context) {
 
 func (s *Service) apiRecall(c *gin.Context) {
 	f, err := s.Recall(c.Request.Context(), c.Param("id"), newID(), c.GetString("author"))
-	s.apiRework(c, f, err)
+	s.apiRework(c, "recall", f, err)
 }
 
 func (s *Service) apiCorrect(c *gin.Context) {
 	var texts dialogs.CampaignSpec
 	if err := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, 1<<20)).Decode(&texts); err != nil {
-		c.JSON(http.StatusBadRequest, gin.H{"error": "malformed correction"})
+		apierr.Write(c, http.StatusBadRequest, apierr.BadRequest, "malformed correction")
 		return
 	}
 	f, err := s.Correct(c.Request.Context(), c.Param("id"), newID(), c.GetString("author"), texts)
-	s.apiRework(c, f, err)
+	s.apiRework(c, "correct", f, err)
 }
 
 // apiRework answers the creation of a derived campaign (follow-up,
 // recall, correction): 201 with its id and recipient count.
-func (s *Service) apiRework(c *gin.Context, f dialogs.CampaignSpec, err error) {
-	if errors.Is(err, ErrInvalid) {
-		c.JSON(http.StatusConflict, gin.H{"error": err.Error()})
-		return
-	}
-	if s.apiErr(c, err) {
+func (s *Service) apiRework(c *gin.Context, what string, f dialogs.CampaignSpec, err error) {
+	if s.apiErr(c, what, err) {
 		return
 	}
 	c.JSON(http.StatusCreated, gin.H{"id": f.ID, "recipients": len(f.Audience.Keys)})

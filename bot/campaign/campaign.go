@@ -264,7 +264,9 @@ func (s *Service) Create(ctx context.Context, spec dialogs.CampaignSpec) error {
 	if err != nil {
 		return err
 	}
-	if ok, _ := s.db.Exists(ctx, spec.ID); ok {
+	if ok, err := s.db.Exists(ctx, spec.ID); err != nil {
+		return fmt.Errorf("campaign: %w", err)
+	} else if ok {
 		return fmt.Errorf("%w: id in use", ErrInvalid)
 	}
 	return s.exec(ctx, ops)
@@ -374,7 +376,9 @@ func (s *Service) HandleStart(ctx context.Context, d redisstore.Due) error {
 	if err != nil {
 		return err
 	}
-	if st, _ := s.db.Field(ctx, id, "st"); st == StateCancelled {
+	if st, err := s.db.Field(ctx, id, "st"); err != nil {
+		return fmt.Errorf("campaign: state: %w", err)
+	} else if st == StateCancelled {
 		return nil // cancelled: the item is dropped, no further runs
 	}
 	if spec.Repeat == "" {
@@ -384,7 +388,9 @@ func (s *Service) HandleStart(ctx context.Context, d redisstore.Due) error {
 	run := spec
 	run.ID = id + "." + at.In(dialogs.Copenhagen).Format("20060102")
 	run.Repeat, run.At = "", time.Time{}
-	if ok, _ := s.db.Exists(ctx, run.ID); !ok {
+	if ok, err := s.db.Exists(ctx, run.ID); err != nil {
+		return fmt.Errorf("campaign: run: %w", err)
+	} else if !ok {
 		plain, _ := json.Marshal(run)
 		if err := s.db.CreateRun(ctx, run.ID, s.cfg.Keys.Seal(plain, []byte("campaign:"+run.ID)), s.cfg.Now(), at); err != nil {
 			return fmt.Errorf("campaign: create run: %w", err)
@@ -407,7 +413,10 @@ func (s *Service) Start(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	st, _ := s.db.Field(ctx, id, "st")
+	st, err := s.db.Field(ctx, id, "st")
+	if err != nil {
+		return fmt.Errorf("campaign: state: %w", err)
+	}
 	if st == StateDone || st == StateCancelled {
 		return nil
 	}

@@ -107,7 +107,7 @@ func (s *Service) FollowUp(ctx context.Context, id, newID, author string) (dialo
 	if ok, err := s.db.Guard(ctx, id, "fu", newID, 10*time.Minute); err != nil {
 		return spec, fmt.Errorf("campaign: follow-up: %w", err)
 	} else if !ok {
-		return spec, fmt.Errorf("%w: a follow-up was just created", ErrInvalid)
+		return spec, errFollowUpJustCreated
 	}
 	statuses, aads, acked, err := s.db.Recipients(ctx, id)
 	if err != nil {
@@ -121,7 +121,7 @@ func (s *Service) FollowUp(ctx context.Context, id, newID, author string) (dialo
 	}
 	sort.Strings(keys)
 	if len(keys) == 0 {
-		return spec, fmt.Errorf("%w: everyone has acknowledged", ErrInvalid)
+		return spec, errAllAcknowledged
 	}
 	f := spec
 	f.ID, f.FollowUpOf, f.At, f.Repeat, f.Ack = newID, id, time.Time{}, "", true

@@ -89,7 +89,7 @@ func (s *Service) installOutcome(ctx context.Context, it item) outcome {
 	if gone, err := s.db.Uninstalled(ctx, it.member); err != nil {
 		return outcome{status: Retrying, code: "installing", notBefor: now.Add(s.cfg.Poll)}
 	} else if gone {
-		_ = s.db.RecordInstall(ctx, it.campaign, it.member, InstallDeclined, "")
+		s.recordInstall(ctx, it, InstallDeclined, "")
 		return outcome{status: NotInstalled, code: "removed"}
 	}
 	sealed, err := s.db.SealedAad(ctx, it.campaign, it.member)
@@ -109,7 +109,7 @@ func (s *Service) installOutcome(ctx context.Context, it item) outcome {
 		if already {
 			kind = InstallAlready
 		}
-		_ = s.db.RecordInstall(ctx, it.campaign, it.member, kind, "")
+		s.recordInstall(ctx, it, kind, "")
 		return outcome{status: Retrying, code: "installing", notBefor: s.cfg.Now().Add(s.installWait(it.attempt))}
 	case errors.As(err, &se) && (se.StatusCode == http.StatusTooManyRequests || se.StatusCode >= 500):
 		// Still throttled after the client's bounded waits: later.
@@ -123,7 +123,7 @@ func (s *Service) installOutcome(ctx context.Context, it item) outcome {
 		if se != nil {
 			detail = strings.TrimSpace(strconv.Itoa(se.StatusCode) + " " + se.Code)
 		}
-		_ = s.db.RecordInstall(ctx, it.campaign, it.member, InstallRefused, detail)
+		s.recordInstall(ctx, it, InstallRefused, detail)
 		return outcome{status: NotInstalled, code: "install " + detail}
 	}
 	// A transport error: installing is idempotent (409 the next time).

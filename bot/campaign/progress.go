@@ -45,7 +45,10 @@ func (s *Service) startProgress(ctx context.Context, id string, spec dialogs.Cam
 	if spec.Author == "" {
 		return
 	}
-	if n, _ := s.db.HasField(ctx, id, "pa"); n {
+	if n, err := s.db.HasField(ctx, id, "pa"); err != nil {
+		s.log.Warn("campaign: progress card state unreadable; not sent", "err", err)
+		return
+	} else if n {
 		return
 	}
 	t, ok, _, err := s.loadTarget(ctx, spec.Author, false)
@@ -61,7 +64,9 @@ func (s *Service) startProgress(ctx context.Context, id string, spec dialogs.Cam
 		s.log.Warn("campaign: progress card not sent", "err", err)
 		return
 	}
-	_ = s.db.SetField(ctx, id, "pa", s.cfg.Keys.Seal([]byte(actID), []byte("pa:"+id)))
+	if err := s.db.SetField(ctx, id, "pa", s.cfg.Keys.Seal([]byte(actID), []byte("pa:"+id))); err != nil {
+		s.log.Warn("campaign: progress card reference not stored; it will not be updated", "err", err)
+	}
 }
 
 // progress updates the author's card, at most every ProgressEvery unless

@@ -72,12 +72,12 @@ func (s *Service) rework(ctx context.Context, id, newID, author, op string, text
 		return spec, err
 	}
 	if spec.Op != "" || spec.Repeat != "" {
-		return spec, fmt.Errorf("%w: only a sent campaign run can be recalled or corrected", ErrInvalid)
+		return spec, errNotASentRun
 	}
 	if ok, err := s.db.Guard(ctx, id, "rw-"+op, newID, 10*time.Second); err != nil { // a double click; expires by itself
 		return spec, fmt.Errorf("campaign: %s: %w", op, err)
 	} else if !ok {
-		return spec, fmt.Errorf("%w: a follow-up was just created", ErrInvalid)
+		return spec, errFollowUpJustCreated
 	}
 	acts, err := s.db.Activities(ctx, id)
 	if err != nil {
@@ -89,7 +89,7 @@ func (s *Service) rework(ctx context.Context, id, newID, author, op string, text
 	}
 	sort.Strings(keys)
 	if len(keys) == 0 {
-		return spec, fmt.Errorf("%w: nothing was sent", ErrInvalid)
+		return spec, errNothingSent
 	}
 	f := spec
 	f.ID, f.Op, f.Of, f.FollowUpOf, f.At, f.Repeat = newID, op, id, "", time.Time{}, ""

@@ -91,7 +91,9 @@ func (s *Service) dispatch(ctx context.Context, items chan<- item) {
 		got := 0
 		for _, id := range ids {
 			now := s.cfg.Now()
-			_ = s.db.MoveDue(ctx, id, now, 500)
+			if err := s.db.MoveDue(ctx, id, now, 500); err != nil {
+				s.log.Warn("campaign: move due entries failed", "err", err)
+			}
 			var msgs []redisstore.CampaignEntry
 			if now.Sub(lastClaim[id]) >= s.cfg.ClaimIdle/4 {
 				lastClaim[id] = now
@@ -113,7 +115,7 @@ func (s *Service) dispatch(ctx context.Context, items chan<- item) {
 			}
 			for _, m := range msgs {
 				if m.Member == "" {
-					_ = s.db.Ack(ctx, id, m.ID)
+					s.ack(ctx, id, m.ID)
 					continue
 				}
 				select {
@@ -229,7 +231,7 @@ func (s *Service) process(ctx context.Context, it item) {
 	d, err := s.def(ctx, it.campaign)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
-			_ = s.db.Ack(ctx, it.campaign, it.entry)
+			s.ack(ctx, it.campaign, it.entry)
 		}
 		return // left pending: taken over later
 	}
@@ -271,7 +273,7 @@ func (s *Service) process(ctx context.Context, it item) {
 		case 0:
 			sleep(ctx, time.Duration(n)*time.Microsecond)
 		case 1: // already final (a re-delivered entry)
-			_ = s.db.Ack(ctx, it.campaign, it.entry)
+			s.ack(ctx, it.campaign, it.entry)
 			return
 		case 2: // another worker holds it: look again after its lease
 			s.requeue(ctx, it, s.cfg.Now().Add(time.Duration(n)*time.Millisecond))
@@ -326,7 +328,11 @@ func (s *Service) classify(ctx context.Context, it item, err error) outcome {
 	now := s.cfg.Now()
 	switch se.StatusCode {
 	case http.StatusForbidden, http.StatusNotFound:
-		if d, _ := s.def(ctx, it.campaign); d != nil && d.spec.Op != "" {
+		if d, err := s.def(ctx, it.campaign); err != nil && !errors.Is(err, ErrNotFound) {
+			// Unsure whether this was a recall's 404: keep the reference.
+			s.log.Warn("campaign: campaign unreadable; stale reference kept", "err", err)
+			return outcome{status: Unreachable, code: code}
+		} else if d != nil && d.spec.Op != "" {
 			return outcome{status: Unreachable, code: code} // the message is gone (or the chat): nothing to drop
 		}
 		if !strings.HasPrefix(it.member, "t:") {
@@ -334,7 +340,9 @@ func (s *Service) classify(ctx context.Context, it item, err error) outcome {
 				s.log.Warn("campaign: stale reference not dropped", "err", err)
 			}
 		} else {
-			_ = s.db.DropTeam(ctx, strings.TrimPrefix(it.member, "t:"))
+			if err := s.db.DropTeam(ctx, strings.TrimPrefix(it.member, "t:")); err != nil {
+				s.log.Warn("campaign: stale team not dropped", "err", err)
+			}
 		}
 		return outcome{status: Unreachable, code: code}
 	case http.StatusTooManyRequests:
@@ -343,7 +351,9 @@ func (s *Service) classify(ctx context.Context, it item, err error) outcome {
 			wait = backoff(it.attempt)
 		}
 		// Only this conversation slows down.
-		_ = s.db.Hold(ctx, it.member, now.Add(wait), wait+time.Second)
+		if err := s.db.Hold(ctx, it.member, now.Add(wait), wait+time.Second); err != nil {
+			s.log.Warn("campaign: conversation hold not stored", "err", err)
+		}
 		if it.attempt+1 >= s.cfg.MaxAttempts {
 			return outcome{status: Failed, code: code}
 		}

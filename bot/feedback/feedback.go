@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"sort"
@@ -22,6 +23,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/kk/graensen/bot"
+	"github.com/kk/graensen/bot/apierr"
 	"github.com/kk/graensen/bot/campaign"
 	"github.com/kk/graensen/bot/seal"
 	"github.com/kk/graensen/dialogs"
@@ -33,6 +35,7 @@ type Service struct {
 	Store *redisstore.Store
 	Keys  *seal.Keyring
 	Now   func() time.Time
+	Log   *slog.Logger // nil: slog.Default()
 }
 
 // vote and question are the sealed entries.
@@ -154,17 +157,12 @@ func (s *Service) Routes(auth *campaign.Authenticator) func(r *gin.Engine) {
 	return func(r *gin.Engine) {
 		r.GET("/api/admin/feedback", func(c *gin.Context) {
 			if _, err := auth.Check(c.Request.Context(), c.GetHeader("Authorization")); err != nil {
-				c.Header("WWW-Authenticate", `Bearer`)
-				status := http.StatusUnauthorized
-				if errors.Is(err, campaign.ErrForbidden) {
-					status = http.StatusForbidden
-				}
-				c.AbortWithStatusJSON(status, gin.H{"error": "unauthorized"})
+				apierr.Auth(c, errors.Is(err, campaign.ErrForbidden))
 				return
 			}
 			sum, err := s.Summary(c.Request.Context(), s.Now())
 			if err != nil {
-				c.JSON(http.StatusServiceUnavailable, gin.H{"error": "feedback not readable"})
+				apierr.Fail(c, s.Log, "feedback summary", err)
 				return
 			}
 			c.JSON(http.StatusOK, sum)

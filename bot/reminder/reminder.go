@@ -30,7 +30,11 @@ type payload struct {
 	User     string `json:"u"` // keyed hash of the user
 	ID       string `json:"i"` // the reminder's id in the user's profile
 	Playbook string `json:"p"`
-	Step     int    `json:"s"`
+	// StepID is the step; Step the position in payloads scheduled by
+	// versions before step ids (read against the playbook's frozen
+	// positions, so a step inserted since does not move the reminder).
+	StepID string `json:"si,omitempty"`
+	Step   int    `json:"s,omitempty"`
 }
 
 // ItemID is the scheduler id of a user's reminder: scoped by the user's
@@ -45,7 +49,7 @@ func Effect(store *redisstore.Store) bot.Effect {
 			if tc.UserKey == "" || o.ID == "" {
 				return bot.Prepared{}, true, errors.New("reminder: no user or id")
 			}
-			p, err := json.Marshal(payload{User: tc.UserKey, ID: o.ID, Playbook: o.Playbook, Step: o.Step})
+			p, err := json.Marshal(payload{User: tc.UserKey, ID: o.ID, Playbook: o.Playbook, StepID: o.StepID, Step: o.Step})
 			if err != nil {
 				return bot.Prepared{}, true, fmt.Errorf("reminder payload: %w", err)
 			}
@@ -81,7 +85,7 @@ func Handler(s Sender, store *redisstore.Store, lib *content.Library) schedule.H
 		if !slices.ContainsFunc(prof.Reminders, func(r dialogs.Reminder) bool { return r.ID == p.ID }) {
 			return nil // cancelled, or the user was forgotten
 		}
-		_, err = s.SendToUser(ctx, p.User, dialogs.ReminderCard(lib, p.Playbook, p.Step))
+		_, err = s.SendToUser(ctx, p.User, dialogs.ReminderCard(lib, p.Playbook, content.LegacyRef(p.StepID, p.Step)))
 		if errors.Is(err, bot.ErrNoReference) || errors.Is(err, connector.ErrUnreachable) {
 			return fmt.Errorf("%w: %w", schedule.ErrPermanent, err)
 		}

@@ -64,8 +64,8 @@ func post(t *testing.T, h *bottest.Harness, a any, n int) map[string]any {
 func setReminder(t *testing.T, h *bottest.Harness, idp string) int {
 	t.Helper()
 	post(t, h, h.Message(idp+"1", "menu"), 1)
-	post(t, h, h.Submit(idp+"2", map[string]any{"a": "gstep", "v": "receive-report:2"}), 2)
-	pick := post(t, h, h.Submit(idp+"3", map[string]any{"a": "remind", "v": "receive-report:2", "chk:round-off.talk-again": "true"}), 3)
+	post(t, h, h.Submit(idp+"2", map[string]any{"a": "gstep", "v": "receive-report:round-off"}), 2)
+	pick := post(t, h, h.Submit(idp+"3", map[string]any{"a": "remind", "v": "receive-report:round-off", "chk:round-off.talk-again": "true"}), 3)
 	tomorrow := findSubmit(t, pick, "rpick", "tomorrow")
 	set := post(t, h, h.Submit(idp+"4", tomorrow), 4)
 	if txt := bottest.CardText(set); !strings.Contains(txt, "Påmindelsen er sat") {
@@ -258,7 +258,7 @@ func TestHandlerErrors(t *testing.T) {
 func TestResumeAfterRestart(t *testing.T) {
 	h1 := newBot(t, nil)
 	post(t, h1, h1.Submit("r1", map[string]any{"a": "guide", "v": "receive-report"}), 1)
-	post(t, h1, h1.Submit("r2", map[string]any{"a": "gstep", "v": "receive-report:1", "chk:prepare.frame": "true", "chk:prepare.guidelines": "false"}), 2)
+	post(t, h1, h1.Submit("r2", map[string]any{"a": "gstep", "v": "receive-report:listen", "chk:prepare.frame": "true", "chk:prepare.guidelines": "false"}), 2)
 	// Ticks on step 2, then away to the menu.
 	menu := post(t, h1, h1.Submit("r3", map[string]any{"a": "menu", "v": "receive-report", "chk:listen.serious": "true", "chk:listen.ask-who": "true", "chk:listen.ask-what": "false"}), 3)
 	if !strings.Contains(bottest.CardText(menu), "Dine vejledninger i gang") {

@@ -239,7 +239,11 @@ func (s *Service) postNew(ctx context.Context, id string) error {
 	if !got {
 		return errBusy
 	}
-	unlock := func() { _ = s.Store.Del(ctx, s.lockKey(id)) }
+	unlock := func() {
+		if err := s.Store.Del(ctx, s.lockKey(id)); err != nil {
+			s.Log.Warn("inbox notification lease not released; it expires", "err", safeErr(err))
+		}
+	}
 	// Checked again under the lease: another replica may have just finished.
 	if p, err := s.posted(ctx, id); err != nil || p != "" {
 		unlock()
@@ -326,7 +330,10 @@ func (s *Service) notifyReporter(ctx context.Context, id string) error {
 	}
 	_, err = s.Bot.SendToRef(ctx, ref, "", bot.LangOf(ref), dialogs.NotifyCard())
 	if errors.Is(err, connector.ErrUnreachable) {
-		_ = s.Store.Del(ctx, s.refKey(id)) // the reporter removed the bot: drop the link
+		// The reporter removed the bot: drop the link.
+		if err := s.Store.Del(ctx, s.refKey(id)); err != nil {
+			s.Log.Warn("notification link of an unreachable reporter not dropped", "err", safeErr(err))
+		}
 		return nil
 	}
 	return err

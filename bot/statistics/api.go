@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kk/graensen/bot/apierr"
 	"github.com/kk/graensen/bot/campaign"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/stats"
@@ -36,12 +37,7 @@ func (s *Service) Routes(auth Checker) func(r *gin.Engine) {
 	return func(r *gin.Engine) {
 		r.GET("/api/admin/stats", func(c *gin.Context) {
 			if _, err := auth.Check(c.Request.Context(), c.GetHeader("Authorization")); err != nil {
-				if errors.Is(err, campaign.ErrForbidden) {
-					c.JSON(http.StatusForbidden, gin.H{"error": "not an admin"})
-					return
-				}
-				c.Header("WWW-Authenticate", "Bearer")
-				c.JSON(http.StatusUnauthorized, gin.H{"error": "unauthorized"})
+				apierr.Auth(c, errors.Is(err, campaign.ErrForbidden))
 				return
 			}
 			s.serve(c)
@@ -54,19 +50,19 @@ func (s *Service) serve(c *gin.Context) {
 	if q := c.Query("year"); q != "" {
 		y, err := strconv.Atoi(q)
 		if err != nil || y < 2020 || y > year {
-			c.JSON(http.StatusBadRequest, gin.H{"error": "year must be between 2020 and this year"})
+			apierr.Write(c, http.StatusBadRequest, apierr.BadRequest, "year must be between 2020 and this year")
 			return
 		}
 		year = y
 	}
 	format := c.DefaultQuery("format", "json")
 	if format != "json" && format != "csv" {
-		c.JSON(http.StatusBadRequest, gin.H{"error": "format must be json or csv"})
+		apierr.Write(c, http.StatusBadRequest, apierr.BadRequest, "format must be json or csv")
 		return
 	}
 	d, err := s.Load(c.Request.Context(), year)
 	if err != nil {
-		c.JSON(http.StatusServiceUnavailable, gin.H{"error": "store unavailable"})
+		apierr.Fail(c, s.Log, "statistics", err)
 		return
 	}
 	c.Header("Cache-Control", "no-store")

@@ -120,11 +120,15 @@ func (a *app) Close() {
 // newEngine builds the dialog engine over the content library.
 func newEngine(r *cards.Renderer, cfg Config, lib *content.Library) *dialogs.Engine {
 	m := newMatcher(r, lib)
-	return dialogs.New(dialogs.Config{Content: lib, Handlers: cfg.Handlers, Admins: cfg.Admins, Release: cfg.Release,
+	e := dialogs.New(dialogs.Config{Content: lib, Handlers: cfg.Handlers, Admins: cfg.Admins, Release: cfg.Release,
 		Matcher: func(lang, q string) (string, []string) {
 			d := m.Decide(lang, q)
 			return d.Best, d.Choices
 		}})
+	if err := e.CheckContent(); err != nil {
+		panic("content: " + err.Error()) // the content is embedded: a programmer error
+	}
+	return e
 }
 
 // newMatcher indexes the library with its localized titles and texts.
@@ -211,7 +215,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	effects = append(effects, camp.Effect())
-	fb := &feedback.Service{Store: a.store, Keys: keys, Now: time.Now} // AMK's feedback loop (issue 13)
+	fb := &feedback.Service{Store: a.store, Keys: keys, Now: time.Now, Log: log} // AMK's feedback loop (issue 13)
 	effects = append(effects, fb.Effect)
 	a.sched.Handlers[campaign.KindStart] = camp.HandleStart
 	a.sched.Handlers[campaign.KindPurge] = camp.HandlePurge

@@ -10,9 +10,6 @@ package content
 
 import (
 	"embed"
-	"fmt"
-
-	"github.com/BurntSushi/toml"
 )
 
 //go:embed *.toml
@@ -42,30 +39,13 @@ type Library struct {
 	Playbooks []Playbook `toml:"playbook"`
 	// Situations are described situations (situations.toml).
 	Situations []Situation `toml:"situation"`
+	// Commands are the typed global commands (commands.toml).
+	Commands []Command `toml:"command"`
 }
 
 // Load parses the embedded content files and checks their cross references.
 func Load() (*Library, error) {
-	lib := &Library{}
-	entries, err := files.ReadDir(".")
-	if err != nil {
-		return nil, fmt.Errorf("read content dir: %w", err)
-	}
-	for _, e := range entries {
-		b, err := files.ReadFile(e.Name())
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", e.Name(), err)
-		}
-		var part Library
-		if _, err := toml.Decode(string(b), &part); err != nil {
-			return nil, fmt.Errorf("parse %s: %w", e.Name(), err)
-		}
-		lib.merge(&part)
-	}
-	if err := lib.check(); err != nil {
-		return nil, err
-	}
-	return lib, nil
+	return LoadFS(files)
 }
 
 // MustLoad is Load for program start and tests: embedded content that does
@@ -85,6 +65,7 @@ func (l *Library) merge(p *Library) {
 	l.Quiz = append(l.Quiz, p.Quiz...)
 	l.Playbooks = append(l.Playbooks, p.Playbooks...)
 	l.Situations = append(l.Situations, p.Situations...)
+	l.Commands = append(l.Commands, p.Commands...)
 	if len(p.Reflect.Kinds) > 0 {
 		l.Reflect = p.Reflect
 	}

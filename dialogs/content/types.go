@@ -54,6 +54,11 @@ type Playbook struct {
 	Group string `toml:"group"` // "handling" (section B) or "prevention" (section C)
 	Steps []Step `toml:"step"`
 	Words Words  `toml:"words"`
+	// Positions is the order of the step ids when progress, reminders and
+	// buttons were stored by position (before steps were named by id).
+	// Such old positions are read against it (see Resolve). It is frozen:
+	// never reorder or extend it; a playbook added later needs none.
+	Positions []string `toml:"positions"`
 }
 
 // Step is one step of a playbook. Checks are checklist items to tick.
@@ -165,6 +170,9 @@ func (l *Library) check() error {
 		if len(p.Steps) == 0 {
 			return fmt.Errorf("playbook %s has no steps", p.ID)
 		}
+		if err := checkSteps(p); err != nil {
+			return err
+		}
 		steps := map[string]bool{}
 		for _, s := range p.Steps {
 			if s.ID == "" || steps[s.ID] {
@@ -177,6 +185,9 @@ func (l *Library) check() error {
 				}
 			}
 		}
+	}
+	if err := l.checkCommands(); err != nil {
+		return err
 	}
 	return l.checkSituations()
 }
