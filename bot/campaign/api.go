@@ -22,6 +22,7 @@ import (
 //	POST /api/admin/campaigns/:id/remind          follow-up to those who have not acknowledged → 201 {id}
 //	POST /api/admin/campaigns/:id/cancel          stop it (and a repeating campaign's future runs)
 //	POST /api/admin/campaigns/:id/recall          delete its message in every recipient's chat → 201 {id}
+//	POST /api/admin/campaigns/:id/approve         a second admin approves a campaign over the approval limit → 200 {id, state, at}
 //	POST /api/admin/campaigns/:id/correct         replace its text in place ({titleDa, textDa, titleEn, textEn, link}) → 201 {id}
 //
 // Every request needs "Authorization: Bearer <token>" (see Authenticator).
@@ -38,6 +39,7 @@ func (s *Service) Routes(auth *Authenticator) func(r *gin.Engine) {
 		g.POST("/:id/cancel", s.apiCancel)
 		g.POST("/:id/recall", s.apiRecall)
 		g.POST("/:id/correct", s.apiCorrect)
+		g.POST("/:id/approve", s.apiApprove)
 	}
 }
 
@@ -55,6 +57,7 @@ func (s *Service) authorize(a *Authenticator) gin.HandlerFunc {
 		}
 		if oid != "" {
 			c.Set("author", s.UserKey(oid))
+			c.Set("authorName", oid) // shown in the preview and progress (sealed in the spec)
 		}
 		c.Next()
 	}
@@ -80,7 +83,8 @@ func (s *Service) apiCreate(c *gin.Context) {
 		return
 	}
 	spec.ID, spec.FollowUpOf = newID(), ""
-	spec.Author = c.GetString("author")
+	spec.Author, spec.AuthorName, spec.Approver, spec.ApproverName = c.GetString("author"), c.GetString("authorName"), "", ""
+	spec.Op, spec.Of = "", ""
 	if spec.Audience.Kind == dialogs.AudienceKeys {
 		c.JSON(http.StatusBadRequest, gin.H{"error": "audience kind keys is internal"})
 		return
@@ -100,11 +104,15 @@ func (s *Service) apiCreate(c *gin.Context) {
 		c.JSON(http.StatusBadRequest, gin.H{"error": p})
 		return
 	}
-	if p := s.checkAudience(c.Request.Context(), spec.Audience); p != "" {
-		c.JSON(http.StatusBadRequest, gin.H{"error": p})
+	g, err := s.CreateGuarded(c.Request.Context(), spec)
+	switch {
+	case g.Problem == ProblemScope:
+		c.JSON(http.StatusForbidden, gin.H{"error": g.Problem})
 		return
-	}
-	if err := s.Create(c.Request.Context(), spec); err != nil {
+	case g.Problem != "":
+		c.JSON(http.StatusBadRequest, gin.H{"error": g.Problem})
+		return
+	case err != nil:
 		c.JSON(http.StatusInternalServerError, gin.H{"error": "not stored"})
 		return
 	}
@@ -112,7 +120,14 @@ func (s *Service) apiCreate(c *gin.Context) {
 	if at.IsZero() {
 		at = s.cfg.Now()
 	}
-	c.JSON(http.StatusCreated, gin.H{"id": spec.ID, "at": at.UTC().Format(time.RFC3339)})
+	if g.NeedsApproval {
+		// Stored, not scheduled: another admin approves it
+		// (POST …/:id/approve).
+		c.JSON(http.StatusAccepted, gin.H{"id": spec.ID, "at": at.UTC().Format(time.RFC3339), "state": StateApproval,
+			"recipients": g.Recipients, "approvalOver": g.Over})
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"id": spec.ID, "at": at.UTC().Format(time.RFC3339), "state": StateScheduled, "recipients": g.Recipients})
 }
 
 func joinLines(xs []string) string {
@@ -208,4 +223,30 @@ func (s *Service) apiRework(c *gin.Context, f dialogs.CampaignSpec, err error) {
 		return
 	}
 	c.JSON(http.StatusCreated, gin.H{"id": f.ID, "recipients": len(f.Audience.Keys)})
+}
+
+// apiApprove: another admin approves a campaign waiting for approval
+// (created over the approval limit); it is scheduled. The author, and the
+// local static token (which names nobody), cannot approve.
+func (s *Service) apiApprove(c *gin.Context) {
+	id := c.Param("id")
+	approver := c.GetString("author")
+	if approver == "" {
+		c.JSON(http.StatusForbidden, gin.H{"error": ProblemAnonymous})
+		return
+	}
+	spec, err := s.Approve(c.Request.Context(), id, approver, c.GetString("authorName"))
+	switch {
+	case errors.Is(err, ErrSelfApproval):
+		c.JSON(http.StatusForbidden, gin.H{"error": ProblemSelfApproval})
+		return
+	case errors.Is(err, ErrNotPending):
+		c.JSON(http.StatusConflict, gin.H{"error": ProblemNotPending})
+		return
+	case s.apiErr(c, err):
+		return
+	}
+	s.tellAuthor(c.Request.Context(), spec, "campaign.approve.approved")
+	p, _ := s.Progress(c.Request.Context(), id)
+	c.JSON(http.StatusOK, gin.H{"id": id, "state": StateScheduled, "at": p.At.Format(time.RFC3339), "author": spec.AuthorName, "approver": spec.ApproverName})
 }
