@@ -35,6 +35,9 @@ func (s *Service) guardEffect(ctx context.Context, tc bot.TurnContext, o dialogs
 		if g.Problem != "" {
 			return reply(notice(g.Problem)), true, nil
 		}
+		if g.Over == 0 {
+			return bot.Prepared{}, true, nil // approval off: nothing to add
+		}
 		return reply(GuardFacts(g)), true, nil
 
 	case dialogs.CampaignApprove:
