@@ -19,11 +19,18 @@ import (
 type Outbox interface {
 	QueueOps(serviceURL, conv string, acts []*schema.Activity, prio int, kind string, now time.Time) ([]redisstore.Op, error)
 	Take(ctx context.Context)
+	// Enqueue queues one message outside a turn, as a write of its own
+	// (reminders, report notifications: bot/outbox.Service.Enqueue).
+	Enqueue(ctx context.Context, serviceURL, conv string, act *schema.Activity, prio int) error
 }
+
+// noticePriority is bot/outbox.PriorityNotice: welcomes, reminders and
+// report notifications.
+const noticePriority = 1
 
 // Priority and kind of the welcome in the outbox (bot/outbox.PriorityNotice, KindWelcome).
 const (
-	welcomePriority = 1
+	welcomePriority = noticePriority
 	welcomeKind     = "welcome"
 )
 

@@ -75,6 +75,13 @@ type CampaignSpec struct {
 	// messages that campaign Of sent (issue 15); "" sends.
 	Op string `json:"op,omitempty"`
 	Of string `json:"of,omitempty"`
+	// AuthorName and ApproverName are shown in the preview and the
+	// progress card (set by the bot: the Teams display name or the admin
+	// API token's name); Approver is the approving admin's keyed hash
+	// (issue 15 point 5: a second admin approves a large campaign).
+	AuthorName   string `json:"authorName,omitempty"`
+	Approver     string `json:"approver,omitempty"`
+	ApproverName string `json:"approverName,omitempty"`
 }
 
 // Operations of a campaign run on an earlier campaign's messages.
@@ -227,6 +234,40 @@ type (
 	CampaignRemind struct{ ID, NewID string }
 )
 
+// Outputs of the guardrails and of recall/correct in Teams (issue 15).
+type (
+	// CampaignPreviewed asks for the guardrails' view of a previewed spec
+	// (the author's scope, the recipient count, whether a second admin
+	// must approve), shown under the preview.
+	CampaignPreviewed struct{ Spec CampaignSpec }
+	// CampaignApprove: another admin approves campaign ID; it is scheduled.
+	CampaignApprove struct{ ID string }
+	// CampaignReject: an admin rejects (or the author withdraws) a
+	// campaign waiting for approval.
+	CampaignReject struct{ ID string }
+	// CampaignRecallRun recalls campaign ID's messages (run NewID), after
+	// the admin confirmed.
+	CampaignRecallRun struct{ ID, NewID string }
+	// CampaignCorrectForm asks for the form to correct campaign ID.
+	CampaignCorrectForm struct{ ID string }
+	// CampaignCorrectRun replaces campaign ID's messages with Texts (run
+	// NewID), after the admin confirmed.
+	CampaignCorrectRun struct {
+		ID, NewID string
+		Texts     CampaignSpec
+	}
+)
+
+func (CampaignPreviewed) IsOutput()   {}
+func (CampaignApprove) IsOutput()     {}
+func (CampaignReject) IsOutput()      {}
+func (CampaignRecallRun) IsOutput()   {}
+func (CampaignCorrectForm) IsOutput() {}
+func (CampaignCorrectRun) IsOutput()  {}
+
+// ValidAadID reports whether s has the form of an Entra object id.
+func ValidAadID(s string) bool { return aadRE.MatchString(s) }
+
 func (CampaignCreate) IsOutput() {}
 func (CampaignAck) IsOutput()    {}
 func (CampaignStatus) IsOutput() {}
@@ -242,6 +283,7 @@ var extraCommands = map[string]string{
 
 func (e *Engine) registerCampaign() {
 	e.register(campaignAuthoring{}, VerbCampaign)
+	e.registerCampaignGuard() // campaignguard.go: approval, recall and correct in Teams
 	e.view(VerbMute, func(t *Turn, _ string) { setMuted(t, true) })
 	e.view(VerbUnmute, func(t *Turn, _ string) { setMuted(t, false) })
 	e.view(VerbCampaignAck, func(t *Turn, id string) {
@@ -361,6 +403,7 @@ func (campaignAuthoring) Continue(t *Turn, f *Frame) Status {
 			return Waiting
 		}
 		t.Reply(campaignPreview(f, spec))
+		t.Emit(CampaignPreviewed{Spec: spec}) // the guardrails' view: scope, recipients, approval
 		return Waiting
 	case verbCEdit:
 		t.Reply(campaignForm(f, d.Values, ""))
@@ -500,6 +543,19 @@ func ChannelMessage(s CampaignSpec, lang Lang) Card {
 }
 
 func campaignPreview(f *Frame, s CampaignSpec) Card {
+	c := CampaignPreviewCard(s)
+	c.Actions = []Action{
+		{Label: M("campaign.pre.schedule"), Data: Tagged(f, Submit(verbCSchedule, "")), Primary: true},
+		{Label: M("campaign.pre.edit"), Data: Tagged(f, Submit(verbCEdit, ""))},
+		{Label: M("campaign.cancel"), Data: Submit(VerbCancel, "")},
+	}
+	return c
+}
+
+// CampaignPreviewCard is a campaign's preview without buttons: audience,
+// time, repeat, author and approver when known, the texts in both
+// languages (the composing flow and the approval request).
+func CampaignPreviewCard(s CampaignSpec) Card {
 	when := Msg{ID: "campaign.when.now"}
 	if !s.At.IsZero() {
 		when = Msg{ID: "campaign.when.at", Data: map[string]any{"At": s.At.In(Copenhagen).Format("02-01-2006 15:04")}}
@@ -517,6 +573,12 @@ func campaignPreview(f *Frame, s CampaignSpec) Card {
 	if s.Repeat != "" {
 		facts = append(facts, Fact{Label: M("campaign.form.repeat"), Value: M("campaign.rep." + s.Repeat)})
 	}
+	if s.AuthorName != "" {
+		facts = append(facts, Fact{Label: M("campaign.approve.author"), Raw: s.AuthorName})
+	}
+	if s.ApproverName != "" {
+		facts = append(facts, Fact{Label: M("campaign.approve.approver"), Raw: s.ApproverName})
+	}
 	da, en := CampaignMessage(s, Danish), CampaignMessage(s, English)
 	blocks := []Block{
 		{Kind: BlockHeading, Msg: M("campaign.pre.title")},
@@ -532,9 +594,5 @@ func campaignPreview(f *Frame, s CampaignSpec) Card {
 	if s.Ack {
 		blocks = append(blocks, Block{Kind: BlockSubtle, Msg: M("campaign.pre.ack")})
 	}
-	return Card{Name: "campaign-preview", Blocks: blocks, Actions: []Action{
-		{Label: M("campaign.pre.schedule"), Data: Tagged(f, Submit(verbCSchedule, "")), Primary: true},
-		{Label: M("campaign.pre.edit"), Data: Tagged(f, Submit(verbCEdit, ""))},
-		{Label: M("campaign.cancel"), Data: Submit(VerbCancel, "")},
-	}}
+	return Card{Name: "campaign-preview", Blocks: blocks}
 }

@@ -70,6 +70,14 @@ type Options struct {
 	// app details. Defaults [DefaultDeveloperWebsite], [DefaultPrivacyURL],
 	// [DefaultTermsURL].
 	DeveloperWebsite, PrivacyURL, TermsURL string
+	// ProactiveInstall adds webApplicationInfo {id: AppID, resource:
+	// Resource}, which Teams requires for the Graph permission
+	// TeamsAppInstallation.ReadWriteSelfForUser.All (campaigns install
+	// the app for recipients without it; GRAENSEN_TEAMS_APP_ID).
+	ProactiveInstall bool
+	// Resource is webApplicationInfo.resource (default
+	// api://<Domain>/<AppID>, the app registration's Application ID URI).
+	Resource string
 }
 
 // Patterns taken from the v1.30 manifest schema (definitions guid, semver).
@@ -95,6 +103,7 @@ func (o Options) withDefaults() Options {
 	o.DeveloperWebsite = def(o.DeveloperWebsite, DefaultDeveloperWebsite)
 	o.PrivacyURL = def(o.PrivacyURL, DefaultPrivacyURL)
 	o.TermsURL = def(o.TermsURL, DefaultTermsURL)
+	o.Resource = def(o.Resource, "api://"+o.Domain+"/"+o.AppID)
 	return o
 }
 
@@ -126,6 +135,9 @@ func (o Options) Validate() error {
 		if err := checkURL(u.val); err != nil {
 			errs = append(errs, fmt.Errorf("manifest: %s: %w", u.name, err))
 		}
+	}
+	if o.ProactiveInstall && (len(o.Resource) > 2048 || strings.ContainsAny(o.Resource, " \t\n\"")) {
+		errs = append(errs, fmt.Errorf("manifest: Resource %q is not a resource URI", o.Resource))
 	}
 	return errors.Join(errs...)
 }
@@ -169,6 +181,7 @@ func Manifest(opts Options) ([]byte, error) {
 		"{{developerWebsite}}", jsonString(o.DeveloperWebsite),
 		"{{privacyUrl}}", jsonString(o.PrivacyURL),
 		"{{termsUrl}}", jsonString(o.TermsURL),
+		"{{webApplicationInfo}}", webApplicationInfo(o),
 	)
 	out := r.Replace(manifestTemplate)
 	if i := strings.Index(out, "{{"); i >= 0 {
@@ -216,4 +229,14 @@ func Package(opts Options, w io.Writer) error {
 		return fmt.Errorf("manifest: zip: %w", err)
 	}
 	return nil
+}
+
+// webApplicationInfo is the manifest's webApplicationInfo entry (with its
+// trailing comma) when proactive installation is on, else "".
+// https://learn.microsoft.com/en-us/microsoftteams/platform/graph-api/proactive-bots-and-messages/graph-proactive-bots-and-messages
+func webApplicationInfo(o Options) string {
+	if !o.ProactiveInstall {
+		return ""
+	}
+	return "\n  \"webApplicationInfo\": {\n    \"id\": \"" + jsonString(o.AppID) + "\",\n    \"resource\": \"" + jsonString(o.Resource) + "\"\n  },"
 }

@@ -677,3 +677,38 @@ func TestIconFilesUpToDate(t *testing.T) {
 		}
 	}
 }
+
+// With proactive installation the manifest carries webApplicationInfo
+// (the app id and its resource URI), valid against the v1.30 schema;
+// without it, none.
+func TestWebApplicationInfoForProactiveInstallation(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		o := testOptions()
+		o.ProactiveInstall = on
+		data, err := Manifest(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m struct {
+			WebApplicationInfo *struct{ ID, Resource string } `json:"webApplicationInfo"`
+			Schema             string                         `json:"$schema"`
+		}
+		if err := json.Unmarshal(data, &m); err != nil {
+			t.Fatal(err)
+		}
+		if err := compileSchema(t, m.Schema).Validate(decode(t, data)); err != nil {
+			t.Fatalf("proactive %v: does not validate: %v", on, err)
+		}
+		switch {
+		case !on && m.WebApplicationInfo != nil:
+			t.Fatalf("webApplicationInfo without proactive installation: %+v", m.WebApplicationInfo)
+		case on && (m.WebApplicationInfo == nil || m.WebApplicationInfo.ID != testAppID || m.WebApplicationInfo.Resource != "api://graensen.example.kk.dk/"+testAppID):
+			t.Fatalf("webApplicationInfo = %+v", m.WebApplicationInfo)
+		}
+	}
+	o := testOptions()
+	o.ProactiveInstall, o.Resource = true, "api://x y"
+	if _, err := Manifest(o); err == nil {
+		t.Fatal("a resource with a space was accepted")
+	}
+}

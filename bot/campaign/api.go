@@ -23,6 +23,7 @@ import (
 //	POST /api/admin/campaigns/:id/remind          follow-up to those who have not acknowledged → 201 {id}
 //	POST /api/admin/campaigns/:id/cancel          stop it (and a repeating campaign's future runs)
 //	POST /api/admin/campaigns/:id/recall          delete its message in every recipient's chat → 201 {id}
+//	POST /api/admin/campaigns/:id/approve         a second admin approves a campaign over the approval limit → 200 {id, state, at}
 //	POST /api/admin/campaigns/:id/correct         replace its text in place ({titleDa, textDa, titleEn, textEn, link}) → 201 {id}
 //
 // Every request needs "Authorization: Bearer <token>" (see Authenticator).
@@ -39,6 +40,7 @@ func (s *Service) Routes(auth *Authenticator) func(r *gin.Engine) {
 		g.POST("/:id/cancel", s.apiCancel)
 		g.POST("/:id/recall", s.apiRecall)
 		g.POST("/:id/correct", s.apiCorrect)
+		g.POST("/:id/approve", s.apiApprove)
 	}
 }
 
@@ -52,6 +54,7 @@ func (s *Service) authorize(a *Authenticator) gin.HandlerFunc {
 		}
 		if oid != "" {
 			c.Set("author", s.UserKey(oid))
+			c.Set("authorName", oid) // shown in the preview and progress (sealed in the spec)
 		}
 		c.Next()
 	}
@@ -77,7 +80,8 @@ func (s *Service) apiCreate(c *gin.Context) {
 		return
 	}
 	spec.ID, spec.FollowUpOf = newID(), ""
-	spec.Author = c.GetString("author")
+	spec.Author, spec.AuthorName, spec.Approver, spec.ApproverName = c.GetString("author"), c.GetString("authorName"), "", ""
+	spec.Op, spec.Of = "", ""
 	if spec.Audience.Kind == dialogs.AudienceKeys {
 		apierr.Write(c, http.StatusBadRequest, apierr.BadRequest, "audience kind keys is internal")
 		return
@@ -101,14 +105,29 @@ func (s *Service) apiCreate(c *gin.Context) {
 		apierr.Write(c, http.StatusBadRequest, apierr.BadRequest, p)
 		return
 	}
-	if err := s.Create(c.Request.Context(), spec); s.apiErr(c, "create", err) {
+	g, err := s.CreateGuarded(c.Request.Context(), spec)
+	switch {
+	case g.Problem == ProblemScope:
+		apierr.Write(c, http.StatusForbidden, apierr.Forbidden, g.Problem)
+		return
+	case g.Problem != "":
+		apierr.Write(c, http.StatusBadRequest, apierr.BadRequest, g.Problem)
+		return
+	case s.apiErr(c, "create", err):
 		return
 	}
 	at := spec.At
 	if at.IsZero() {
 		at = s.cfg.Now()
 	}
-	c.JSON(http.StatusCreated, gin.H{"id": spec.ID, "at": at.UTC().Format(time.RFC3339)})
+	if g.NeedsApproval {
+		// Stored, not scheduled: another admin approves it
+		// (POST …/:id/approve).
+		c.JSON(http.StatusAccepted, gin.H{"id": spec.ID, "at": at.UTC().Format(time.RFC3339), "state": StateApproval,
+			"recipients": g.Recipients, "approvalOver": g.Over})
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"id": spec.ID, "at": at.UTC().Format(time.RFC3339), "state": StateScheduled, "recipients": g.Recipients})
 }
 
 func joinLines(xs []string) string {
@@ -206,4 +225,30 @@ func (s *Service) apiRework(c *gin.Context, what string, f dialogs.CampaignSpec,
 		return
 	}
 	c.JSON(http.StatusCreated, gin.H{"id": f.ID, "recipients": len(f.Audience.Keys)})
+}
+
+// apiApprove: another admin approves a campaign waiting for approval
+// (created over the approval limit); it is scheduled. The author, and the
+// local static token (which names nobody), cannot approve.
+func (s *Service) apiApprove(c *gin.Context) {
+	id := c.Param("id")
+	approver := c.GetString("author")
+	if approver == "" {
+		apierr.Write(c, http.StatusForbidden, apierr.Forbidden, ProblemAnonymous)
+		return
+	}
+	spec, err := s.Approve(c.Request.Context(), id, approver, c.GetString("authorName"))
+	switch {
+	case errors.Is(err, ErrSelfApproval):
+		apierr.Write(c, http.StatusForbidden, apierr.Forbidden, ProblemSelfApproval)
+		return
+	case errors.Is(err, ErrNotPending):
+		apierr.Write(c, http.StatusConflict, apierr.Conflict, ProblemNotPending)
+		return
+	case s.apiErr(c, "approve", err):
+		return
+	}
+	s.tellAuthor(c.Request.Context(), spec, "campaign.approve.approved")
+	p, _ := s.Progress(c.Request.Context(), id)
+	c.JSON(http.StatusOK, gin.H{"id": id, "state": StateScheduled, "at": p.At.Format(time.RFC3339), "author": spec.AuthorName, "approver": spec.ApproverName})
 }

@@ -27,6 +27,8 @@ const (
 	tenant   = "11111111-2222-3333-4444-555555555555"
 	audience = "api://graensen-admin"
 	adminOID = "0b1c2d3e-0000-4000-8000-000000000001"
+	// adminOID2 is a second admin (approvals).
+	adminOID2 = "0b1c2d3e-0000-4000-8000-000000000002"
 )
 
 type apiEnv struct {
@@ -53,7 +55,7 @@ func newAPIWith(t *testing.T, static string, fake *fakeconn.Server, mod func(*ca
 		}}})
 	}))
 	t.Cleanup(jwks.Close)
-	auth, err := campaign.NewAuthenticator(campaign.AuthConfig{Admins: []string{strings.ToUpper(adminOID)}, TenantID: tenant, Audience: audience, JWKSURL: jwks.URL, StaticToken: static})
+	auth, err := campaign.NewAuthenticator(campaign.AuthConfig{Admins: []string{strings.ToUpper(adminOID), adminOID2}, TenantID: tenant, Audience: audience, JWKSURL: jwks.URL, StaticToken: static})
 	if err != nil {
 		t.Fatal(err)
 	}

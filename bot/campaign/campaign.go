@@ -154,6 +154,15 @@ type Config struct {
 	// acknowledgements (default 2160h = 90 days).
 	Retention time.Duration
 	Now       func() time.Time
+	// Admins are the Entra object ids of the campaign admins: those other
+	// than the author get the approval request of a large campaign.
+	Admins []string
+	// Scopes limits admins (by Entra object id) to audiences; an admin
+	// without an entry is unrestricted (GRAENSEN_ADMIN_SCOPES).
+	Scopes map[string]Scope
+	// ApprovalOver: a campaign to more recipients needs a second admin's
+	// approval before it is scheduled (default 1000; negative: off).
+	ApprovalOver int
 	// CountUse, when set, counts each message delivered (statistics:
 	// metric campaign.sent), after the send, outside any transaction.
 	CountUse func(now time.Time, c dialogs.CountUse)
@@ -170,6 +179,7 @@ type Service struct {
 	// from another consumer (for metrics and tests).
 	sent, taken atomic.Int64
 	installs    *installLimiter
+	scopes      map[string]Scope // by the admin's keyed hash
 }
 
 // Counts returns how many messages this replica sent and how many stream
@@ -220,8 +230,12 @@ func New(cfg Config) *Service {
 	if cfg.InstallWait <= 0 {
 		cfg.InstallWait = 2 * time.Second
 	}
-	return &Service{cfg: cfg, db: cfg.Store.Campaigns(), st: cfg.Store, log: cfg.Log,
-		installs: &installLimiter{every: time.Duration(float64(time.Second) / cfg.InstallRate)}}
+	s := &Service{cfg: cfg, db: cfg.Store.Campaigns(), st: cfg.Store, log: cfg.Log,
+		installs: &installLimiter{every: time.Duration(float64(time.Second) / cfg.InstallRate)}, scopes: map[string]Scope{}}
+	for aad, sc := range cfg.Scopes {
+		s.scopes[s.UserKey(aad)] = sc
+	}
+	return s
 }
 
 func (s *Service) key(id string, sub ...string) string {
@@ -320,6 +334,14 @@ type Progress struct {
 	InstallDeclined  int64  `json:"installDeclined"`
 	Ack              bool   `json:"ackButton"`
 	FollowUpOf       string `json:"followUpOf,omitempty"`
+	// Guardrails: who wrote and who approved it; a campaign waiting for
+	// approval (state "approval") shows its estimated recipients.
+	Author     string `json:"author,omitempty"`
+	Approver   string `json:"approver,omitempty"`
+	Recipients int64  `json:"recipients,omitempty"`
+	// Op and Of: a recall or correction run of campaign Of.
+	Op string `json:"op,omitempty"`
+	Of string `json:"of,omitempty"`
 }
 
 // Progress reads a campaign's counts.
@@ -339,6 +361,7 @@ func (s *Service) Progress(ctx context.Context, id string) (Progress, error) {
 		NotInstalled: n("notinstalled"), Acknowledged: acks, Ack: spec.Ack, FollowUpOf: spec.FollowUpOf,
 		InstalledNow: n("i_" + InstallNow), AlreadyInstalled: n("i_" + InstallAlready), InstallRefused: n("i_" + InstallRefused),
 		InstallDeclined: n("i_" + InstallDeclined),
+		Author:          spec.AuthorName, Approver: spec.ApproverName, Recipients: n("n"), Op: spec.Op, Of: spec.Of,
 	}
 	if v := n("at"); v > 0 {
 		p.At = time.UnixMilli(v).UTC()

@@ -22,11 +22,26 @@ func (s *Service) Effect() bot.Effect {
 		switch o := o.(type) {
 		case dialogs.CampaignCreate:
 			spec := o.Spec
-			spec.Author = tc.UserKey
-			if p := s.checkAudience(ctx, spec.Audience); p != "" {
-				return bot.Prepared{Outputs: []dialogs.Output{dialogs.Reply{Card: notice(p)}}}, true, nil
+			spec.Author, spec.AuthorName, spec.Approver, spec.ApproverName = tc.UserKey, displayName(tc), "", ""
+			g, err := s.Check(ctx, spec)
+			if err != nil {
+				return bot.Prepared{}, true, err
 			}
-			ops, err := s.CreateOps(spec, tc.Now)
+			if g.Problem != "" {
+				return bot.Prepared{Outputs: []dialogs.Output{dialogs.Reply{Card: notice(g.Problem)}}}, true, nil
+			}
+			ops, err := s.createOps(spec, g)
+			if err == nil && g.NeedsApproval {
+				// Stored with the turn, not scheduled; the other admins are
+				// asked once the commit has succeeded.
+				card := GuardFacts(g)
+				card.Name = "campaign-awaiting"
+				card.Blocks = append([]dialogs.Block{{Kind: dialogs.BlockText, Msg: dialogs.M("campaign.approve.waiting")}}, card.Blocks...)
+				card.Actions = []dialogs.Action{{Label: dialogs.M("campaign.status.refresh"), Data: dialogs.Submit(dialogs.VerbCampaignStatus, spec.ID)},
+					{Label: dialogs.M("campaign.approve.withdraw"), Data: dialogs.Submit(dialogs.VerbCampaignReject, spec.ID)}}
+				return bot.Prepared{Ops: ops, Outputs: []dialogs.Output{dialogs.Reply{Card: card}},
+					After: func(ctx context.Context) error { s.requestApproval(ctx, spec, g); return nil }}, true, nil
+			}
 			if errors.Is(err, ErrInvalid) {
 				return bot.Prepared{Outputs: []dialogs.Output{dialogs.Reply{Card: notice("campaign.err.audience")}}}, true, nil
 			}
@@ -76,6 +91,6 @@ func (s *Service) Effect() bot.Effect {
 				},
 			}, true, nil
 		}
-		return bot.Prepared{}, false, nil
+		return s.guardEffect(ctx, tc, o)
 	}
 }

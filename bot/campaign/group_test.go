@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/golang-jwt/jwt/v5"
+
 	"github.com/kk/graensen/bot/campaign"
 	"github.com/kk/graensen/bot/campaign/fakeconn"
 	"github.com/kk/graensen/bot/graph"
@@ -64,8 +66,28 @@ func TestGroupAudienceThroughAdminAPIAndGraph(t *testing.T) {
 		t.Fatalf("bad group id: %d %s", code, body)
 	}
 	sp.Audience.Group = groupAll
-	created := a.createAndStart(tok, sp)
+	// 10,000 members: over the approval limit (1,000 by default), the
+	// campaign waits for a second admin; its author cannot approve it.
+	code, body := a.do(http.MethodPost, "/api/admin/campaigns", tok, sp)
+	var created struct {
+		ID, State  string
+		Recipients int
+	}
+	_ = json.Unmarshal(body, &created)
+	if code != http.StatusAccepted || created.State != campaign.StateApproval || created.Recipients != 10000 {
+		t.Fatalf("create over the approval limit: %d %s", code, body)
+	}
+	if code, body := a.do(http.MethodPost, "/api/admin/campaigns/"+created.ID+"/approve", tok, nil); code != 403 || !strings.Contains(string(body), "campaign.approve.self") {
+		t.Fatalf("self-approval: %d %s", code, body)
+	}
+	tok2 := a.token(func(c jwt.MapClaims) { c["oid"] = adminOID2 })
+	if code, body := a.do(http.MethodPost, "/api/admin/campaigns/"+created.ID+"/approve", tok2, nil); code != 200 || !strings.Contains(string(body), adminOID2) {
+		t.Fatalf("approval: %d %s", code, body)
+	}
 	ctx := context.Background()
+	if err := a.svc.Start(ctx, created.ID); err != nil {
+		t.Fatal(err)
+	}
 	// Starting again (a scheduler retry) queues nobody twice.
 	if err := a.svc.Start(ctx, created.ID); err != nil {
 		t.Fatal(err)
@@ -74,7 +96,7 @@ func TestGroupAudienceThroughAdminAPIAndGraph(t *testing.T) {
 		t.Fatal("the fake Graph never throttled")
 	}
 	a.run(created.ID, a.svc)
-	code, body := a.do(http.MethodGet, "/api/admin/campaigns/"+created.ID, tok, nil)
+	code, body = a.do(http.MethodGet, "/api/admin/campaigns/"+created.ID, tok, nil)
 	var p campaign.Progress
 	_ = json.Unmarshal(body, &p)
 	if code != 200 || p.State != campaign.StateDone || p.Total != 10000 || p.Sent != int64(len(installed)) || p.NotInstalled != 10000-int64(len(installed)) {

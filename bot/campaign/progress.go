@@ -29,6 +29,15 @@ func ProgressCard(p Progress) dialogs.Card {
 	if p.Ack {
 		facts = append(facts, dialogs.Fact{Label: dialogs.M("campaign.status.acked"), Raw: n(p.Acknowledged)})
 	}
+	if p.Author != "" {
+		facts = append(facts, dialogs.Fact{Label: dialogs.M("campaign.approve.author"), Raw: p.Author})
+	}
+	if p.Approver != "" {
+		facts = append(facts, dialogs.Fact{Label: dialogs.M("campaign.approve.approver"), Raw: p.Approver})
+	}
+	if p.State == StateApproval {
+		facts = append(facts, dialogs.Fact{Label: dialogs.M("campaign.guard.recipients"), Raw: n(p.Recipients)})
+	}
 	c := dialogs.Card{Name: "campaign-progress", Blocks: []dialogs.Block{
 		{Kind: dialogs.BlockHeading, Msg: dialogs.Msg{ID: "campaign.status.title", Data: map[string]any{"Title": p.Title}}},
 		{Kind: dialogs.BlockFacts, Facts: facts},
@@ -36,6 +45,13 @@ func ProgressCard(p Progress) dialogs.Card {
 	}, Actions: []dialogs.Action{{Label: dialogs.M("campaign.status.refresh"), Data: dialogs.Submit(dialogs.VerbCampaignStatus, p.ID)}}}
 	if p.Ack && p.State == StateDone {
 		c.Actions = append(c.Actions, dialogs.Action{Label: dialogs.M("campaign.status.remind"), Data: dialogs.Submit(dialogs.VerbCampaignRemind, p.ID)})
+	}
+	// Recall and correct (issue 15 point 6): a sent campaign run, once
+	// something was delivered; each asks for confirmation first.
+	if p.Op == "" && p.Sent > 0 && (p.State == StateSending || p.State == StateDone) {
+		c.Actions = append(c.Actions,
+			dialogs.Action{Label: dialogs.M("campaign.status.correct"), Data: dialogs.Submit(dialogs.VerbCampaignCorrectAsk, p.ID)},
+			dialogs.Action{Label: dialogs.M("campaign.status.recall"), Data: dialogs.Submit(dialogs.VerbCampaignRecallAsk, p.ID)})
 	}
 	return c
 }

@@ -1,11 +1,17 @@
 package report_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/kk/graensen/bot"
 	"github.com/kk/graensen/bot/bottest"
+	"github.com/kk/graensen/bot/connector"
+	"github.com/kk/graensen/bot/outbox"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
 	"github.com/kk/graensen/dialogs/redisstore/redistest"
@@ -19,11 +25,33 @@ import (
 // a person's keys together with a report's, receipt's or case session's,
 // and every expiry of a person's key falls on a whole hour. After the last
 // release Redis has rewritten the AOF: no history from before it is left.
-func TestAOFHistoryLinksNoReportToAPerson(t *testing.T) {
+func TestAOFHistoryLinksNoReportToAPerson(t *testing.T) { aofHistory(t, false) }
+
+// The same with the tenant-wide outbox (issue 15): the notification to
+// the reporter is queued (a write of its own, ob:e:* a person's key) and
+// sent by the outbox; no block links it to the case.
+func TestAOFHistoryLinksNoReportToAPersonThroughTheOutbox(t *testing.T) { aofHistory(t, true) }
+
+func aofHistory(t *testing.T, withOutbox bool) {
 	srv := redistest.StartServer(t)
 	store := redisstore.New(srv.Client(), "g:")
-	r := newRig(t, bottest.Options{Store: store}, nil)
+	o := bottest.Options{Store: store}
+	var ob *outbox.Service
+	if withOutbox {
+		o.Outbox = func(h *bottest.Harness) bot.Outbox {
+			conn, _ := connector.New(connector.Config{MaxRetries: -1})
+			ob = outbox.New(outbox.Config{Store: h.Store, Keys: h.Keys, Conn: conn, Rate: 50, Poll: 10 * time.Millisecond})
+			return ob
+		}
+	}
+	r := newRig(t, o, nil)
 	r.run(t)
+	if ob != nil {
+		ctx, cancel := context.WithCancel(context.Background())
+		var wg sync.WaitGroup
+		wg.Go(func() { ob.Run(ctx) })
+		t.Cleanup(func() { cancel(); wg.Wait() })
+	}
 	var history []redistest.Block
 	snapshot := func() { history = append(history, srv.History()...) }
 
@@ -63,10 +91,13 @@ func TestAOFHistoryLinksNoReportToAPerson(t *testing.T) {
 	snapshot()
 
 	// The history must have seen both kinds of write, or it proves nothing.
-	var personal, cases int
+	var personal, cases, queued int
 	for _, b := range history {
 		for _, cmd := range b {
 			for _, kv := range redistest.WrittenKeys(cmd) {
+				if strings.HasPrefix(kv[0], "g:ob:e:") {
+					queued++
+				}
 				switch store.Classify(kv[0]) {
 				case redisstore.Person:
 					personal++
@@ -78,6 +109,9 @@ func TestAOFHistoryLinksNoReportToAPerson(t *testing.T) {
 	}
 	if personal < 10 || cases < 10 {
 		t.Fatalf("the AOF history holds %d writes of person keys and %d of case keys: too few to judge", personal, cases)
+	}
+	if withOutbox != (queued > 0) {
+		t.Fatalf("outbox %v: %d writes of queued messages", withOutbox, queued)
 	}
 	t.Logf("AOF history: %d blocks, %d writes of person keys, %d of case keys", len(history), personal, cases)
 	for _, v := range redistest.Violations(history, store) {

@@ -328,7 +328,11 @@ func (s *Service) notifyReporter(ctx context.Context, id string) error {
 	if err := json.Unmarshal(plain, &ref); err != nil {
 		return fmt.Errorf("decode notification link: %w", err)
 	}
-	_, err = s.Bot.SendToRef(ctx, ref, "", bot.LangOf(ref), dialogs.NotifyCard())
+	// Through the outbox when there is one (issue 15): queued at notice
+	// priority as a write of its own, never with the case's keys; a
+	// reporter who removed the bot is then dropped by the outbox (the link
+	// goes with the case).
+	err = s.Bot.QueueToRef(ctx, ref, bot.LangOf(ref), dialogs.NotifyCard())
 	if errors.Is(err, connector.ErrUnreachable) {
 		// The reporter removed the bot: drop the link.
 		if err := s.Store.Del(ctx, s.refKey(id)); err != nil {

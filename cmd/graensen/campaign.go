@@ -54,6 +54,20 @@ func loadCampaignConfig(c *Config, getenv func(string) string) error {
 	}
 	c.GraphURL = strings.TrimSpace(getenv("GRAENSEN_GRAPH_URL"))
 	c.TeamsAppID = strings.TrimSpace(getenv("GRAENSEN_TEAMS_APP_ID"))
+	if c.AdminScopes, err = campaign.ParseScopes(getenv("GRAENSEN_ADMIN_SCOPES")); err != nil {
+		return fmt.Errorf("GRAENSEN_ADMIN_SCOPES: %w", err)
+	}
+	c.ApprovalOver = campaign.DefaultApprovalOver
+	if v := strings.TrimSpace(getenv("GRAENSEN_CAMPAIGN_APPROVAL_OVER")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fmt.Errorf("GRAENSEN_CAMPAIGN_APPROVAL_OVER must be a number of recipients (0: no approval): %q", v)
+		}
+		c.ApprovalOver = n
+		if n == 0 {
+			c.ApprovalOver = -1
+		}
+	}
 	if v := strings.TrimSpace(getenv("GRAENSEN_CAMPAIGN_WORKERS")); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 4096 {
@@ -100,6 +114,7 @@ func newCampaigns(cfg Config, store *redisstore.Store, keys *seal.Keyring, hashe
 	cc := campaign.Config{
 		Store: store, Keys: keys, Hasher: hasher, Renderer: r, Conn: conn, Log: log, Rate: cfg.proactiveRate(),
 		Retention: cfg.CampaignRetention, Workers: cfg.CampaignWorkers, CountUse: count,
+		Admins: cfg.Admins, Scopes: cfg.AdminScopes, ApprovalOver: cfg.ApprovalOver,
 	}
 	gc, err := newDirectory(cfg, log)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kk/graensen/bot/campaign"
 	"github.com/kk/graensen/bot/statistics"
 	"github.com/kk/graensen/dialogs"
 )
@@ -57,6 +58,11 @@ type Config struct {
 	// TeamsAppID is the app's id in the tenant's app catalog; set, the bot
 	// installs itself for campaign recipients (GRAENSEN_TEAMS_APP_ID).
 	TeamsAppID string
+	// AdminScopes limits admins to audiences (GRAENSEN_ADMIN_SCOPES);
+	// ApprovalOver is the recipient count above which a campaign needs a
+	// second admin (GRAENSEN_CAMPAIGN_APPROVAL_OVER, default 1000, 0 off).
+	AdminScopes  map[string]campaign.Scope
+	ApprovalOver int
 	// ReplyReserve is the share of TenantRate kept for replies; messages
 	// the bot starts use the rest (GRAENSEN_REPLY_RESERVE, default 0.1).
 	ReplyReserve float64

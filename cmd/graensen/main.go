@@ -243,7 +243,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		a.sched.Handlers[kind] = h
 	}
 	a.workers = append(a.workers, rep.RunInbox)
-	a.sched.Handlers[reminder.Kind] = reminder.Handler(b, a.store, lib)
+	a.sched.Handlers[reminder.Kind] = reminder.Handler(b.Notices(), a.store, lib) // through the outbox (issue 15)
 	return a, nil
 }
 

@@ -21,6 +21,8 @@ func manifestCmd(args []string, stdout io.Writer) error {
 	fs.StringVar(&o.DeveloperWebsite, "website", "", "developer website URL")
 	fs.StringVar(&o.PrivacyURL, "privacy", "", "privacy statement URL")
 	fs.StringVar(&o.TermsURL, "terms", "", "terms of use URL")
+	fs.BoolVar(&o.ProactiveInstall, "proactive-install", os.Getenv("GRAENSEN_TEAMS_APP_ID") != "", "add webApplicationInfo for proactive installation (TeamsAppInstallation.ReadWriteSelfForUser.All; default on when GRAENSEN_TEAMS_APP_ID is set)")
+	fs.StringVar(&o.Resource, "resource", "", "webApplicationInfo.resource (default api://<domain>/<app id>)")
 	out := fs.String("out", "graensen.zip", "the zip file to write")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -64,6 +64,11 @@ func classify(k string, args []any) Class {
 		return Person
 	case "report", "receipt", "rsess", "once", "outbox", "inboxq":
 		return Case
+	case "ob":
+		if strings.HasPrefix(rest, "e:") {
+			return Person // a queued message to one person's chat (sealed); ob:q, ob:l hold random ids
+		}
+		return Neutral
 	case "rate":
 		kind, tail, _ := strings.Cut(rest, ":")
 		if (kind == "file" || kind == "rcpt" || kind == "chk") && !strings.HasPrefix(tail, "all:") {
