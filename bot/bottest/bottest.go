@@ -390,3 +390,26 @@ func Submits(card any) []map[string]any {
 	}
 	return out
 }
+
+// GetWithToken sends GET url with the bearer token (none when empty) and
+// returns the status and body: the admin API as a client calls it.
+func GetWithToken(t testing.TB, url, token string) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.StatusCode, b
+}

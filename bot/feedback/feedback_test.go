@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -220,17 +219,8 @@ func TestAdminSeesCountsWithSmallOnesSuppressed(t *testing.T) {
 	srv := httptest.NewServer(r)
 	defer srv.Close()
 	get := func(token string) (int, string) {
-		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/admin/feedback", nil)
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
-		return res.StatusCode, string(b)
+		code, b := bottest.GetWithToken(t, srv.URL+"/api/admin/feedback", token)
+		return code, string(b)
 	}
 	if code, _ := get(""); code != http.StatusUnauthorized {
 		t.Fatalf("no token: %d", code)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -74,17 +73,7 @@ func inChat(aad string) func(bottest.Sent) bool {
 
 func (s *statsRig) get(t *testing.T, format, token string) (int, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, s.api.URL+"/api/admin/stats?format="+format, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, b
+	return bottest.GetWithToken(t, s.api.URL+"/api/admin/stats?format="+format, token)
 }
 
 // TestStatisticsThroughTheWebhook files reports with chosen answers
