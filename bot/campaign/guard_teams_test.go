@@ -66,14 +66,7 @@ func TestApprovalAndRecallInTeams(t *testing.T) {
 		h.MustPost(as(inst, u[0], u[1]))
 		n = len(h.Conn.Wait(t, 2*(i+1)))
 	}
-	h.MustPost(h.Message("m1", "kampagne"))
-	form, n := waitFor(t, h, n, "Forhåndsvis")
-	vals := submitData(t, form, "Forhåndsvis")
-	for k, v := range map[string]any{"c_tda": "Trin 2", "c_xda": "Husk fristen", "c_ten": "Step 2", "c_xen": "Remember the deadline", "c_aud": "all"} {
-		vals[k] = v
-	}
-	h.MustPost(h.Submit("m2", vals))
-	preview, _ := waitFor(t, h, n, "Remember the deadline")
+	preview, n := previewToAll(t, h, n)
 	_, n = waitFor(t, h, n, "Kampagnen går til 3 modtagere. Over 1 skal en anden administrator godkende den")
 	h.MustPost(h.Submit("m3", submitData(t, preview, "Planlæg")))
 	_, after := waitFor(t, h, n, "ikke planlagt")
@@ -160,18 +153,27 @@ func TestOutOfScopeAudienceRefusedInTeams(t *testing.T) {
 				Conn: conn, Consumer: "scope", Scopes: sc})
 			return []bot.Effect{svc.Effect()}
 		}})
-	h.MustPost(h.Message("m1", "kampagne"))
-	form, n := waitFor(t, h, 0, "Forhåndsvis")
-	vals := submitData(t, form, "Forhåndsvis")
-	for k, v := range map[string]any{"c_tda": "Trin 2", "c_xda": "Husk fristen", "c_ten": "Step 2", "c_xen": "Remember the deadline", "c_aud": "all"} {
-		vals[k] = v
-	}
-	h.MustPost(h.Submit("m2", vals))
-	preview, _ := waitFor(t, h, n, "Remember the deadline")
+	preview, n := previewToAll(t, h, 0)
 	_, n = waitFor(t, h, n, "Du må ikke sende kampagner til den modtagergruppe")
 	h.MustPost(h.Submit("m3", submitData(t, preview, "Planlæg")))
 	waitFor(t, h, n, "Du må ikke sende kampagner til den modtagergruppe")
 	if c := h.Store.Client().ZCard(context.Background(), h.Store.Key("campaign", "index")).Val(); c != 0 {
 		t.Fatalf("%d campaigns stored", c)
 	}
+}
+
+// previewToAll composes the same campaign to everyone in Teams (the
+// command, the form filled in, "Forhåndsvis") and returns the preview
+// card and the send count to wait from.
+func previewToAll(t *testing.T, h *bottest.Harness, from int) (map[string]any, int) {
+	t.Helper()
+	h.MustPost(h.Message("m1", "kampagne"))
+	form, n := waitFor(t, h, from, "Forhåndsvis")
+	vals := submitData(t, form, "Forhåndsvis")
+	for k, v := range map[string]any{"c_tda": "Trin 2", "c_xda": "Husk fristen", "c_ten": "Step 2", "c_xen": "Remember the deadline", "c_aud": "all"} {
+		vals[k] = v
+	}
+	h.MustPost(h.Submit("m2", vals))
+	preview, _ := waitFor(t, h, n, "Remember the deadline")
+	return preview, n
 }
