@@ -542,6 +542,13 @@ func ChannelMessage(s CampaignSpec, lang Lang) Card {
 	return c
 }
 
+// CampaignWithdrawn replaces a recalled campaign message in a chat that
+// cannot delete it (its Bot Connector answers 501 Not Implemented or 405):
+// the text is gone either way.
+func CampaignWithdrawn() Card {
+	return Card{Name: "campaign-withdrawn", Blocks: []Block{{Kind: BlockSubtle, Msg: M("campaign.recall.withdrawn")}}}
+}
+
 func campaignPreview(f *Frame, s CampaignSpec) Card {
 	c := CampaignPreviewCard(s)
 	c.Actions = []Action{

@@ -44,6 +44,9 @@ type Connector struct {
 	Mu   sync.Mutex
 	got  []Sent
 	Fail []int // statuses (or Drop, Hang) to answer before succeeding
+	// FailMethod, when set, plays Fail only to requests of that method
+	// (e.g. DELETE); the others succeed meanwhile.
+	FailMethod string
 	// RetryAfter, when set, is sent as the Retry-After header of every
 	// queued 429.
 	RetryAfter string
@@ -66,7 +69,7 @@ func NewConnector(t testing.TB) *Connector {
 		body, _ := io.ReadAll(r.Body)
 		f.Mu.Lock()
 		f.attempts++
-		if len(f.Fail) > 0 {
+		if len(f.Fail) > 0 && (f.FailMethod == "" || f.FailMethod == r.Method) {
 			code := f.Fail[0]
 			f.Fail = f.Fail[1:]
 			retryAfter := f.RetryAfter

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
+	"github.com/kk/graensen/bot/connector"
 	"github.com/kk/graensen/dialogs"
 )
 
@@ -22,8 +24,12 @@ import (
 // worker kept sealed in campaign:<id>:x (activity ids carry a time).
 
 // deliver carries out one recipient's message: post it, or, for a recall
-// or correction, delete or update the one sent before.
-func (s *Service) deliver(ctx context.Context, it item, d *def, t target, att schema.Attachment) error {
+// or correction, delete or update the one sent before. code is recorded
+// with a success: "replaced" when a recall could not delete the message
+// (the chat's Bot Connector answered 501 Not Implemented or 405, as the
+// Microsoft 365 Agents Playground does) and replaced it in place with a
+// short "recalled" note instead, so its text is gone either way.
+func (s *Service) deliver(ctx context.Context, it item, d *def, t target, att schema.Attachment) (code string, err error) {
 	if d.spec.Op == "" {
 		actID, err := s.cfg.Conn.Send(ctx, t.ref.ServiceURL, t.ref.ConversationID, activityTo(t, att))
 		if err == nil && actID != "" {
@@ -32,22 +38,28 @@ func (s *Service) deliver(ctx context.Context, it item, d *def, t target, att sc
 				s.log.Warn("campaign: message id not kept (no recall for this recipient)", "err", err)
 			}
 		}
-		return err
+		return "", err
 	}
 	sealed, err := s.db.Activity(ctx, d.spec.Of, it.member)
 	if err != nil {
-		return err
+		return "", err
 	}
 	actID, err := s.cfg.Keys.Open(sealed, []byte("act:"+d.spec.Of+":"+it.member))
 	if sealed == nil || err != nil {
-		return errNoActivity
+		return "", errNoActivity
 	}
 	if d.spec.Op == dialogs.CampaignRecall {
-		return s.cfg.Conn.Delete(ctx, t.ref.ServiceURL, t.ref.ConversationID, string(actID))
+		err := s.cfg.Conn.Delete(ctx, t.ref.ServiceURL, t.ref.ConversationID, string(actID))
+		var se *connector.StatusError
+		if !errors.As(err, &se) || (se.StatusCode != http.StatusNotImplemented && se.StatusCode != http.StatusMethodNotAllowed) {
+			return "", err
+		}
+		att = d.withdrawn[t.lang]
+		code = "replaced"
 	}
 	act := activityTo(t, att)
 	act.ID = string(actID)
-	return s.cfg.Conn.Update(ctx, t.ref.ServiceURL, t.ref.ConversationID, string(actID), act)
+	return code, s.cfg.Conn.Update(ctx, t.ref.ServiceURL, t.ref.ConversationID, string(actID), act)
 }
 
 // errNoActivity: the original's message id is not known for a recipient.

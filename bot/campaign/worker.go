@@ -33,6 +33,8 @@ type def struct {
 	spec  dialogs.CampaignSpec
 	cards map[dialogs.Lang]schema.Attachment
 	chans map[dialogs.Lang]schema.Attachment
+	// withdrawn replaces a recalled message where the chat cannot delete it.
+	withdrawn map[dialogs.Lang]schema.Attachment
 }
 
 func (s *Service) def(ctx context.Context, id string) (*def, error) {
@@ -43,10 +45,12 @@ func (s *Service) def(ctx context.Context, id string) (*def, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &def{spec: spec, cards: map[dialogs.Lang]schema.Attachment{}, chans: map[dialogs.Lang]schema.Attachment{}}
+	d := &def{spec: spec, cards: map[dialogs.Lang]schema.Attachment{}, chans: map[dialogs.Lang]schema.Attachment{},
+		withdrawn: map[dialogs.Lang]schema.Attachment{}}
 	for _, l := range []dialogs.Lang{dialogs.Danish, dialogs.English} {
 		d.cards[l] = s.cfg.Renderer.Attachment(l, dialogs.CampaignMessage(spec, l))
 		d.chans[l] = s.cfg.Renderer.Attachment(l, dialogs.ChannelMessage(spec, l))
+		d.withdrawn[l] = s.cfg.Renderer.Attachment(l, dialogs.CampaignWithdrawn())
 	}
 	s.defs.Store(id, d)
 	return d, nil
@@ -296,11 +300,15 @@ func (s *Service) process(ctx context.Context, it item) {
 	if strings.HasPrefix(it.member, "t:") {
 		att = d.chans[t.lang]
 	}
-	err = s.deliver(ctx, it, d, t, att)
+	code, err := s.deliver(ctx, it, d, t, att)
 	if err != nil && ctx.Err() != nil {
 		return // shutting down mid-send: the lease expires and another replica decides
 	}
-	s.finish(ctx, it, s.classify(ctx, it, err))
+	o := s.classify(ctx, it, err)
+	if err == nil {
+		o.code = code
+	}
+	s.finish(ctx, it, o)
 }
 
 // classify maps a send result to an outcome (platform.md §3-4).
