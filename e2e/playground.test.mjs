@@ -11,12 +11,13 @@
 // README's screenshots to docs/screenshots/.
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { start, repoDir } from './lib/harness.mjs';
 import { Chat } from './lib/chat.mjs';
 import { lang } from './lib/locales.mjs';
 import { DialogClient } from './lib/dialog.mjs';
+import { startFakeGraph } from './lib/fakegraph.mjs';
 
 const en = lang('en');
 const da = lang('da');
@@ -24,7 +25,17 @@ const da = lang('da');
 // The Playground's current user (playground.yml) is made a campaign admin
 // and a case handler of the bot, so the admin and handler cards can be
 // reached too.
-const USER_AAD = '00000000-0000-0000-0000-0000000000020';
+const USER_AAD = '00000000-0000-0000-0000-000000000020';
+// The Playground's users (playground.yml): the current user and the five
+// others, by Entra object id.
+const PLAYGROUND_AADS = [...readFileSync(join(repoDir, 'e2e', 'playground.yml'), 'utf8').matchAll(/aadObjectId:\s*(\S+)/g)].map((m) => m[1]);
+// An Entra ID group in the fake Microsoft Graph whose (transitive) members
+// are the Playground's users: three directly, three through a nested group.
+const GROUP = { id: '0b1c2d3e-0000-4000-8000-00000000e2e0', name: 'E2E: Alle i forvaltningen' };
+const NESTED = '0b1c2d3e-0000-4000-8000-00000000e2e1';
+// The local static token of the admin API (GRAENSEN_ADMIN_TOKEN).
+const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
+let graph;
 
 let h;
 let chat;
@@ -42,9 +53,19 @@ const CAMPAIGN = {
 };
 
 before(async () => {
+  assert.equal(PLAYGROUND_AADS.length, 6, 'playground.yml has six users');
+  assert.ok(PLAYGROUND_AADS.includes(USER_AAD), 'the current user is one of them');
+  graph = await startFakeGraph({
+    groups: {
+      [GROUP.id]: { name: GROUP.name, members: [...PLAYGROUND_AADS.slice(0, 3), `group:${NESTED}`] },
+      [NESTED]: { name: 'E2E: nested', members: PLAYGROUND_AADS.slice(3) },
+    },
+  });
   // Releases every second (GRAENSEN_INBOX_RELEASE): cases and notifications
-  // reach the channel and the reporter at the next one.
-  h = await start({ env: { GRAENSEN_ADMINS: USER_AAD, GRAENSEN_HANDLERS: USER_AAD, GRAENSEN_INBOX_RELEASE: '1s', GRAENSEN_STATS_MIN: '3', GRAENSEN_STATS_FLUSH: '1s' } });
+  // reach the channel and the reporter at the next one. Group audiences
+  // read the fake Graph; the admin API takes the local static token.
+  h = await start({ env: { GRAENSEN_ADMINS: USER_AAD, GRAENSEN_HANDLERS: USER_AAD, GRAENSEN_INBOX_RELEASE: '1s', GRAENSEN_STATS_MIN: '3', GRAENSEN_STATS_FLUSH: '1s',
+    GRAENSEN_GRAPH_URL: graph.url, GRAENSEN_ADMIN_TOKEN: ADMIN_TOKEN } });
   page = h.page;
   chat = new Chat(page);
   await page.goto(h.playgroundURL);
@@ -52,6 +73,7 @@ before(async () => {
 
 after(async () => {
   await h?.stop();
+  await graph?.close();
 });
 
 afterEach(async (t) => {
@@ -696,6 +718,100 @@ step('card check: mute and unmute campaign messages', async () => {
   assert.deepEqual(await chat.buttons(unmuted), [en('campaign.mute'), en('core.menu.back')]);
   saw('muted', 'unmuted');
   await chat.shot('unmuted');
+});
+
+/** GET on the bot's admin API with the static token; JSON or text. */
+async function adminAPI(path) {
+  const res = await fetch(`${h.botURL}/api/admin/campaigns${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const body = await res.text();
+  assert.equal(res.status, 200, `GET ${path}: ${res.status} ${body}`);
+  return path.endsWith('.csv') ? body : JSON.parse(body);
+}
+
+/** Polls the admin API until pick(campaigns) is a finished campaign; returns its counts. */
+async function campaignDone(what, pick) {
+  let last;
+  for (const deadline = Date.now() + 30000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+    const c = pick((await adminAPI('')).campaigns);
+    if (c) {
+      last = await adminAPI(`/${c.id}`);
+      if (last.state === 'done') return last;
+    }
+  }
+  assert.fail(`${what} did not finish: ${JSON.stringify(last)}`);
+}
+
+step('AMK sends a campaign to an Entra ID group (the Playground users are its members) and recalls it', async () => {
+  const C = {
+    titleDa: 'E2E-gruppekampagne: husk trivselsmålingen',
+    textDa: 'Svar på trivselsmålingen inden fredag.',
+    titleEn: 'E2E group campaign: remember the well-being survey',
+    textEn: 'Answer the well-being survey before Friday.',
+  };
+  const form = await chat.say('new campaign', en('campaign.form.title'), en('campaign.form.audience'));
+  await chat.fill(chat.textbox(form, en('campaign.form.titleDa')), C.titleDa);
+  await chat.fill(chat.textbox(form, en('campaign.form.textDa')), C.textDa);
+  await chat.fill(chat.textbox(form, en('campaign.form.titleEn')), C.titleEn);
+  await chat.fill(chat.textbox(form, en('campaign.form.textEn')), C.textEn);
+  await chat.radio(form, en('campaign.group.choice')).check();
+  await chat.fill(chat.textbox(form, en('campaign.group.field')), GROUP.id);
+  // The preview: the group; under it, its six users counted through Graph.
+  const before = await chat.count();
+  const pre = await chat.press(form, en('campaign.form.preview'), en('campaign.pre.title'));
+  await chat.assertCard(pre, {
+    texts: [en('campaign.group.audience', { Group: GROUP.id }), C.titleEn, C.textEn],
+    buttons: [en('campaign.pre.schedule')],
+  });
+  await chat.waitCard(before, [`${en('campaign.guard.recipients')} 6`, en('campaign.guard.ok', { Over: 1000 })]);
+  assert.ok(graph.requests.group > 0 && graph.requests.members >= 2, `the bot read the group and its member pages from Graph: ${JSON.stringify(graph.requests)}`);
+  saw('campaign preview (group)');
+  await chat.shot('group-campaign-preview');
+
+  // Scheduled now: the message arrives in the current user's chat.
+  const from = await chat.count();
+  await chat.press(pre, en('campaign.pre.schedule'), en('campaign.done.scheduled'));
+  const msg = await chat.waitCard(from, [C.titleEn, C.textEn, en('campaign.msg.from')]);
+  const msgAt = msg.idx;
+  const title = en('campaign.status.title', { Title: C.titleDa });
+  let prog = await chat.waitCard(from, [title, en('campaign.status.state')]);
+  saw('campaign message (group)');
+  await chat.shot('group-campaign-message');
+
+  // The admin API: six members, the one with the bot got it, the five
+  // Playground users who never opened it are "not installed" (no
+  // proactive installation configured here); the CSV names all six.
+  const sent = await campaignDone('the group campaign', (cs) => cs.find((c) => c.title === C.titleDa && !c.op));
+  assert.deepEqual([sent.total, sent.sent, sent.notInstalled, sent.failed], [6, 1, 5, 0], `counts: ${JSON.stringify(sent)}`);
+  const csv = (await adminAPI(`/${sent.id}/recipients.csv`)).trim().split('\n').slice(1).map((l) => l.split(','));
+  assert.deepEqual(csv.map((r) => r[0]).sort(), [...PLAYGROUND_AADS].sort(), 'the CSV lists the group\'s six users');
+  for (const r of csv) assert.equal(r[1], r[0] === USER_AAD ? 'sent' : 'notinstalled', `CSV row ${r}`);
+
+  // Recall from the progress card, after confirming.
+  for (let i = 0; ; i++) {
+    prog = await chat.press(prog, en('campaign.status.refresh'), title);
+    if ((await chat.buttons(prog)).includes(en('campaign.status.recall'))) break;
+    assert.ok(i < 10, `the progress card offers ${en('campaign.status.recall')}: ${await chat.text(prog)}`);
+  }
+  const confirm = await chat.press(prog, en('campaign.status.recall'), en('campaign.recall.title'));
+  await chat.assertCard(confirm, { texts: [en('campaign.recall.text')], buttons: [en('campaign.recall.yes'), en('campaign.recall.no')] });
+  await chat.press(confirm, en('campaign.recall.yes'), en('campaign.recall.started'));
+
+  // What the Playground does with a deleted message: it implements no
+  // DELETE (it answers 501 and writes this warning in its log panel), so
+  // the bot replaces the message in place with the "recalled" note: the
+  // campaign's text is gone from the chat either way.
+  const note = await chat.waitCardAt(msgAt, [en('campaign.recall.withdrawn')], [C.titleEn, C.textEn], { timeout: 30000 });
+  assert.equal(note, en('campaign.recall.withdrawn'), 'only the note is left of the message');
+  const since = await chat.cards.evaluateAll((cs, from) => cs.slice(from).map((c) => c.innerText), from);
+  assert.ok(!since.some((t) => t.includes(C.textEn) || t.includes(C.titleEn)), 'no card since the preview shows the campaign\'s text');
+  await page.getByText('The API to delete activity is not implemented yet', { exact: false }).first().waitFor();
+  const rec = await campaignDone('the recall', (cs) => cs.find((c) => c.op === 'recall' && c.of === sent.id));
+  assert.deepEqual([rec.total, rec.sent, rec.failed], [1, 1, 0], `recall counts: ${JSON.stringify(rec)}`);
+  const recRows = (await adminAPI(`/${rec.id}/recipients.csv`)).trim().split('\n').slice(1).map((l) => l.split(','));
+  assert.deepEqual(recRows.map((r) => [r[0], r[1], r[3]]), [[USER_AAD, 'sent', 'replaced']], 'the recall reached the one who got it, replaced in place');
+  saw('campaign recalled (message replaced)');
+  await chat.cards.nth(msgAt).scrollIntoViewIfNeeded();
+  await chat.shot('group-campaign-recalled');
 });
 
 step('the unit and AMK read the statistics: bars per month, small numbers suppressed (issue 16)', async () => {

@@ -75,8 +75,29 @@ export class Chat {
       throw new Error(`no card (from #${from}) showing ${JSON.stringify(want)} within ${timeout} ms.\nLast cards:\n${last}`, { cause: err });
     }
     const card = this.cards.nth(idx);
+    card.idx = idx; // its place in the conversation (kept when updated in place)
     await card.scrollIntoViewIfNeeded();
     return card;
+  }
+
+  /**
+   * Waits until the card at index idx (updated in place) shows every one
+   * of texts and none of gone; returns its text.
+   */
+  async waitCardAt(idx, texts, gone = [], { timeout = TIMEOUT } = {}) {
+    const want = texts.map(norm);
+    const not = gone.map(norm);
+    try {
+      await this.page.waitForFunction(([idx, want, not]) => {
+        const card = document.querySelectorAll('.ac-adaptiveCard')[idx];
+        const t = card ? card.innerText.replace(/\s+/g, ' ').trim() : '';
+        return card && want.every((w) => t.includes(w)) && !not.some((w) => t.includes(w));
+      }, [idx, want, not], { timeout, polling: 100 });
+    } catch (err) {
+      const t = norm(await this.cards.nth(idx).innerText().catch(() => '(none)'));
+      throw new Error(`card #${idx} does not show ${JSON.stringify(want)} without ${JSON.stringify(not)} within ${timeout} ms; it shows: ${t.slice(0, 400)}`, { cause: err });
+    }
+    return norm(await this.cards.nth(idx).innerText());
   }
 
   async lastTexts(n) {
