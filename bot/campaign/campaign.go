@@ -122,6 +122,10 @@ type Config struct {
 	Installer Installer
 	// InstallRate bounds installations per second per replica (default 5).
 	InstallRate float64
+	// ServiceURL is the Bot Connector endpoint for chats found through
+	// Graph after a 409 (GRAENSEN_SERVICE_URL; "" turns the look-up off);
+	// BotID ("28:"+app id) and TenantID go into those messages.
+	ServiceURL, BotID, TenantID string
 	// InstallWait is the first wait for the reference after installing
 	// (default 2 s; doubled each time, at most 30 s).
 	InstallWait time.Duration
@@ -528,7 +532,9 @@ func (s *Service) expand(ctx context.Context, id string, spec dialogs.CampaignSp
 		}
 		for i, k := range a.Keys {
 			st := Queued
-			if !installed[i] && !strings.HasPrefix(k, "t:") {
+			// Without a reference: not installed, unless the worker may
+			// find the chat through Graph (an earlier run reached it there).
+			if !installed[i] && !strings.HasPrefix(k, "t:") && s.cfg.Installer == nil {
 				st = NotInstalled
 			}
 			if err := add(recipient{Member: k, Status: string(st)}); err != nil {

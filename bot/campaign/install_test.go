@@ -3,10 +3,10 @@ package campaign_test
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -44,7 +44,6 @@ func installActivity(h *bottest.Harness, aad, action string) schema.Activity {
 func TestProactiveInstallationForGroupMembers(t *testing.T) {
 	const static = "local-static-token-123"
 	u := func(i int) string { return aadN(i) }
-	var svc *campaign.Service
 	var h *bottest.Harness
 	fg := &fakegraph.Server{AppID: teamsAppID,
 		Groups:    map[string]fakegraph.Group{groupAll: {Name: "Alle", Members: []string{u(1), u(2), u(3), u(4), u(5), u(6)}}},
@@ -52,29 +51,7 @@ func TestProactiveInstallationForGroupMembers(t *testing.T) {
 		// Teams tells the bot, which stores the 1:1 reference (and welcomes).
 		OnInstall: func(id string) { h.MustPost(installActivity(h, id, "add")) },
 	}
-	fakegraph.Start(fg)
-	t.Cleanup(fg.Close)
-	gc, err := graph.New(graph.Config{BaseURL: fg.URL()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h = bottest.New(t, bottest.Options{Local: true, Effects: func(h *bottest.Harness) []bot.Effect {
-		conn, _ := connector.New(connector.Config{MaxRetries: -1})
-		svc = campaign.New(campaign.Config{Store: h.Store, Keys: h.Keys, Hasher: h.Hasher, Renderer: cards.New(locales.MustBundle()),
-			Conn: conn, Consumer: "inst", Poll: 10 * time.Millisecond, Directory: gc,
-			Installer: graph.Installer{Client: gc, AppID: teamsAppID}, InstallWait: 50 * time.Millisecond, MaxAttempts: 4})
-		return []bot.Effect{svc.Effect()}
-	}})
-	auth, err := campaign.NewAuthenticator(campaign.AuthConfig{StaticToken: static})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gin.SetMode(gin.ReleaseMode)
-	r := gin.New()
-	svc.Routes(auth)(r)
-	api := httptest.NewServer(r)
-	t.Cleanup(api.Close)
-	a := &apiEnv{env: &env{t: t}, srv: api, svc: svc}
+	h, svc, a := installStack(t, fg, static, nil)
 
 	// u1 has the bot; u6 had it and removed it.
 	h.MustPost(installActivity(h, u(1), "add"))
@@ -88,20 +65,7 @@ func TestProactiveInstallationForGroupMembers(t *testing.T) {
 	sp := apiSpec()
 	sp.Audience = dialogs.CampaignAudience{Kind: dialogs.AudienceGroup, Group: groupAll}
 	created := a.createAndStart(static, sp)
-	runCtx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	wg.Go(func() { svc.Run(runCtx) })
-	var p campaign.Progress
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if p, _ = svc.Progress(ctx, created.ID); p.State == campaign.StateDone {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("not done: %+v", p)
-		}
-	}
-	cancel()
-	wg.Wait()
+	p := waitDone(t, svc, created.ID)
 	if p.Total != 6 || p.Sent != 3 || p.NotInstalled != 3 || p.InstalledNow != 2 || p.AlreadyInstalled != 1 || p.InstallRefused != 1 || p.InstallDeclined != 1 {
 		t.Fatalf("progress %+v", p)
 	}
@@ -139,6 +103,126 @@ func TestProactiveInstallationForGroupMembers(t *testing.T) {
 	}
 	for k, v := range redistest.Dump(ctx, t, h.Store.Client(), h.Prefix) {
 		if strings.Contains(k+v, u(6)) || strings.Contains(k+v, u(2)) {
+			t.Fatalf("raw id in %s", k)
+		}
+	}
+}
+
+// installStack is the real stack for proactive installation: the webhook
+// (bottest), a campaign service with Graph (the fake fg, started here) as
+// directory and installer, and the admin API with the static token.
+func installStack(t *testing.T, fg *fakegraph.Server, static string, mod func(h *bottest.Harness, c *campaign.Config)) (*bottest.Harness, *campaign.Service, *apiEnv) {
+	t.Helper()
+	fakegraph.Start(fg)
+	t.Cleanup(fg.Close)
+	gc, err := graph.New(graph.Config{BaseURL: fg.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var svc *campaign.Service
+	h := bottest.New(t, bottest.Options{Local: true, Effects: func(h *bottest.Harness) []bot.Effect {
+		conn, _ := connector.New(connector.Config{MaxRetries: -1})
+		cfg := campaign.Config{Store: h.Store, Keys: h.Keys, Hasher: h.Hasher, Renderer: cards.New(locales.MustBundle()),
+			Conn: conn, Consumer: "inst", Poll: 10 * time.Millisecond, Directory: gc,
+			Installer: graph.Installer{Client: gc, AppID: teamsAppID}, InstallWait: 50 * time.Millisecond, MaxAttempts: 4}
+		if mod != nil {
+			mod(h, &cfg)
+		}
+		svc = campaign.New(cfg)
+		return []bot.Effect{svc.Effect()}
+	}})
+	auth, err := campaign.NewAuthenticator(campaign.AuthConfig{StaticToken: static})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	svc.Routes(auth)(r)
+	api := httptest.NewServer(r)
+	t.Cleanup(api.Close)
+	return h, svc, &apiEnv{env: &env{t: t}, srv: api, svc: svc}
+}
+
+// After Graph answers 409 (the app is installed for the user) and the bot
+// has no reference, it asks Graph for the 1:1 chat between the user and
+// the app (installedApps?$expand=teamsApp&$filter=teamsApp/id eq '…', then
+// installedApps/{id}/chat) and delivers there at once, in Danish, counted
+// "already installed"; a recall reaches that chat again. A user with the
+// app whose chat Graph does not name waits and ends "noreference".
+// Through the webhook (u1's reference), the admin API, the fake Graph and
+// the fake connector.
+func TestAlreadyInstalledIsDeliveredThroughTheChatGraphNames(t *testing.T) {
+	const static = "local-static-token-123"
+	u := func(i int) string { return aadN(i) }
+	fg := &fakegraph.Server{AppID: teamsAppID,
+		Groups:    map[string]fakegraph.Group{groupAll: {Name: "Alle", Members: []string{u(1), u(2), u(3)}}},
+		Installed: map[string]bool{u(2): true, u(3): true},
+		Chats:     map[string]string{u(2): "a:graph-chat-u2"}, // u3 has the app but no chat yet
+	}
+	h, svc, a := installStack(t, fg, static, func(h *bottest.Harness, c *campaign.Config) {
+		c.ServiceURL, c.BotID = h.Conn.Srv.URL+"/", "28:bot"
+	})
+	h.MustPost(installActivity(h, u(1), "add"))
+	n := len(h.Conn.Wait(t, 2)) // u1's welcome
+
+	sp := apiSpec()
+	sp.Audience = dialogs.CampaignAudience{Kind: dialogs.AudienceGroup, Group: groupAll}
+	created := a.createAndStart(static, sp)
+	p := waitDone(t, svc, created.ID)
+	if p.Total != 3 || p.Sent != 2 || p.NotInstalled != 1 || p.AlreadyInstalled != 2 || p.InstalledNow != 0 {
+		t.Fatalf("progress %+v", p)
+	}
+	if fg.Installs() != 0 || fg.ChatLookups() == 0 {
+		t.Fatalf("installs %d, chat look-ups %d", fg.Installs(), fg.ChatLookups())
+	}
+	sent := map[string]int{}
+	for _, s := range h.Conn.Settle(20 * time.Millisecond)[n:] {
+		if s.Method == "POST" && strings.Contains(bottest.CardText(bottest.CardOf(t, s)), "Husk fristen") {
+			sent[s.Path]++
+			if s.Activity.Conversation.ID == "a:graph-chat-u2" && (s.Activity.Locale != string(dialogs.Danish) || s.Activity.From.ID != "28:bot") {
+				t.Fatalf("message to the Graph chat: locale %q from %q", s.Activity.Locale, s.Activity.From.ID)
+			}
+		}
+	}
+	if len(sent) != 2 || sent["/v3/conversations/a:"+u(1)+"/activities"] != 1 || sent["/v3/conversations/a:graph-chat-u2/activities"] != 1 {
+		t.Fatalf("campaign sent to %v", sent)
+	}
+	code, body := a.do(http.MethodGet, "/api/admin/campaigns/"+created.ID+"/recipients.csv", static, nil)
+	rows, _ := csv.NewReader(strings.NewReader(string(body))).ReadAll()
+	want := map[string]string{u(1): "sent,,", u(2): "sent,,already", u(3): "notinstalled,noreference,already"}
+	if code != 200 || len(rows) != 4 {
+		t.Fatalf("csv %d %q", code, body)
+	}
+	for _, r := range rows[1:] {
+		if got := r[1] + "," + r[3] + "," + r[5]; got != want[r[0]] {
+			t.Errorf("csv %s: %s, want %s", r[0], got, want[r[0]])
+		}
+	}
+
+	// Recalled: the message in the Graph chat is deleted too.
+	code, out := a.do(http.MethodPost, "/api/admin/campaigns/"+created.ID+"/recall", static, nil)
+	var rec struct{ ID string }
+	_ = json.Unmarshal(out, &rec)
+	if code != http.StatusCreated {
+		t.Fatalf("recall: %d %s", code, out)
+	}
+	if err := svc.Start(t.Context(), rec.ID); err != nil {
+		t.Fatal(err)
+	}
+	if p := waitDone(t, svc, rec.ID); p.Total != 2 || p.Sent != 2 || p.Failed != 0 {
+		t.Fatalf("recall %+v", p)
+	}
+	deleted := map[string]bool{}
+	for _, s := range h.Conn.Settle(20 * time.Millisecond) {
+		if s.Method == "DELETE" {
+			deleted[s.Path] = true
+		}
+	}
+	if !deleted["/v3/conversations/a:graph-chat-u2/activities/bot-act-1"] || len(deleted) != 2 {
+		t.Fatalf("deleted %v", deleted)
+	}
+	for k, v := range redistest.Dump(t.Context(), t, h.Store.Client(), h.Prefix) {
+		if strings.Contains(k+v, "graph-chat-u2") || strings.Contains(k+v, u(2)) {
 			t.Fatalf("raw id in %s", k)
 		}
 	}

@@ -257,8 +257,12 @@ func (s *Service) process(ctx context.Context, it item) {
 		s.finish(ctx, it, outcome{status: Muted})
 		return
 	case !ok:
-		s.finish(ctx, it, s.installOutcome(ctx, it))
-		return
+		o, found := s.installOutcome(ctx, it)
+		if found == nil {
+			s.finish(ctx, it, o)
+			return
+		}
+		t = *found // the chat Graph named for an installed app
 	}
 	// Take a slot from the tenant limit and the conversation's windows.
 	for {

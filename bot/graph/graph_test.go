@@ -107,3 +107,31 @@ func TestGroupErrors(t *testing.T) {
 		t.Fatalf("bad id: %v", err)
 	}
 }
+
+// Installer.Chat finds the 1:1 chat of a user who has the app: its
+// installation by the app's id, then the installation's chat; a user
+// without the app, or with no chat yet, is ErrNotFound.
+func TestInstallerChat(t *testing.T) {
+	const app = "f0f0f0f0-0000-4000-8000-00000000a99a"
+	f := &fakegraph.Server{AppID: app, Token: "tok",
+		Installed: map[string]bool{uid(1): true, uid(2): true},
+		Chats:     map[string]string{uid(1): "19:chat-one@unq.gbl.spaces"}}
+	in := graph.Installer{Client: start(t, f), AppID: app}
+	ctx := context.Background()
+	if chat, err := in.Chat(ctx, uid(1)); err != nil || chat != "19:chat-one@unq.gbl.spaces" {
+		t.Fatalf("chat %q %v", chat, err)
+	}
+	for _, u := range []string{uid(2), uid(3), "not-a-guid"} {
+		if chat, err := in.Chat(ctx, u); !errors.Is(err, graph.ErrNotFound) {
+			t.Fatalf("%s: %q %v", u, chat, err)
+		}
+	}
+	// Another app's id is not this app's installation.
+	other := graph.Installer{Client: in.Client, AppID: "e0e0e0e0-0000-4000-8000-00000000a99a"}
+	if _, err := other.Chat(ctx, uid(1)); err == nil {
+		t.Fatal("another app's chat found")
+	}
+	if f.ChatLookups() != 1 {
+		t.Fatalf("%d chats served", f.ChatLookups())
+	}
+}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // Proactive installation of the bot's Teams app for a user (issue 15),
@@ -41,4 +43,55 @@ func (in Installer) Install(ctx context.Context, userID string) (already bool, e
 		return true, nil
 	}
 	return false, err
+}
+
+// Chat finds the 1:1 chat between the user (Entra object id userID) and
+// the app, for a user who has the app (Install answered 409) but whose
+// conversation the bot does not know (TeamsAppInstallation.ReadForUser.All,
+// included in ReadWriteSelfForUser.All):
+//
+//	GET /v1.0/users/{user-id}/teamwork/installedApps?$expand=teamsApp&$filter=teamsApp/id eq '{teamsAppId}'
+//	GET /v1.0/users/{user-id}/teamwork/installedApps/{app-installation-id}/chat
+//
+// The chat's id is the conversation id the Bot Connector takes. It wraps
+// ErrNotFound when the app is not installed for the user or has no chat.
+// https://learn.microsoft.com/en-us/graph/api/userteamwork-list-installedapps
+// https://learn.microsoft.com/en-us/graph/api/userscopeteamsappinstallation-get-chat
+func (in Installer) Chat(ctx context.Context, userID string) (chatID string, err error) {
+	if !ValidID(userID) {
+		return "", ErrNotFound
+	}
+	base := in.Client.base + "/v1.0/users/" + userID + "/teamwork/installedApps"
+	q := url.Values{"$expand": {"teamsApp"}, "$filter": {"teamsApp/id eq '" + strings.ReplaceAll(in.AppID, "'", "''") + "'"}}
+	var list struct {
+		Value []struct {
+			ID       string `json:"id"`
+			TeamsApp struct {
+				ID string `json:"id"`
+			} `json:"teamsApp"`
+		} `json:"value"`
+	}
+	if err := in.Client.getJSON(ctx, base+"?"+q.Encode(), nil, &list); err != nil {
+		return "", err
+	}
+	inst := ""
+	for _, v := range list.Value {
+		if strings.EqualFold(v.TeamsApp.ID, in.AppID) && v.ID != "" {
+			inst = v.ID
+			break
+		}
+	}
+	if inst == "" {
+		return "", fmt.Errorf("%w: the app is not installed for the user", ErrNotFound)
+	}
+	var chat struct {
+		ID string `json:"id"`
+	}
+	if err := in.Client.getJSON(ctx, base+"/"+url.PathEscape(inst)+"/chat?$select=id", nil, &chat); err != nil {
+		return "", err
+	}
+	if chat.ID == "" {
+		return "", fmt.Errorf("%w: no chat", ErrNotFound)
+	}
+	return chat.ID, nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -21,6 +22,11 @@ import (
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
 )
+
+// DefaultServiceURL is Teams' public global Bot Connector endpoint for
+// proactive messages, used only for a chat found through Graph (the
+// service URL of a stored reference is always used where there is one).
+const DefaultServiceURL = "https://smba.trafficmanager.net/teams/"
 
 // loadCampaignConfig reads the campaign settings (issue 6).
 func loadCampaignConfig(c *Config, getenv func(string) string) error {
@@ -54,6 +60,13 @@ func loadCampaignConfig(c *Config, getenv func(string) string) error {
 	}
 	c.GraphURL = strings.TrimSpace(getenv("GRAENSEN_GRAPH_URL"))
 	c.TeamsAppID = strings.TrimSpace(getenv("GRAENSEN_TEAMS_APP_ID"))
+	c.ServiceURL = strings.TrimSpace(getenv("GRAENSEN_SERVICE_URL"))
+	if c.ServiceURL == "" {
+		c.ServiceURL = DefaultServiceURL
+	}
+	if u, err := url.Parse(c.ServiceURL); err != nil || u.Host == "" || (u.Scheme != "https" && !(c.Local() && u.Scheme == "http")) {
+		return fmt.Errorf("GRAENSEN_SERVICE_URL must be an https URL (http only in local mode): %q", c.ServiceURL)
+	}
 	if c.AdminScopes, err = campaign.ParseScopes(getenv("GRAENSEN_ADMIN_SCOPES")); err != nil {
 		return fmt.Errorf("GRAENSEN_ADMIN_SCOPES: %w", err)
 	}
@@ -124,6 +137,11 @@ func newCampaigns(cfg Config, store *redisstore.Store, keys *seal.Keyring, hashe
 		cc.Directory = gc
 		if cfg.TeamsAppID != "" { // proactive installation (TeamsAppInstallation.ReadWriteSelfForUser.All)
 			cc.Installer = graph.Installer{Client: gc, AppID: cfg.TeamsAppID}
+			// After a 409 without a reference: the chat Graph names.
+			cc.ServiceURL, cc.TenantID = cfg.ServiceURL, cfg.TenantID
+			if cfg.AppID != "" {
+				cc.BotID = "28:" + cfg.AppID
+			}
 		}
 	}
 	return campaign.New(cc), nil

@@ -58,6 +58,11 @@ type Config struct {
 	// TeamsAppID is the app's id in the tenant's app catalog; set, the bot
 	// installs itself for campaign recipients (GRAENSEN_TEAMS_APP_ID).
 	TeamsAppID string
+	// ServiceURL is the Bot Connector endpoint for a recipient who has the
+	// app but no stored reference, whose 1:1 chat the bot finds through
+	// Graph (GRAENSEN_SERVICE_URL, default Teams' public global endpoint
+	// for proactive messages, https://smba.trafficmanager.net/teams/).
+	ServiceURL string
 	// AdminScopes limits admins to audiences (GRAENSEN_ADMIN_SCOPES);
 	// ApprovalOver is the recipient count above which a campaign needs a
 	// second admin (GRAENSEN_CAMPAIGN_APPROVAL_OVER, default 1000, 0 off).

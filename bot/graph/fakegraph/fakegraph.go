@@ -2,7 +2,9 @@
 // groups with (nested) user members served through
 // /v1.0/groups/{id}/transitiveMembers/microsoft.graph.user with
 // @odata.nextLink paging, group look-up and $search, an app-only token
-// endpoint, and throttling (429 with Retry-After) on demand.
+// endpoint, throttling (429 with Retry-After) on demand, and the app's
+// installation for users (install: 201/409/403; the installation and its
+// 1:1 chat).
 package fakegraph
 
 import (
@@ -39,8 +41,12 @@ type Server struct {
 	Installed map[string]bool
 	Refused   map[string]bool
 	OnInstall func(userID string)
+	// Chats maps a user who has the app to the id of their 1:1 chat with
+	// it, served through installedApps?$expand=teamsApp&$filter=… and
+	// installedApps/{installation-id}/chat (404 for a user without one).
+	Chats map[string]string
 
-	installs atomic.Int64
+	installs, chatLookups atomic.Int64
 
 	srv                *httptest.Server
 	requests, throttle atomic.Int64
@@ -67,6 +73,8 @@ func Start(s *Server) *Server {
 	mux.HandleFunc("GET /v1.0/groups/{id}", s.group)
 	mux.HandleFunc("GET /v1.0/groups", s.search)
 	mux.HandleFunc("POST /v1.0/users/{id}/teamwork/installedApps", s.install)
+	mux.HandleFunc("GET /v1.0/users/{id}/teamwork/installedApps", s.installedApps)
+	mux.HandleFunc("GET /v1.0/users/{id}/teamwork/installedApps/{inst}/chat", s.chat)
 	s.srv = httptest.NewServer(s.auth(mux))
 	return s
 }
@@ -192,6 +200,47 @@ func (s *Server) install(w http.ResponseWriter, r *http.Request) {
 			go s.OnInstall(id)
 		}
 	}
+}
+
+// ChatLookups counts the chat requests answered with a chat.
+func (s *Server) ChatLookups() int64 { return s.chatLookups.Load() }
+
+// installationID is the fake id of a user's installation of the app.
+func installationID(user string) string { return "inst-" + user }
+
+// installedApps lists the user's installation of the app when the query
+// asks for it as Graph documents ($expand=teamsApp, $filter=teamsApp/id eq '…').
+func (s *Server) installedApps(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if q.Get("$expand") != "teamsApp" || q.Get("$filter") != "teamsApp/id eq '"+s.AppID+"'" {
+		writeErr(w, http.StatusBadRequest, "BadRequest")
+		return
+	}
+	id := r.PathValue("id")
+	s.Mu.Lock()
+	has := s.Installed[id]
+	s.Mu.Unlock()
+	vals := []map[string]any{}
+	if has {
+		vals = append(vals, map[string]any{"id": installationID(id), "teamsApp": map[string]string{"id": s.AppID, "displayName": "Grænsen"}})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"value": vals})
+}
+
+func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	s.Mu.Lock()
+	chat, ok := s.Chats[id]
+	ok = ok && s.Installed[id] && r.PathValue("inst") == installationID(id)
+	s.Mu.Unlock()
+	if !ok {
+		writeErr(w, http.StatusNotFound, "NotFound")
+		return
+	}
+	s.chatLookups.Add(1)
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]string{"id": chat, "chatType": "oneOnOne"})
 }
 
 func (s *Server) group(w http.ResponseWriter, r *http.Request) {
