@@ -18,10 +18,11 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kk/graensen/bot"
-	"github.com/kk/graensen/bot/bottest"
+	"github.com/kk/graensen/bot/activity"
 	"github.com/kk/graensen/bot/cards/cardschema"
 	"github.com/kk/graensen/dialogs/redisstore"
 	"github.com/kk/graensen/dialogs/redisstore/redistest"
+	"github.com/kk/graensen/internal/bottest"
 )
 
 func TestMessageGetsOneValidCardReply(t *testing.T) {
@@ -324,7 +325,7 @@ func TestSendToUserUsesSealedReferenceAndDropsUnreachable(t *testing.T) {
 	if _, err := h.Bot.SendToUser(ctx, key, card); err == nil {
 		t.Fatal("403 not reported")
 	}
-	if _, err := h.Bot.SendToUser(ctx, key, card); !errors.Is(err, bot.ErrNoReference) {
+	if _, err := h.Bot.SendToUser(ctx, key, card); !errors.Is(err, activity.ErrNoReference) {
 		t.Fatalf("after 403: err = %v, want ErrNoReference", err)
 	}
 }

@@ -13,15 +13,15 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
-	"github.com/kk/graensen/bot"
-	"github.com/kk/graensen/bot/bottest"
 	"github.com/kk/graensen/bot/campaign"
 	"github.com/kk/graensen/bot/cards"
 	"github.com/kk/graensen/bot/connector"
+	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/bot/graph"
 	"github.com/kk/graensen/bot/graph/fakegraph"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore/redistest"
+	"github.com/kk/graensen/internal/bottest"
 	"github.com/kk/graensen/locales"
 )
 
@@ -58,13 +58,13 @@ func TestProactiveInstallationForGroupMembers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h = bottest.New(t, bottest.Options{Local: true, Effects: func(h *bottest.Harness) []bot.Effect {
+	h = bottest.New(t, bottest.Options{Local: true, Effects: func(h *bottest.Harness) []effect.Func {
 		conn, _ := connector.New(connector.Config{MaxRetries: -1})
 		svc = campaign.New(campaign.Config{Store: h.Store, Keys: h.Keys, Hasher: h.Hasher, Renderer: cards.New(locales.MustBundle()),
 			Conn: conn, Consumer: "inst", Poll: 10 * time.Millisecond, Directory: gc,
 			Installer: graph.Installer{Client: gc, AppID: teamsAppID}, InstallWait: 50 * time.Millisecond, MaxAttempts: 4})
-		return []bot.Effect{svc.Effect()}
-	}})
+		return []effect.Func{svc.Effect()}
+	}, CommitHooks: func(*bottest.Harness) []effect.CommitHook { return []effect.CommitHook{svc.CommitOps} }})
 	auth, err := campaign.NewAuthenticator(campaign.AuthConfig{StaticToken: static})
 	if err != nil {
 		t.Fatal(err)

@@ -12,12 +12,12 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/kk/graensen/bot"
-	"github.com/kk/graensen/bot/bottest"
 	"github.com/kk/graensen/bot/campaign"
+	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/bot/feedback"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
+	"github.com/kk/graensen/internal/bottest"
 )
 
 // admin is the harness user's Entra object id (bottest.Harness.Activity).
@@ -33,9 +33,9 @@ func newBot(t *testing.T) (*bottest.Harness, *feedback.Service) {
 			// Nothing fits: every question gets the "share it" offer.
 			Matcher: func(string, string) (string, []string) { return "", nil },
 		},
-		Effects: func(h *bottest.Harness) []bot.Effect {
+		Effects: func(h *bottest.Harness) []effect.Func {
 			svc = &feedback.Service{Store: h.Store, Keys: h.Keys, Now: time.Now}
-			return []bot.Effect{svc.Effect}
+			return []effect.Func{svc.Effect}
 		},
 	})
 	return h, svc
@@ -267,9 +267,9 @@ func TestAdminSeesCountsWithSmallOnesSuppressed(t *testing.T) {
 
 func TestNonAdminGetsNoFeedbackCard(t *testing.T) {
 	var svc *feedback.Service
-	h := bottest.New(t, bottest.Options{Local: true, Effects: func(h *bottest.Harness) []bot.Effect {
+	h := bottest.New(t, bottest.Options{Local: true, Effects: func(h *bottest.Harness) []effect.Func {
 		svc = &feedback.Service{Store: h.Store, Keys: h.Keys, Now: time.Now}
-		return []bot.Effect{svc.Effect}
+		return []effect.Func{svc.Effect}
 	}})
 	h.MustPost(h.Message("x", "feedback"))
 	txt := bottest.CardText(bottest.CardOf(t, h.Conn.Wait(t, 1)[0]))

@@ -30,7 +30,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/kk/graensen/bot"
+	"github.com/kk/graensen/bot/activity"
 	"github.com/kk/graensen/bot/campaign"
 	"github.com/kk/graensen/bot/campaign/fakeconn"
 	"github.com/kk/graensen/bot/cards"
@@ -267,7 +267,7 @@ func seed(ctx context.Context, o opts, rdb *redis.Client, url string) error {
 		if i%5 == 0 {
 			locale = "en-GB"
 		}
-		ref, _ := json.Marshal(bot.Ref{ServiceURL: url, ChannelID: "msteams", ConversationID: "a:" + id, UserID: "29:" + id, BotID: "28:bench", Locale: locale})
+		ref, _ := json.Marshal(activity.Ref{ServiceURL: url, ChannelID: "msteams", ConversationID: "a:" + id, UserID: "29:" + id, BotID: "28:bench", Locale: locale})
 		pipe.HSet(ctx, store.Key("user", key), "v", 1, "p", "{}", "ref", k.Seal(ref, []byte("ref:"+key)), "aad", k.Seal([]byte(id), []byte("aad:"+key)))
 		pipe.SAdd(ctx, store.Key("users"), key)
 		if pipe.Len() >= 2000 {
