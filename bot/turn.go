@@ -53,7 +53,10 @@ func (afterOutput) IsOutput() {}
 // conflict), and only then carry out the outputs.
 func (b *Bot) runTurn(ctx context.Context, a *schema.Activity, kind dialogs.Kind, in dialogs.Input) (turnResult, error) {
 	conv := b.cfg.Hasher.Sum("conv", a.ChannelID+"|"+a.Conversation.ID)
-	user := b.cfg.Hasher.Sum("user", activity.UserKeyID(a))
+	user, err := b.userKey(ctx, a)
+	if err != nil {
+		return turnResult{outcome: "store_error"}, fmt.Errorf("%w: %w", errStore, err)
+	}
 	personal := scopeOf(a) == dialogs.ScopePersonal
 
 	var res dialogs.Result
