@@ -8,7 +8,6 @@ package bot
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"log/slog"
 	"sync"
@@ -23,6 +22,7 @@ import (
 	"github.com/kk/graensen/bot/seal"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
+	"github.com/kk/graensen/internal/randid"
 )
 
 // Verifier authenticates inbound requests (bot/auth.Verifier).
@@ -121,11 +121,7 @@ func New(cfg Config) (*Bot, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.Rand == nil {
-		cfg.Rand = func(n int) []byte {
-			b := make([]byte, n)
-			_, _ = rand.Read(b)
-			return b
-		}
+		cfg.Rand = randid.Bytes
 	}
 	if cfg.Sender == nil {
 		cfg.Sender = NewSender(SenderConfig{Store: cfg.Store, Connector: cfg.Connector, Renderer: cfg.Renderer,

@@ -20,11 +20,11 @@ import (
 	"github.com/kk/graensen/bot"
 	"github.com/kk/graensen/bot/activity"
 	"github.com/kk/graensen/bot/cards/cardschema"
+	"github.com/kk/graensen/bot/profile"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
 	"github.com/kk/graensen/dialogs/redisstore/redistest"
 	"github.com/kk/graensen/internal/bottest"
-	"github.com/kk/graensen/bot/profile"
 )
 
 func TestMessageGetsOneValidCardReply(t *testing.T) {

@@ -10,7 +10,6 @@ package bot_test
 import (
 	"bytes"
 	"context"
-	crand "crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -36,6 +35,7 @@ import (
 	"github.com/kk/graensen/dialogs/content"
 	"github.com/kk/graensen/dialogs/match"
 	"github.com/kk/graensen/internal/bottest"
+	"github.com/kk/graensen/internal/randid"
 	"github.com/kk/graensen/locales"
 )
 
@@ -168,7 +168,7 @@ func BenchmarkSoak(b *testing.B) {
 	defer func() { stopBG(); bgWG.Wait() }()
 	var campaigns int
 	newCampaign := func() {
-		spec := dialogs.CampaignSpec{ID: dialogs.NewCampaignID(func(n int) []byte { b := make([]byte, n); _, _ = crand.Read(b); return b }), TitleDA: "Husk", TextDA: "Tal om grænsen", TitleEN: "Remember",
+		spec := dialogs.CampaignSpec{ID: dialogs.NewCampaignID(randid.Bytes), TitleDA: "Husk", TextDA: "Tal om grænsen", TitleEN: "Remember",
 			TextEN: "Talk about the line", Audience: dialogs.CampaignAudience{Kind: dialogs.AudienceAll}, Ack: true}
 		if err := camps.Create(context.Background(), spec); err != nil {
 			b.Errorf("campaign: %v", err)

@@ -1,7 +1,6 @@
 package campaign
 
 import (
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"io"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/kk/graensen/bot/apierr"
 	"github.com/kk/graensen/dialogs"
+	"github.com/kk/graensen/internal/randid"
 )
 
 // The admin API (JSON), for automation:
@@ -61,11 +61,7 @@ func (s *Service) authorize(a *Authenticator) gin.HandlerFunc {
 }
 
 func newID() string {
-	return dialogs.NewCampaignID(func(n int) []byte {
-		b := make([]byte, n)
-		_, _ = rand.Read(b)
-		return b
-	})
+	return dialogs.NewCampaignID(randid.Bytes)
 }
 
 func (s *Service) apiCreate(c *gin.Context) {

@@ -27,6 +27,7 @@ import (
 	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
+	"github.com/kk/graensen/internal/randid"
 )
 
 // pendingMove is a move of the inbox waiting for its confirmation.
@@ -93,7 +94,7 @@ func (s *Service) registerInbox(ctx context.Context, tc effect.TurnContext) (eff
 		}
 		return effect.Prepared{Ops: []redisstore.Op{op}, Outputs: reply(dialogs.ReportNotice("inbox-registered", "report.inbox.registered")), After: s.after}, nil
 	}
-	nonce := base64.RawURLEncoding.EncodeToString(randBytes(18))
+	nonce := base64.RawURLEncoding.EncodeToString(randid.Bytes(18))
 	plain, err := json.Marshal(pendingMove{Conv: here.ConversationID, Nonce: nonce})
 	if err != nil {
 		return effect.Prepared{}, err

@@ -42,6 +42,7 @@ import (
 
 	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/dialogs"
+	"github.com/kk/graensen/internal/randid"
 )
 
 // errTooManyChecks means the user has used their checks for this hour.
@@ -199,7 +200,7 @@ func (s *Service) newReceiptHash(ctx context.Context, tc effect.TurnContext, cod
 	if e, ok := s.checks.get(k); ok {
 		return e.salt, e.hash, nil
 	}
-	salt := randBytes(16)
+	salt := randid.Bytes(16)
 	hash, err := s.argonHash(ctx, code, salt)
 	if err != nil {
 		return nil, nil, err

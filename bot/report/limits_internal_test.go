@@ -17,6 +17,7 @@ import (
 	"github.com/kk/graensen/dialogs/redisstore"
 	"github.com/kk/graensen/dialogs/redisstore/redistest"
 	"github.com/kk/graensen/internal/bottest"
+	"github.com/kk/graensen/internal/randid"
 )
 
 func limitsService(t *testing.T, tune func(*Service)) *Service {
@@ -37,7 +38,7 @@ func limitsService(t *testing.T, tune func(*Service)) *Service {
 
 func turn(user string) effect.TurnContext {
 	// Each turn has its own random token, as each activity does.
-	return effect.TurnContext{Activity: &schema.Activity{}, UserKey: user, ConvKey: "c-" + user, Lang: dialogs.Danish, Now: time.Now(), Token: dialogs.NewReceiptCode(randBytes)}
+	return effect.TurnContext{Activity: &schema.Activity{}, UserKey: user, ConvKey: "c-" + user, Lang: dialogs.Danish, Now: time.Now(), Token: dialogs.NewReceiptCode(randid.Bytes)}
 }
 
 // apply carries out an effect's own write (the case's, apart from the
@@ -67,8 +68,8 @@ func runEffect(t *testing.T, s *Service, tc effect.TurnContext, o dialogs.Output
 
 func fileOne(t *testing.T, s *Service, user string) (string, effect.Prepared) {
 	t.Helper()
-	code := dialogs.NewReceiptCode(randBytes)
-	p := runEffect(t, s, turn(user), dialogs.FileReport{CaseID: dialogs.NewReceiptCode(randBytes)[:8], Receipt: code,
+	code := dialogs.NewReceiptCode(randid.Bytes)
+	p := runEffect(t, s, turn(user), dialogs.FileReport{CaseID: dialogs.NewReceiptCode(randid.Bytes)[:8], Receipt: code,
 		Date: dialogs.ReportDate(time.Now()), Answers: dialogs.ReportAnswers{What: "x"}})
 	return code, p
 }
@@ -126,7 +127,7 @@ func TestConcurrentReceiptChecksShareFewArgonSlots(t *testing.T) {
 func TestAReranTurnHashesOnceAndCountsOnce(t *testing.T) {
 	s := limitsService(t, nil)
 	filer := turn("filer")
-	o := dialogs.FileReport{CaseID: "ABCD2345", Receipt: dialogs.NewReceiptCode(randBytes), Date: dialogs.ReportDate(time.Now()), Answers: dialogs.ReportAnswers{What: "x"}}
+	o := dialogs.FileReport{CaseID: "ABCD2345", Receipt: dialogs.NewReceiptCode(randid.Bytes), Date: dialogs.ReportDate(time.Now()), Answers: dialogs.ReportAnswers{What: "x"}}
 	first := runEffect(t, s, filer, o)
 	again := runEffect(t, s, filer, o)
 	if runs, _ := s.ArgonStats(); runs != 1 {
@@ -184,7 +185,7 @@ func TestNoGlobalCounterLocksOutARightCodeOrAFirstReport(t *testing.T) {
 	// 60 accounts × 5 wrong codes, through the service.
 	for i := range 60 {
 		for j := range 5 {
-			wrong := dialogs.NewReceiptCode(randBytes)
+			wrong := dialogs.NewReceiptCode(randid.Bytes)
 			p := runEffect(t, s, turn(fmt.Sprintf("guesser-%d", i)), dialogs.CheckReceipt{Code: wrong})
 			if cardName(p) != "receipt-notfound" {
 				t.Fatalf("guess %d/%d: %q", i, j, cardName(p))

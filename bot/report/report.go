@@ -24,7 +24,6 @@ package report
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -44,6 +43,7 @@ import (
 	"github.com/kk/graensen/bot/seal"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
+	"github.com/kk/graensen/internal/randid"
 )
 
 // Scheduled kinds (registered with the scheduler in cmd/graensen).
@@ -166,7 +166,7 @@ func (s *Service) fill() {
 		}
 	}
 	if s.Consumer == "" {
-		s.Consumer = "r-" + base64.RawURLEncoding.EncodeToString(randBytes(6))
+		s.Consumer = "r-" + base64.RawURLEncoding.EncodeToString(randid.Bytes(6))
 	}
 	if s.wake == nil {
 		s.wake = make(chan struct{}, 1)
@@ -181,12 +181,6 @@ func (s *Service) fill() {
 		s.Now = time.Now
 	}
 	s.argon = newGate(l.ArgonSlots)
-}
-
-func randBytes(n int) []byte {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return b
 }
 
 // Effect is the effect.Func for the report outputs.

@@ -15,7 +15,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
@@ -38,6 +37,7 @@ import (
 	"github.com/kk/graensen/bot/seal"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
+	"github.com/kk/graensen/internal/randid"
 	"github.com/kk/graensen/locales"
 )
 
@@ -147,8 +147,7 @@ func bench(o opts, rdb *redis.Client) error {
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		return fmt.Errorf("redis: %w", err)
 	}
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
+	b := randid.Bytes(4)
 	o.prefix = "bench:" + hex.EncodeToString(b) + ":"
 	defer clean(rdb, o.prefix)
 
