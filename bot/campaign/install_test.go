@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
+	"github.com/kk/graensen/bot/admin"
 	"github.com/kk/graensen/bot/campaign"
 	"github.com/kk/graensen/bot/cards"
 	"github.com/kk/graensen/bot/connector"
@@ -65,7 +66,7 @@ func TestProactiveInstallationForGroupMembers(t *testing.T) {
 			Installer: graph.Installer{Client: gc, AppID: teamsAppID}, InstallWait: 50 * time.Millisecond, MaxAttempts: 4})
 		return []effect.Func{svc.Effect()}
 	}, CommitHooks: func(*bottest.Harness) []effect.CommitHook { return []effect.CommitHook{svc.CommitOps} }})
-	auth, err := campaign.NewAuthenticator(campaign.AuthConfig{StaticToken: static})
+	auth, err := admin.NewAuthenticator(admin.AuthConfig{StaticToken: static})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,6 @@ package feedback
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -22,8 +21,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kk/graensen/bot/admin"
 	"github.com/kk/graensen/bot/apierr"
-	"github.com/kk/graensen/bot/campaign"
 	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/bot/seal"
 	"github.com/kk/graensen/dialogs"
@@ -152,14 +151,10 @@ func (s *Service) open(sealed []byte, kind, day string, v any) bool {
 }
 
 // Routes mounts GET /api/admin/feedback (the summary as JSON) behind the
-// admin API's authentication (bot/campaign's Authenticator).
-func (s *Service) Routes(auth *campaign.Authenticator) func(r *gin.Engine) {
+// admin API's authentication (bot/admin.Guard).
+func (s *Service) Routes(auth admin.Checker) func(r *gin.Engine) {
 	return func(r *gin.Engine) {
-		r.GET("/api/admin/feedback", func(c *gin.Context) {
-			if _, err := auth.Check(c.Request.Context(), c.GetHeader("Authorization")); err != nil {
-				apierr.Auth(c, errors.Is(err, campaign.ErrForbidden))
-				return
-			}
+		r.GET("/api/admin/feedback", admin.Guard(auth), func(c *gin.Context) {
 			sum, err := s.Summary(c.Request.Context(), s.Now())
 			if err != nil {
 				apierr.Fail(c, s.Log, "feedback summary", err)

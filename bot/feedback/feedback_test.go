@@ -12,7 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/kk/graensen/bot/campaign"
+	"github.com/kk/graensen/bot/admin"
 	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/bot/feedback"
 	"github.com/kk/graensen/dialogs"
@@ -20,8 +20,8 @@ import (
 	"github.com/kk/graensen/internal/bottest"
 )
 
-// admin is the harness user's Entra object id (bottest.Harness.Activity).
-const admin = "aad-0000-secret"
+// adminAAD is the harness user's Entra object id (bottest.Harness.Activity).
+const adminAAD = "aad-0000-secret"
 
 func newBot(t *testing.T) (*bottest.Harness, *feedback.Service) {
 	t.Helper()
@@ -29,7 +29,7 @@ func newBot(t *testing.T) (*bottest.Harness, *feedback.Service) {
 	h := bottest.New(t, bottest.Options{
 		Local: true,
 		Engine: dialogs.Config{
-			Admins: []string{admin},
+			Admins: []string{adminAAD},
 			// Nothing fits: every question gets the "share it" offer.
 			Matcher: func(string, string) (string, []string) { return "", nil },
 		},
@@ -118,7 +118,7 @@ func TestFeedbackIsSealedAnonymousByDayAndOnlyWhenChosen(t *testing.T) {
 			t.Fatalf("%s members %d err %v", k, len(members), err)
 		}
 		raw := members[0]
-		for _, secret := range []string{"Jens", "printeren", "sexism", "user-secret-id", admin, "conv-secret-id", "Karen"} {
+		for _, secret := range []string{"Jens", "printeren", "sexism", "user-secret-id", adminAAD, "conv-secret-id", "Karen"} {
 			if strings.Contains(raw, secret) {
 				t.Errorf("%s holds %q in the clear", k, secret)
 			}
@@ -209,7 +209,7 @@ func TestAdminSeesCountsWithSmallOnesSuppressed(t *testing.T) {
 	}
 
 	// The admin API: the same summary, behind the admin authentication.
-	auth, err := campaign.NewAuthenticator(campaign.AuthConfig{Admins: []string{admin}, StaticToken: "tok"})
+	auth, err := admin.NewAuthenticator(admin.AuthConfig{Admins: []string{adminAAD}, StaticToken: "tok"})
 	if err != nil {
 		t.Fatal(err)
 	}

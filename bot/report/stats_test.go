@@ -13,7 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
-	"github.com/kk/graensen/bot/campaign"
+	"github.com/kk/graensen/bot/admin"
 	"github.com/kk/graensen/bot/cards/cardschema"
 	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/bot/report"
@@ -45,7 +45,7 @@ func newStatsRig(t *testing.T) *statsRig {
 	}
 	o.CountUse = func(now time.Time, c dialogs.CountUse) { s.st.Usage.Add(now, c) }
 	s.rig = newRig(t, o, func(svc *report.Service) { svc.Limits.FilesPerUserDay = 50 })
-	auth, err := campaign.NewAuthenticator(campaign.AuthConfig{Admins: []string{adminAAD}, StaticToken: "local-token"})
+	auth, err := admin.NewAuthenticator(admin.AuthConfig{Admins: []string{adminAAD}, StaticToken: "local-token"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -183,9 +183,12 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connector: %w", err)
 	}
+	// One cache of signing keys for inbound Bot Framework tokens and the
+	// admin API's Entra ID tokens (one key set per issuer).
+	signingKeys := auth.NewKeys(auth.KeysConfig{})
 	var verifier bot.Verifier
 	if cfg.AppID != "" {
-		v, err := auth.NewVerifier(auth.Config{AppID: cfg.AppID, OpenIDMetadataURL: cfg.OpenIDMetadata})
+		v, err := auth.NewVerifier(auth.Config{AppID: cfg.AppID, OpenIDMetadataURL: cfg.OpenIDMetadata, Keys: signingKeys})
 		if err != nil {
 			return nil, fmt.Errorf("auth: %w", err)
 		}
@@ -246,7 +249,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		return nil, err
 	}
 	a.bot = b
-	if err := mountCampaignAPI(cfg, b, camp, log, fb.Routes, statsRoutes(st)); err != nil {
+	if err := mountCampaignAPI(cfg, b, signingKeys, camp, log, fb.Routes, st.Routes); err != nil {
 		return nil, err
 	}
 	return a, nil
