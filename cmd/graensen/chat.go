@@ -82,13 +82,7 @@ type terminal struct {
 // lang is the language the chat speaks now: the user's choice, else the
 // client locale.
 func (t *terminal) lang() dialogs.Lang {
-	if l := t.profile.Lang; l == dialogs.Danish || l == dialogs.English {
-		return l
-	}
-	if strings.HasPrefix(t.locale, "da") {
-		return dialogs.Danish
-	}
-	return dialogs.English
+	return dialogs.ResolveLang(t.profile.Lang, t.locale)
 }
 
 // say is one of the chat's own texts in the chat's language.
