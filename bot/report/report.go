@@ -217,6 +217,12 @@ func reply(c dialogs.Card) []dialogs.Output { return []dialogs.Output{dialogs.Re
 func inForm(c dialogs.Card) []dialogs.Output    { return []dialogs.Output{dialogs.ReportDialog(c)} }
 func inReceipt(c dialogs.Card) []dialogs.Output { return []dialogs.Output{dialogs.ReceiptDialog(c)} }
 
+// answer is the receipt window's card for what the worker found out
+// (dialogs.ReceiptAnswer decides which).
+func answer(f dialogs.ReceiptFinding) effect.Prepared {
+	return effect.Prepared{Outputs: []dialogs.Output{dialogs.ReceiptAnswer(f)}}
+}
+
 // Wake makes this replica's inbox worker look at its queue now.
 func (s *Service) Wake() {
 	select {
@@ -436,12 +442,13 @@ func (s *Service) check(ctx context.Context, tc effect.TurnContext, o dialogs.Ch
 	if err != nil {
 		return effect.Prepared{}, err
 	}
-	limited := effect.Prepared{Outputs: inReceipt(dialogs.ReportNotice("receipt-limited", "report.receipt.limited"))}
+	limited := answer(dialogs.ReceiptFinding{Outcome: dialogs.ReceiptLimited})
 	if n[0] >= s.Limits.GuessesPerHour {
 		return limited, nil
 	}
 	s.globalGuesses(n[1])
-	fail := effect.Prepared{Ops: incrOps(user, all), Outputs: inReceipt(dialogs.ReportNotice("receipt-notfound", "report.receipt.notfound"))}
+	fail := answer(dialogs.ReceiptFinding{Outcome: dialogs.ReceiptNotFound})
+	fail.Ops = incrOps(user, all)
 	id, rkey, err := s.checkOnce(ctx, tc, o.Code)
 	if errors.Is(err, errTooManyChecks) {
 		return limited, nil
@@ -469,11 +476,9 @@ func (s *Service) check(ctx context.Context, tc effect.TurnContext, o dialogs.Ch
 		{Cmd: "SET", Key: skey, Args: []any{string(s.Keys.Seal([]byte(id), []byte(skey)))}},
 		{Cmd: "PEXPIREAT", Key: skey, Args: []any{redisstore.CeilHour(tc.Now.Add(s.Session)).UnixMilli()}},
 	}
-	card := dialogs.ReceiptStatusCard(c.View, token)
-	if c.View.Status != dialogs.StatusClosed {
-		card = dialogs.WithReleaseChoice(card, s.Release.Next(tc.Now))
-	}
-	return effect.Prepared{Write: func(ctx context.Context) error { return s.Store.Write(ctx, ops) }, Outputs: inReceipt(card)}, nil
+	found := answer(dialogs.ReceiptFinding{Outcome: dialogs.ReceiptFound, View: c.View, Token: token, Next: s.Release.Next(tc.Now)})
+	found.Write = func(ctx context.Context) error { return s.Store.Write(ctx, ops) }
+	return found, nil
 }
 
 // lookup finds a case id by receipt code: the index key from the keyed
@@ -520,7 +525,7 @@ func (s *Service) openSession(ctx context.Context, token string) (string, bool, 
 }
 
 func (s *Service) reporterMessage(ctx context.Context, tc effect.TurnContext, o dialogs.ReporterMessage) (effect.Prepared, error) {
-	expired := effect.Prepared{Outputs: inReceipt(dialogs.ReportNotice("receipt-expired", "report.receipt.expired"))}
+	expired := answer(dialogs.ReceiptFinding{Outcome: dialogs.ReceiptExpired})
 	id, ok, err := s.openSession(ctx, o.Token)
 	if err != nil {
 		return effect.Prepared{}, err
@@ -536,7 +541,7 @@ func (s *Service) reporterMessage(ctx context.Context, tc effect.TurnContext, o 
 		return effect.Prepared{}, err
 	}
 	if c.View.Status == dialogs.StatusClosed {
-		return effect.Prepared{Outputs: inReceipt(dialogs.ReportNotice("reporter-closed", "report.status.closedText"))}, nil
+		return answer(dialogs.ReceiptFinding{Outcome: dialogs.ReceiptClosed}), nil
 	}
 	date := s.Release.ReleaseDate(tc.Now, o.Now) // the release's date, as for a new report
 	if refusal, refused := s.messageRefused(evs, date, o.Text); refused {
@@ -553,8 +558,9 @@ func (s *Service) reporterMessage(ctx context.Context, tc effect.TurnContext, o 
 	rel, at := s.releaseOps("upd", id, o.Now, tc.Now)
 	ops = append(ops, rel...)
 	write := s.writeOnce(tc, "once-msg", id, ops)
-	card := dialogs.WithReleaseNote(dialogs.ReportNotice("reporter-sent", "report.status.sent"), at)
-	return effect.Prepared{Write: write, Outputs: inReceipt(card), After: s.after}, nil
+	sent := answer(dialogs.ReceiptFinding{Outcome: dialogs.ReceiptSent, Next: at})
+	sent.Write, sent.After = write, s.after
+	return sent, nil
 }
 
 func (s *Service) onceKey(tc effect.TurnContext, label string) string {
