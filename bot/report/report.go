@@ -368,8 +368,12 @@ func (s *Service) file(ctx context.Context, tc effect.TurnContext, o dialogs.Fil
 	}
 	rk := s.Hasher.Sum("receipt", o.Receipt)
 	answers := o.Answers
+	ackDue, fbDue, ok := dialogs.CaseDeadlines(date)
+	if !ok { // never: date is a release date; count from today as before
+		ackDue, fbDue, _ = dialogs.CaseDeadlines(today)
+	}
 	ev := event{K: evFiled, Date: date, Answers: &answers, Notify: o.Notify,
-		AckDue: addDays(date, 7), FbDue: addMonths(date, 3), Receipt: rk}
+		AckDue: ackDue, FbDue: fbDue, Receipt: rk}
 	args, err := s.appendOp(id, ev)
 	if err != nil {
 		return effect.Prepared{}, err
@@ -400,8 +404,9 @@ func (s *Service) file(ctx context.Context, tc effect.TurnContext, o dialogs.Fil
 		}
 		ops = append(ops, redisstore.Op{Cmd: "SET", Key: s.refKey(id), Args: []any{string(s.Keys.Seal(ref, []byte(s.refKey(id))))}})
 	}
-	ops = append(ops, s.Store.ScheduleOps("case-ack:"+id, dayAt(ev.AckDue, -2, 9), KindAckDeadline, []byte(id))...)
-	ops = append(ops, s.Store.ScheduleOps("case-fb:"+id, dayAt(ev.FbDue, -14, 9), KindFeedbackDeadline, []byte(id))...)
+	ackAt, fbAt, _ := dialogs.DeadlineReminders(ev.AckDue, ev.FbDue) // valid: computed above
+	ops = append(ops, s.Store.ScheduleOps("case-ack:"+id, ackAt, KindAckDeadline, []byte(id))...)
+	ops = append(ops, s.Store.ScheduleOps("case-fb:"+id, fbAt, KindFeedbackDeadline, []byte(id))...)
 	ops = append(ops, incrOps(all)...) // the global count is nobody's: it goes with the case
 	sealedID := s.Keys.Seal([]byte(id), []byte(once))
 	write := func(ctx context.Context) error {
