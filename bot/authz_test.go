@@ -15,9 +15,9 @@ import (
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
-	"github.com/kk/graensen/bot"
-	"github.com/kk/graensen/bot/bottest"
+	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/dialogs"
+	"github.com/kk/graensen/internal/bottest"
 )
 
 const (
@@ -29,7 +29,7 @@ func authzHarness(t *testing.T) (*bottest.Harness, *catchAll) {
 	ca := &catchAll{ids: map[string][]string{}}
 	h := bottest.New(t, bottest.Options{Local: true,
 		Engine:  dialogs.Config{Handlers: []string{authzHandler}, Admins: []string{authzAdmin}},
-		Effects: func(*bottest.Harness) []bot.Effect { return []bot.Effect{ca.effect} }})
+		Effects: func(*bottest.Harness) []effect.Func { return []effect.Func{ca.effect} }})
 	return h, ca
 }
 

@@ -8,7 +8,6 @@ package bot
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"log/slog"
 	"sync"
@@ -19,9 +18,11 @@ import (
 	"github.com/kk/graensen/bot/auth"
 	"github.com/kk/graensen/bot/cards"
 	"github.com/kk/graensen/bot/connector"
+	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/bot/seal"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
+	"github.com/kk/graensen/internal/randid"
 )
 
 // Verifier authenticates inbound requests (bot/auth.Verifier).
@@ -58,11 +59,18 @@ type Config struct {
 	Rand        func(n int) []byte
 	// Effects carry out the dialogs' domain outputs (reports, reminders,
 	// campaigns), tried in order.
-	Effects []Effect
+	Effects []effect.Func
+	// CommitHooks add writes to every turn's commit (campaigns keep team
+	// channels and sealed Entra ids: bot/campaign.Service.CommitOps).
+	CommitHooks []effect.CommitHook
 	// Outbox, when set, queues the welcome after an install through the
 	// tenant-wide priority queue and takes each reply's budget (issue 15;
 	// bot/outbox).
 	Outbox Outbox
+	// Sender sends the messages the bot starts (built from this Config
+	// when nil). Pass the one the features were given (NewSender), so the
+	// bot and its features share it.
+	Sender *Sender
 	// CountUse receives a turn's use counters (statistics) once the turn
 	// has been committed; nil drops them.
 	CountUse func(now time.Time, c dialogs.CountUse)
@@ -70,6 +78,8 @@ type Config struct {
 
 // Bot is the running bot. Create it with New.
 type Bot struct {
+	// Sender: the Bot sends proactively like its features do.
+	*Sender
 	cfg     Config
 	log     *slog.Logger
 	metrics *Metrics
@@ -111,13 +121,13 @@ func New(cfg Config) (*Bot, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.Rand == nil {
-		cfg.Rand = func(n int) []byte {
-			b := make([]byte, n)
-			_, _ = rand.Read(b)
-			return b
-		}
+		cfg.Rand = randid.Bytes
 	}
-	b := &Bot{cfg: cfg, log: cfg.Logger, metrics: cfg.Metrics}
+	if cfg.Sender == nil {
+		cfg.Sender = NewSender(SenderConfig{Store: cfg.Store, Connector: cfg.Connector, Renderer: cfg.Renderer,
+			Hasher: cfg.Hasher, Keys: cfg.Keys, Outbox: cfg.Outbox, Logger: cfg.Logger})
+	}
+	b := &Bot{Sender: cfg.Sender, cfg: cfg, log: cfg.Logger, metrics: cfg.Metrics}
 	cfg.Renderer.Missing = func(id string) {
 		b.log.Error("message missing in both languages", "msg_id", id)
 	}

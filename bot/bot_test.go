@@ -18,10 +18,13 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kk/graensen/bot"
-	"github.com/kk/graensen/bot/bottest"
+	"github.com/kk/graensen/bot/activity"
 	"github.com/kk/graensen/bot/cards/cardschema"
+	"github.com/kk/graensen/bot/profile"
+	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
 	"github.com/kk/graensen/dialogs/redisstore/redistest"
+	"github.com/kk/graensen/internal/bottest"
 )
 
 func TestMessageGetsOneValidCardReply(t *testing.T) {
@@ -324,7 +327,52 @@ func TestSendToUserUsesSealedReferenceAndDropsUnreachable(t *testing.T) {
 	if _, err := h.Bot.SendToUser(ctx, key, card); err == nil {
 		t.Fatal("403 not reported")
 	}
-	if _, err := h.Bot.SendToUser(ctx, key, card); !errors.Is(err, bot.ErrNoReference) {
+	if _, err := h.Bot.SendToUser(ctx, key, card); !errors.Is(err, activity.ErrNoReference) {
 		t.Fatalf("after 403: err = %v, want ErrNoReference", err)
+	}
+}
+
+// TestUserKeyFoldsCaseAndKeepsOldKeys: the user key is derived from the
+// Entra object id folded to lower case (as campaigns and handler lists
+// derive it), and a user whose keys were stored under the id as Teams
+// sent it, in upper case, is still found there.
+func TestUserKeyFoldsCaseAndKeepsOldKeys(t *testing.T) {
+	h := bottest.New(t, bottest.Options{Local: true})
+	ctx := context.Background()
+	rdb := h.Store.Client()
+	// A stored user from before the folding: an English profile under
+	// the hash of the id as sent.
+	const sent = "AAD-OLD-Upper"
+	old := h.Hasher.Sum("user", "aad:"+sent)
+	p, err := profile.Seal(h.Keys, old, dialogs.Profile{Lang: dialogs.English})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.HSet(ctx, h.Store.Key("user", old), "v", 1, "p", p).Err(); err != nil {
+		t.Fatal(err)
+	}
+	a := h.Message("m1", "menu") // da-DK: a fresh user would be answered in Danish
+	a.From.AadObjectID = sent
+	h.MustPost(a)
+	if txt := bottest.CardText(bottest.CardOf(t, h.Conn.Wait(t, 1)[0])); !strings.Contains(txt, "Where is the line?") {
+		t.Fatalf("stored English profile not found under the old key:\n%s", txt)
+	}
+	if n, _ := rdb.Exists(ctx, h.Store.Key("user", h.Bot.UserKey(sent))).Result(); n != 0 {
+		t.Fatal("a second user was started under the folded key")
+	}
+	// A new user with an upper-case id is kept under the folded key, the
+	// one campaigns address (Sender.UserKey folds too).
+	b := h.Message("m2", "menu")
+	b.From.AadObjectID, b.Conversation.ID = "AAD-NEW-Upper", "a:conv-2"
+	h.MustPost(b)
+	h.Conn.Wait(t, 2)
+	if h.Bot.UserKey("AAD-NEW-Upper") != h.Bot.UserKey("aad-new-upper") {
+		t.Fatal("UserKey does not fold case")
+	}
+	if n, _ := rdb.Exists(ctx, h.Store.Key("user", h.Bot.UserKey("aad-new-upper"))).Result(); n != 1 {
+		t.Fatal("new user not kept under the folded key")
+	}
+	if n, _ := rdb.Exists(ctx, h.Store.Key("user", h.Hasher.Sum("user", "aad:AAD-NEW-Upper"))).Result(); n != 0 {
+		t.Fatal("new user kept under the unfolded key")
 	}
 }

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kk/graensen/bot/bottest"
 	"github.com/kk/graensen/bot/cards/cardschema"
 	"github.com/kk/graensen/dialogs"
+	"github.com/kk/graensen/internal/bottest"
 )
 
 // TestReportingInTheChatIsOnlyALauncher: typed "anmeld"/"report" and the

@@ -16,8 +16,8 @@ import (
 	"time"
 
 	"github.com/kk/graensen/bot"
-	"github.com/kk/graensen/bot/bottest"
 	"github.com/kk/graensen/bot/connector"
+	"github.com/kk/graensen/internal/bottest"
 )
 
 // onlyTo is an HTTP client that reaches one address whatever URL it is

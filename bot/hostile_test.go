@@ -21,10 +21,11 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
 	"github.com/kk/graensen/bot"
-	"github.com/kk/graensen/bot/bottest"
 	"github.com/kk/graensen/bot/cards/cardschema"
+	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore/redistest"
+	"github.com/kk/graensen/internal/bottest"
 )
 
 // rawActivity is a message activity as JSON with text spliced in as raw
@@ -205,11 +206,11 @@ type catchAll struct {
 	ids map[string][]string
 }
 
-func (c *catchAll) effect(_ context.Context, tc bot.TurnContext, o dialogs.Output) (bot.Prepared, bool, error) {
+func (c *catchAll) effect(_ context.Context, tc effect.TurnContext, o dialogs.Output) (effect.Prepared, bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.ids[tc.Activity.ID] = append(c.ids[tc.Activity.ID], fmt.Sprintf("%T", o))
-	return bot.Prepared{}, true, nil
+	return effect.Prepared{}, true, nil
 }
 
 func (c *catchAll) had(id string) bool {
@@ -256,7 +257,7 @@ func cardActions(card any) (acts []map[string]any, inputs []string) {
 // card (never the error apology, never a 500), and no turn may fail.
 func TestHostileSubmitsNeverBreakATurn(t *testing.T) {
 	ca := &catchAll{ids: map[string][]string{}}
-	h := bottest.New(t, bottest.Options{Local: true, Effects: func(*bottest.Harness) []bot.Effect { return []bot.Effect{ca.effect} }})
+	h := bottest.New(t, bottest.Options{Local: true, Effects: func(*bottest.Harness) []effect.Func { return []effect.Func{ca.effect} }})
 	rng := rand.New(rand.NewPCG(8, 8))
 	steps := 300
 	if testing.Short() {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
+	"github.com/kk/graensen/bot/activity"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
 )
@@ -50,7 +51,7 @@ func (b *Bot) queueStarted(kind dialogs.Kind, a *schema.Activity, lang dialogs.L
 		}
 		act := b.replyActivity(a, lang, r.Card)
 		act.ReplyToID = ""
-		act.Conversation.TenantID = tenantOf(a)
+		act.Conversation.TenantID = activity.TenantOf(a)
 		acts = append(acts, act)
 	}
 	if len(acts) == 0 {

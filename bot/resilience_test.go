@@ -30,17 +30,18 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/schema"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/kk/graensen/bot"
-	"github.com/kk/graensen/bot/bottest"
+	"github.com/kk/graensen/bot/activity"
 	"github.com/kk/graensen/bot/campaign"
 	"github.com/kk/graensen/bot/cards"
 	"github.com/kk/graensen/bot/connector"
+	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/bot/reminder"
 	"github.com/kk/graensen/bot/report"
 	"github.com/kk/graensen/bot/seal"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/content"
 	"github.com/kk/graensen/dialogs/redisstore"
+	"github.com/kk/graensen/internal/bottest"
 	"github.com/kk/graensen/locales"
 )
 
@@ -349,14 +350,14 @@ func TestRedisCrashUnderLoad(t *testing.T) {
 	var reports *report.Service
 	h := bottest.New(t, bottest.Options{Local: true, Store: redisstore.New(rdb, "crash:"),
 		Engine: dialogs.Config{Admins: []string{crashAdmin}},
-		Effects: func(h *bottest.Harness) []bot.Effect {
+		Effects: func(h *bottest.Harness) []effect.Func {
 			reports = report.New(h.Store, h.Keys, h.Hasher, nil)
+			reports.Send = h.Send
 			reports.Limits = report.Limits{FilesPerUserDay: 1000, FilesPerDay: 100000, GuessesPerHour: 1000, GuessesAllPerHour: 100000, ChecksPerHour: 100000, MsgsPerCaseDay: 100000}
 			cc, _ := connector.New(connector.Config{MaxRetries: -1})
 			camps := campaign.New(campaign.Config{Store: h.Store, Keys: h.Keys, Hasher: h.Hasher, Renderer: cards.New(locales.MustBundle()), Conn: cc})
-			return []bot.Effect{reminder.Effect(h.Store), reports.Effect, camps.Effect()}
+			return []effect.Func{reminder.Effect(h.Store), reports.Effect, camps.Effect()}
 		}})
-	reports.Bot = h.Bot
 	playbook := content.MustLoad().Playbooks[0].ID
 
 	const workers = 8
@@ -696,7 +697,7 @@ func TestCampaignSendingSurvivesRedisCrash(t *testing.T) {
 	for i := range n {
 		aad := fmt.Sprintf("00000000-0000-4000-8000-%012d", i)
 		key := hasher.Sum("user", "aad:"+aad)
-		ref, _ := json.Marshal(bot.Ref{ServiceURL: srv.URL + "/", ChannelID: "msteams", ConversationID: "a:" + aad, UserID: "29:" + aad, BotID: "28:bot", Locale: "da-DK"})
+		ref, _ := json.Marshal(activity.Ref{ServiceURL: srv.URL + "/", ChannelID: "msteams", ConversationID: "a:" + aad, UserID: "29:" + aad, BotID: "28:bot", Locale: "da-DK"})
 		pipe.HSet(ctx, store.Key("user", key), "v", 1, "p", "{}", "ref", keys.Seal(ref, []byte("ref:"+key)), "aad", keys.Seal([]byte(aad), []byte("aad:"+key)))
 		pipe.SAdd(ctx, store.Key("users"), key)
 	}

@@ -190,12 +190,12 @@ func (b *Bot) handleMessages(c *gin.Context) {
 	if err != nil {
 		log.Error("turn failed", "type", metricType(a.Type), "err", err)
 		if kind == dialogs.KindInvoke && in.Dialog {
-			c.JSON(http.StatusOK, TaskResponse{Task: TaskAnswer{Type: "message", Value: b.cfg.Renderer.Text(langOf(a.Locale), dialogs.M("core.error.unavailable"))}})
+			c.JSON(http.StatusOK, TaskResponse{Task: TaskAnswer{Type: "message", Value: b.cfg.Renderer.Text(dialogs.LangOf(a.Locale), dialogs.M("core.error.unavailable"))}})
 			return
 		}
 		if kind == dialogs.KindInvoke {
 			c.JSON(http.StatusOK, InvokeResponse{StatusCode: 200, Type: "application/vnd.microsoft.activity.message",
-				Value: b.cfg.Renderer.Text(langOf(a.Locale), dialogs.M("core.error.unavailable"))})
+				Value: b.cfg.Renderer.Text(dialogs.LangOf(a.Locale), dialogs.M("core.error.unavailable"))})
 			return
 		}
 		if kind == dialogs.KindMessage {
@@ -297,11 +297,4 @@ func metricType(t schema.ActivityTypes) string {
 		return string(t)
 	}
 	return "other"
-}
-
-func langOf(locale string) dialogs.Lang {
-	if len(locale) >= 2 && locale[:2] == "da" {
-		return dialogs.Danish
-	}
-	return dialogs.English
 }

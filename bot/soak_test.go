@@ -10,7 +10,6 @@ package bot_test
 import (
 	"bytes"
 	"context"
-	crand "crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -25,17 +24,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kk/graensen/bot"
-	"github.com/kk/graensen/bot/bottest"
 	"github.com/kk/graensen/bot/campaign"
 	"github.com/kk/graensen/bot/cards"
 	"github.com/kk/graensen/bot/connector"
+	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/bot/reminder"
 	"github.com/kk/graensen/bot/report"
 	"github.com/kk/graensen/bot/schedule"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/content"
 	"github.com/kk/graensen/dialogs/match"
+	"github.com/kk/graensen/internal/bottest"
+	"github.com/kk/graensen/internal/randid"
 	"github.com/kk/graensen/locales"
 )
 
@@ -141,18 +141,18 @@ func BenchmarkSoak(b *testing.B) {
 	h := bottest.New(b, bottest.Options{Local: true,
 		Engine: dialogs.Config{Content: lib, Admins: []string{"aad-soak-0"}, Handlers: []string{"aad-soak-1"},
 			Matcher: func(lang, q string) (string, []string) { d := m.Decide(lang, q); return d.Best, d.Choices }},
-		Effects: func(h *bottest.Harness) []bot.Effect {
+		Effects: func(h *bottest.Harness) []effect.Func {
 			reports = report.New(h.Store, h.Keys, h.Hasher, nil)
+			reports.Send = h.Send
 			reports.Limits = report.Limits{FilesPerUserDay: 1 << 20, FilesPerDay: 1 << 20, GuessesPerHour: 1 << 20, GuessesAllPerHour: 1 << 20, ChecksPerHour: 1 << 20, MsgsPerCaseDay: 1 << 20, MsgRunes: 1 << 20}
 			cc, _ := connector.New(connector.Config{MaxRetries: -1})
 			camps = campaign.New(campaign.Config{Store: h.Store, Keys: h.Keys, Hasher: h.Hasher, Renderer: r, Conn: cc, Rate: 200})
-			return []bot.Effect{reminder.Effect(h.Store), reports.Effect, camps.Effect(),
-				func(ctx context.Context, tc bot.TurnContext, o dialogs.Output) (bot.Prepared, bool, error) {
+			return []effect.Func{reminder.Effect(h.Store), reports.Effect, camps.Effect(),
+				func(ctx context.Context, tc effect.TurnContext, o dialogs.Output) (effect.Prepared, bool, error) {
 					standIns.Add(1) // anything no feature handles
-					return bot.Prepared{}, true, nil
+					return effect.Prepared{}, true, nil
 				}}
 		}})
-	reports.Bot = h.Bot
 	conn := newSoakConnector()
 	defer conn.srv.Close()
 	// The background work of a replica: the scheduler (campaign starts,
@@ -168,7 +168,7 @@ func BenchmarkSoak(b *testing.B) {
 	defer func() { stopBG(); bgWG.Wait() }()
 	var campaigns int
 	newCampaign := func() {
-		spec := dialogs.CampaignSpec{ID: dialogs.NewCampaignID(func(n int) []byte { b := make([]byte, n); _, _ = crand.Read(b); return b }), TitleDA: "Husk", TextDA: "Tal om grænsen", TitleEN: "Remember",
+		spec := dialogs.CampaignSpec{ID: dialogs.NewCampaignID(randid.Bytes), TitleDA: "Husk", TextDA: "Tal om grænsen", TitleEN: "Remember",
 			TextEN: "Talk about the line", Audience: dialogs.CampaignAudience{Kind: dialogs.AudienceAll}, Ack: true}
 		if err := camps.Create(context.Background(), spec); err != nil {
 			b.Errorf("campaign: %v", err)

@@ -10,6 +10,9 @@ import (
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
+	"github.com/kk/graensen/bot/activity"
+	"github.com/kk/graensen/bot/effect"
+	"github.com/kk/graensen/bot/profile"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
 )
@@ -38,46 +41,6 @@ type InvokeResponse struct {
 	Value      any    `json:"value"`
 }
 
-// TurnContext is what an Effect may know of the turn. It holds identity
-// only as keyed hashes, plus the activity for addressing replies; effects
-// must never store the activity's ids.
-type TurnContext struct {
-	Activity *schema.Activity
-	ConvKey  string // keyed hash of the conversation
-	UserKey  string // keyed hash of the user
-	Lang     dialogs.Lang
-	Now      time.Time
-	// Token is random and the same in every attempt of this turn (reruns
-	// after a conflict): effects derive their writes' idempotency keys from
-	// it (never from the person or the case).
-	Token string
-}
-
-// Prepared is an effect's part in a turn: Ops are committed atomically with
-// the turn's state (all or nothing), Outputs are delivered in place of the
-// domain output (e.g. a status card built from stored data), and After runs
-// once the commit has succeeded (e.g. waking a worker).
-//
-// Write is a write of its own that must not join the person's commit (a
-// report, a receipt check, a message on a case: redisstore refuses case
-// keys in a turn's commit). It runs before the commit, once per attempt,
-// so it must be idempotent (redisstore.WriteOnce under a key derived from
-// TurnContext.Token or a token in the dialog state): the case is written
-// first, then the turn's commit removes the draft; a rerun after a
-// conflict writes nothing twice.
-type Prepared struct {
-	Ops     []redisstore.Op
-	Outputs []dialogs.Output
-	After   func(ctx context.Context) error
-	Write   func(ctx context.Context) error
-}
-
-// Effect carries out a domain output of the dialogs (anything beyond
-// Reply, Update and Forget). It returns handled=false for outputs that are
-// not its own. Prepare may run more than once for a turn (a rerun after a
-// conflict), so it must only read and compute, never write.
-type Effect func(ctx context.Context, tc TurnContext, o dialogs.Output) (p Prepared, handled bool, err error)
-
 // afterOutput is a delivery step that runs a prepared After function.
 type afterOutput struct {
 	fn func(ctx context.Context) error
@@ -90,7 +53,10 @@ func (afterOutput) IsOutput() {}
 // conflict), and only then carry out the outputs.
 func (b *Bot) runTurn(ctx context.Context, a *schema.Activity, kind dialogs.Kind, in dialogs.Input) (turnResult, error) {
 	conv := b.cfg.Hasher.Sum("conv", a.ChannelID+"|"+a.Conversation.ID)
-	user := b.cfg.Hasher.Sum("user", userKeyID(a))
+	user, err := b.userKey(ctx, a)
+	if err != nil {
+		return turnResult{outcome: "store_error"}, fmt.Errorf("%w: %w", errStore, err)
+	}
 	personal := scopeOf(a) == dialogs.ScopePersonal
 
 	var res dialogs.Result
@@ -104,7 +70,7 @@ func (b *Bot) runTurn(ctx context.Context, a *schema.Activity, kind dialogs.Kind
 			return turnResult{outcome: "store_error"}, fmt.Errorf("%w: %w", errStore, err)
 		}
 		st := b.openState(conv, data.Conv)
-		prof, legacy := OpenProfile(b.cfg.Keys, user, data.Profile)
+		prof, legacy := profile.Open(b.cfg.Keys, user, data.Profile)
 		res = b.cfg.Engine.Step(st, prof, in)
 		res.ProfileChanged = res.ProfileChanged || legacy // rewrite an old unsealed profile sealed
 		if res.Duplicate {
@@ -114,7 +80,7 @@ func (b *Bot) runTurn(ctx context.Context, a *schema.Activity, kind dialogs.Kind
 		if err != nil {
 			return turnResult{outcome: "error"}, err
 		}
-		tc := TurnContext{Activity: a, ConvKey: conv, UserKey: user, Lang: res.Lang, Now: in.Now, Token: token}
+		tc := effect.TurnContext{Activity: a, ConvKey: conv, UserKey: user, Lang: res.Lang, Now: in.Now, Token: token}
 		var writes []func(context.Context) error
 		if res.Outputs, writes, err = b.prepare(ctx, tc, res.Outputs, &commit); err != nil {
 			return turnResult{outcome: "error"}, err
@@ -159,7 +125,7 @@ func (b *Bot) runTurn(ctx context.Context, a *schema.Activity, kind dialogs.Kind
 
 // prepare runs the effects of the domain outputs: their writes join the
 // commit, their outputs replace them in the delivery list.
-func (b *Bot) prepare(ctx context.Context, tc TurnContext, outs []dialogs.Output, c *redisstore.TurnCommit) ([]dialogs.Output, []func(context.Context) error, error) {
+func (b *Bot) prepare(ctx context.Context, tc effect.TurnContext, outs []dialogs.Output, c *redisstore.TurnCommit) ([]dialogs.Output, []func(context.Context) error, error) {
 	var final []dialogs.Output
 	var writes []func(context.Context) error
 	for _, o := range outs {
@@ -197,18 +163,18 @@ func (b *Bot) prepare(ctx context.Context, tc TurnContext, outs []dialogs.Output
 
 // commitFor builds the write of one turn: the sealed dialog state, the
 // profile if it changed, and the sealed conversation reference if it moved.
-func (b *Bot) commitFor(conv, user string, data redisstore.TurnData, res dialogs.Result, a *schema.Activity, personal bool) (redisstore.TurnCommit, error) {
+func (b *Bot) commitFor(conv, user string, data redisstore.TurnData, res dialogs.Result, a *schema.Activity, personal bool) (c redisstore.TurnCommit, err error) {
 	st, err := json.Marshal(res.State)
 	if err != nil {
 		return redisstore.TurnCommit{}, fmt.Errorf("encode state: %w", err)
 	}
-	c := redisstore.TurnCommit{
+	c = redisstore.TurnCommit{
 		Conv: conv, User: user, ConvVer: data.ConvVer,
 		ConvData: b.cfg.Keys.Seal(st, []byte("conv:"+conv)), ConvTTL: b.cfg.ConvTTL,
 		UserVer: data.UserVer, UserTTL: b.cfg.UserTTL,
 	}
-	c.Ops = append(c.Ops, b.teamOps(a, res)...)
-	c.Ops = append(c.Ops, b.removalOps(user, a)...)
+	refMoved := false
+	defer func() { c.Ops = append(c.Ops, b.hookOps(a, user, res, refMoved)...) }()
 	for _, o := range res.Outputs {
 		if _, ok := o.(dialogs.Forget); ok {
 			c.Forget = true
@@ -216,7 +182,7 @@ func (b *Bot) commitFor(conv, user string, data redisstore.TurnData, res dialogs
 		}
 	}
 	if res.ProfileChanged {
-		p, err := SealProfile(b.cfg.Keys, user, res.Profile)
+		p, err := profile.Seal(b.cfg.Keys, user, res.Profile)
 		if err != nil {
 			return c, err
 		}
@@ -225,16 +191,31 @@ func (b *Bot) commitFor(conv, user string, data redisstore.TurnData, res dialogs
 	// The reference of the 1:1 chat is what reminders and campaigns use;
 	// it is rewritten only when it changed (e.g. a new serviceUrl).
 	if personal {
-		ref, err := json.Marshal(refOf(a))
+		ref, err := json.Marshal(activity.ConvRef(a))
 		if err != nil {
 			return c, fmt.Errorf("encode reference: %w", err)
 		}
 		if sum := b.cfg.Hasher.Sum("ref", string(ref)); sum != data.RefSum {
 			c.Ref, c.RefSum = b.cfg.Keys.Seal(ref, []byte("ref:"+user)), sum
-			c.Ops = append(c.Ops, b.aadOps(user, a)...)
+			refMoved = true
 		}
 	}
 	return c, nil
+}
+
+// hookOps are the writes the commit hooks (Config.CommitHooks) add to a
+// turn's commit.
+func (b *Bot) hookOps(a *schema.Activity, user string, res dialogs.Result, refMoved bool) []redisstore.Op {
+	if len(b.cfg.CommitHooks) == 0 {
+		return nil
+	}
+	kind, acted := turnKind(a)
+	in := effect.Commit{Activity: a, User: user, Kind: kind, Acted: acted, Outputs: res.Outputs, ProfileChanged: res.ProfileChanged, RefMoved: refMoved}
+	var ops []redisstore.Op
+	for _, h := range b.cfg.CommitHooks {
+		ops = append(ops, h(in)...)
+	}
+	return ops
 }
 
 // openState decrypts and decodes a conversation's state. State that does
@@ -313,21 +294,13 @@ func (b *Bot) carryOut(ctx context.Context, a *schema.Activity, lang dialogs.Lan
 
 // replyActivity addresses a card back to the conversation of a.
 func (b *Bot) replyActivity(a *schema.Activity, lang dialogs.Lang, c dialogs.Card) *schema.Activity {
-	return &schema.Activity{
-		Type:         schema.Message,
-		From:         a.Recipient,
-		Recipient:    schema.ChannelAccount{ID: a.From.ID},
-		Conversation: schema.ConversationAccount{ID: a.Conversation.ID},
-		ReplyToID:    a.ID,
-		Locale:       string(lang),
-		Attachments:  []schema.Attachment{b.cfg.Renderer.Attachment(lang, c)},
-	}
+	return activity.Reply(a, lang, b.cfg.Renderer.Attachment(lang, c))
 }
 
 // apologize tells the user kindly that the turn could not be handled (the
 // store is down), without touching any state.
 func (b *Bot) apologize(a *schema.Activity) {
-	lang := langOf(a.Locale)
+	lang := dialogs.LangOf(a.Locale)
 	card := dialogs.Card{Name: "unavailable", Blocks: []dialogs.Block{{Kind: dialogs.BlockText, Msg: dialogs.M("core.error.unavailable")}}}
 	b.deliver(a, lang, []dialogs.Output{dialogs.Reply{Card: card}})
 }

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	_ "time/tzdata" // Europe/Copenhagen on hosts without a zoneinfo database
 )
 
 // AMK follow-up campaigns (issue 6): the authoring dialog for AMK admins,
@@ -90,38 +89,6 @@ const (
 	CampaignCorrect = "correct"
 )
 
-// Copenhagen is the time zone campaigns are authored in.
-var Copenhagen = mustZone("Europe/Copenhagen")
-
-func mustZone(name string) *time.Location {
-	l, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err) // embedded by time/tzdata
-	}
-	return l
-}
-
-// LocalTime reads a date ("2006-01-02") and a clock ("15:04") as wall time
-// in Copenhagen. A wall time skipped by the spring change (02:30 on the last
-// Sunday of March) moves forward an hour; one repeated by the autumn change
-// is the first (summer time) occurrence.
-func LocalTime(date, clock string) (time.Time, bool) {
-	d, err := time.ParseInLocation("2006-01-02 15:04", strings.TrimSpace(date)+" "+strings.TrimSpace(clock), Copenhagen)
-	if err != nil {
-		return time.Time{}, false
-	}
-	return firstOccurrence(d), true
-}
-
-// firstOccurrence picks the first of two instants with the same wall time
-// (the autumn change), which Go leaves unspecified.
-func firstOccurrence(t time.Time) time.Time {
-	if e := t.Add(-time.Hour).In(Copenhagen); e.Hour() == t.Hour() && e.Minute() == t.Minute() && e.Day() == t.Day() {
-		return e
-	}
-	return t
-}
-
 // NextOccurrence is the next run of a repeating campaign after at: the
 // same wall-clock time in Copenhagen one day, week or month later, so a
 // 09:00 reminder stays at 09:00 across daylight-saving changes. Zero when
@@ -140,7 +107,7 @@ func NextOccurrence(at time.Time, repeat string) time.Time {
 	default:
 		return time.Time{}
 	}
-	return firstOccurrence(time.Date(y, m, d, h, mi, s, 0, Copenhagen))
+	return LocalInstant(y, m, d, h, mi, Copenhagen).Add(time.Duration(s) * time.Second).In(Copenhagen)
 }
 
 var aadRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)

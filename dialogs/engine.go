@@ -218,7 +218,7 @@ func (e *Engine) Step(st State, p Profile, in Input) Result {
 	}
 	t := &Turn{In: in, Profile: p, e: e, st: &st, here: st.Here, ask: st.Ask}
 	st.Here, st.Ask = "", "" // set again by a turn that shows a step or misses a question
-	t.Lang = resolveLang(p.Lang, in.Locale)
+	t.Lang = ResolveLang(p.Lang, in.Locale)
 	before := p // for the use counters (statistics.go): guides are changed in place
 	before.Guides = cloneGuides(p.Guides)
 
@@ -246,7 +246,7 @@ func (e *Engine) Step(st State, p Profile, in Input) Result {
 		e.message(t)
 		e.countUse(t, before)
 	}
-	t.Lang = resolveLang(t.Profile.Lang, in.Locale)
+	t.Lang = ResolveLang(t.Profile.Lang, in.Locale)
 	outs, counts := splitCounts(t.out)
 	return Result{State: st, Profile: t.Profile, ProfileChanged: t.pchg, Lang: t.Lang, Outputs: outs, Counts: counts}
 }
@@ -381,12 +381,19 @@ func Tagged(f *Frame, data map[string]string) map[string]string {
 	return data
 }
 
-// resolveLang picks the user's saved choice, else the client's locale.
-func resolveLang(saved Lang, locale string) Lang {
+// ResolveLang picks the user's saved choice, else the client's locale.
+func ResolveLang(saved Lang, locale string) Lang {
 	if saved == Danish || saved == English {
 		return saved
 	}
-	if strings.HasPrefix(strings.ToLower(locale), "da") {
+	return LangOf(locale)
+}
+
+// LangOf is the language a client locale asks for: Danish for any "da"
+// locale (da, da-DK, DA-dk), English for everything else. It is the one
+// locale → language rule of the bot.
+func LangOf(locale string) Lang {
+	if len(locale) >= 2 && strings.EqualFold(locale[:2], "da") {
 		return Danish
 	}
 	return English

@@ -109,10 +109,7 @@ func walkReach(t *testing.T, locale string, limit int) reachWalk {
 	now := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 	var seq int
 	var rnd byte
-	want := dialogs.English
-	if strings.HasPrefix(locale, "da") {
-		want = dialogs.Danish
-	}
+	want := dialogs.LangOf(locale)
 	type node struct {
 		st     dialogs.State
 		p      dialogs.Profile

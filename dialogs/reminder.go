@@ -5,9 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
-	_ "time/tzdata" // Europe/Copenhagen must resolve in containers without zoneinfo
 
 	"github.com/kk/graensen/dialogs/content"
 )
@@ -75,45 +73,11 @@ type CancelReminder struct{ ID string }
 func (ScheduleReminder) IsOutput() {}
 func (CancelReminder) IsOutput()   {}
 
-// copenhagen is the time zone reminders are chosen in.
-var copenhagen = sync.OnceValue(func() *time.Location {
-	loc, err := time.LoadLocation("Europe/Copenhagen")
-	if err != nil {
-		panic("dialogs: Europe/Copenhagen: " + err.Error()) // tzdata is embedded
-	}
-	return loc
-})
-
-// LocalInstant is the instant of a wall-clock time in loc, handling daylight
-// saving changes: a time that does not exist (skipped in spring) moves
-// forward by the gap, as a wall clock would; a time that exists twice (in
-// autumn) is the first of the two, so a reminder is never late.
-func LocalInstant(y int, m time.Month, d, hh, mm int, loc *time.Location) time.Time {
-	wall := time.Date(y, m, d, hh, mm, 0, 0, time.UTC) // normalises d+1 etc.
-	// The offsets around that day: any change happens between them.
-	_, before := wall.Add(-36 * time.Hour).In(loc).Zone()
-	_, after := wall.Add(36 * time.Hour).In(loc).Zone()
-	var best time.Time
-	for _, off := range []int{before, after} {
-		c := wall.Add(-time.Duration(off) * time.Second)
-		lw := c.In(loc)
-		if lw.Year() == wall.Year() && lw.YearDay() == wall.YearDay() && lw.Hour() == wall.Hour() && lw.Minute() == wall.Minute() {
-			if best.IsZero() || c.Before(best) {
-				best = c
-			}
-		}
-	}
-	if best.IsZero() { // in the gap: the offset before the change moves it forward
-		best = wall.Add(-time.Duration(before) * time.Second)
-	}
-	return best.UTC()
-}
-
 // remindPick computes the instant of a quick pick, or of the date ("YYYY-MM-DD")
 // and time ("HH:MM") inputs, in Copenhagen time. ok is false when the date or
 // time does not parse.
 func remindPick(pick, date, clock string, now time.Time) (time.Time, bool) {
-	loc := copenhagen()
+	loc := Copenhagen
 	y, m, d := now.In(loc).Date()
 	switch pick {
 	case pickTomorrow:
@@ -144,7 +108,7 @@ func remindPick(pick, date, clock string, now time.Time) (time.Time, bool) {
 
 // whenMsg renders an instant as Copenhagen wall-clock time.
 func whenMsg(id string, at time.Time) Msg {
-	l := at.In(copenhagen())
+	l := at.In(Copenhagen)
 	return Msg{ID: id, Data: map[string]any{"Day": l.Day(), "Month": int(l.Month()), "Year": l.Year(), "Time": l.Format("15:04")}}
 }
 

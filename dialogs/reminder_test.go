@@ -10,13 +10,7 @@ import (
 	"github.com/kk/graensen/dialogs"
 )
 
-var cph = func() *time.Location {
-	l, err := time.LoadLocation("Europe/Copenhagen")
-	if err != nil {
-		panic(err)
-	}
-	return l
-}()
+var cph = dialogs.Copenhagen
 
 // outputsOf returns the domain outputs of a turn (not cards).
 func outputsOf(r dialogs.Result) []dialogs.Output {

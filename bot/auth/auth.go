@@ -74,6 +74,9 @@ type Config struct {
 	// MinRefreshInterval: a token with an unknown key id forces a refetch at
 	// most this often (counted from the last fetch attempt). Default 5m.
 	MinRefreshInterval time.Duration
+	// Keys, when set, is the shared key cache (NewKeys) the admin API uses
+	// too; HTTPClient, Now and the intervals are then those of the cache.
+	Keys *Keys
 }
 
 // Claims holds the parts of a verified token the bot uses.
@@ -118,7 +121,10 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 	if cfg.MinRefreshInterval == 0 {
 		cfg.MinRefreshInterval = DefaultMinRefreshInterval
 	}
-	return &Verifier{cfg: cfg, ks: newKeyStore(cfg)}, nil
+	if cfg.Keys == nil {
+		cfg.Keys = NewKeys(KeysConfig{HTTPClient: cfg.HTTPClient, Now: cfg.Now, RefreshInterval: cfg.RefreshInterval, MinRefreshInterval: cfg.MinRefreshInterval})
+	}
+	return &Verifier{cfg: cfg, ks: cfg.Keys.issuer(cfg.OpenIDMetadataURL)}, nil
 }
 
 // tokenClaims is the JWT payload as decoded by the parser.

@@ -68,15 +68,74 @@ type keyStore struct {
 	inflight    *fetchCall
 }
 
-func newKeyStore(cfg Config) *keyStore {
+func newKeyStore(metadataURL string, cfg KeysConfig) *keyStore {
 	return &keyStore{
-		metadataURL:        cfg.OpenIDMetadataURL,
+		metadataURL:        metadataURL,
 		client:             cfg.HTTPClient,
 		now:                cfg.Now,
 		refreshInterval:    cfg.RefreshInterval,
 		minRefreshInterval: cfg.MinRefreshInterval,
 		failureBackoff:     min(failureBackoff, cfg.MinRefreshInterval),
 	}
+}
+
+// KeysConfig configures a Keys cache; zero fields take the defaults of
+// Config.
+type KeysConfig struct {
+	HTTPClient                          *http.Client
+	Now                                 func() time.Time
+	RefreshInterval, MinRefreshInterval time.Duration
+}
+
+// Keys is the one cache of OpenID signing keys in the bot, shared by the
+// inbound Bot Framework Verifier and the admin API's Entra ID check
+// (bot/admin): one key set per issuer, each found through its OpenID
+// metadata document (jwks_uri), refreshed daily, refetched for an unknown
+// key id at most every MinRefreshInterval, with stale keys serving while
+// the endpoint is down. It is safe for concurrent use.
+type Keys struct {
+	cfg    KeysConfig
+	mu     sync.Mutex
+	stores map[string]*keyStore
+}
+
+// NewKeys returns an empty cache; keys are fetched on first use.
+func NewKeys(cfg KeysConfig) *Keys {
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: defaultHTTPTimeout}
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.RefreshInterval <= 0 {
+		cfg.RefreshInterval = DefaultRefreshInterval
+	}
+	if cfg.MinRefreshInterval <= 0 {
+		cfg.MinRefreshInterval = DefaultMinRefreshInterval
+	}
+	return &Keys{cfg: cfg, stores: map[string]*keyStore{}}
+}
+
+// issuer is the key set found through the metadata document at metadataURL.
+func (k *Keys) issuer(metadataURL string) *keyStore {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	s := k.stores[metadataURL]
+	if s == nil {
+		s = newKeyStore(metadataURL, k.cfg)
+		k.stores[metadataURL] = s
+	}
+	return s
+}
+
+// RSAKey returns the RSA signing key kid of the issuer whose OpenID
+// metadata document is at metadataURL. Errors wrap ErrUnauthorized.
+func (k *Keys) RSAKey(ctx context.Context, metadataURL, kid string) (*rsa.PublicKey, error) {
+	j, err := k.issuer(metadataURL).key(ctx, kid)
+	if err != nil {
+		return nil, err
+	}
+	return j.pub, nil
 }
 
 // key returns the signing key with id kid, fetching or refreshing the keys

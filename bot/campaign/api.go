@@ -1,7 +1,6 @@
 package campaign
 
 import (
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"io"
@@ -10,8 +9,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kk/graensen/bot/admin"
 	"github.com/kk/graensen/bot/apierr"
 	"github.com/kk/graensen/dialogs"
+	"github.com/kk/graensen/internal/randid"
 )
 
 // The admin API (JSON), for automation:
@@ -26,12 +27,12 @@ import (
 //	POST /api/admin/campaigns/:id/approve         a second admin approves a campaign over the approval limit → 200 {id, state, at}
 //	POST /api/admin/campaigns/:id/correct         replace its text in place ({titleDa, textDa, titleEn, textEn, link}) → 201 {id}
 //
-// Every request needs "Authorization: Bearer <token>" (see Authenticator).
+// Every request needs "Authorization: Bearer <token>" (bot/admin.Guard).
 
 // Routes returns a function that mounts the admin API on a router.
-func (s *Service) Routes(auth *Authenticator) func(r *gin.Engine) {
+func (s *Service) Routes(auth admin.Checker) func(r *gin.Engine) {
 	return func(r *gin.Engine) {
-		g := r.Group("/api/admin/campaigns", s.authorize(auth))
+		g := r.Group("/api/admin/campaigns", admin.Guard(auth), s.author)
 		g.POST("", s.apiCreate)
 		g.GET("", s.apiList)
 		g.GET("/:id", s.apiGet)
@@ -44,28 +45,17 @@ func (s *Service) Routes(auth *Authenticator) func(r *gin.Engine) {
 	}
 }
 
-func (s *Service) authorize(a *Authenticator) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		oid, err := a.Check(c.Request.Context(), c.GetHeader("Authorization"))
-		switch {
-		case err != nil:
-			apierr.Auth(c, errors.Is(err, ErrForbidden))
-			return
-		}
-		if oid != "" {
-			c.Set("author", s.UserKey(oid))
-			c.Set("authorName", oid) // shown in the preview and progress (sealed in the spec)
-		}
-		c.Next()
+// author keeps the admin who calls (admin.Guard) as the campaign's author.
+func (s *Service) author(c *gin.Context) {
+	if oid := c.GetString(admin.OIDKey); oid != "" {
+		c.Set("author", s.UserKey(oid))
+		c.Set("authorName", oid) // shown in the preview and progress (sealed in the spec)
 	}
+	c.Next()
 }
 
 func newID() string {
-	return dialogs.NewCampaignID(func(n int) []byte {
-		b := make([]byte, n)
-		_, _ = rand.Read(b)
-		return b
-	})
+	return dialogs.NewCampaignID(randid.Bytes)
 }
 
 func (s *Service) apiCreate(c *gin.Context) {

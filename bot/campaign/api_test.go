@@ -18,6 +18,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/kk/graensen/bot/admin"
 	"github.com/kk/graensen/bot/campaign"
 	"github.com/kk/graensen/bot/campaign/fakeconn"
 	"github.com/kk/graensen/dialogs"
@@ -47,7 +48,12 @@ func newAPIWith(t *testing.T, static string, fake *fakeconn.Server, mod func(*ca
 	if err != nil {
 		t.Fatal(err)
 	}
-	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	var jwks *httptest.Server // the tenant's OpenID metadata (/openid) and its signing keys
+	jwks = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/openid" {
+			_ = json.NewEncoder(w).Encode(map[string]any{"jwks_uri": jwks.URL + "/keys"})
+			return
+		}
 		enc := base64.RawURLEncoding
 		_ = json.NewEncoder(w).Encode(map[string]any{"keys": []any{map[string]any{
 			"kty": "RSA", "use": "sig", "kid": "k1",
@@ -55,7 +61,7 @@ func newAPIWith(t *testing.T, static string, fake *fakeconn.Server, mod func(*ca
 		}}})
 	}))
 	t.Cleanup(jwks.Close)
-	auth, err := campaign.NewAuthenticator(campaign.AuthConfig{Admins: []string{strings.ToUpper(adminOID), adminOID2}, TenantID: tenant, Audience: audience, JWKSURL: jwks.URL, StaticToken: static})
+	auth, err := admin.NewAuthenticator(admin.AuthConfig{Admins: []string{strings.ToUpper(adminOID), adminOID2}, TenantID: tenant, Audience: audience, OpenIDMetadataURL: jwks.URL + "/openid", StaticToken: static})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,9 +52,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/kk/graensen/bot"
+	"github.com/kk/graensen/bot/activity"
 	"github.com/kk/graensen/bot/cards"
 	"github.com/kk/graensen/bot/connector"
+	"github.com/kk/graensen/bot/profile"
 	"github.com/kk/graensen/bot/schedule"
 	"github.com/kk/graensen/bot/seal"
 	"github.com/kk/graensen/dialogs"
@@ -507,7 +508,7 @@ func (s *Service) expand(ctx context.Context, id string, spec dialogs.CampaignSp
 			for _, u := range page {
 				if a.Kind == dialogs.AudienceRole {
 					var p dialogs.Profile
-					p, _ = bot.OpenProfile(s.cfg.Keys, u.Key, u.Profile)
+					p, _ = profile.Open(s.cfg.Keys, u.Key, u.Profile)
 					if p.Role != a.Role {
 						continue
 					}
@@ -586,9 +587,9 @@ func (s *Service) expandAads(ctx context.Context, ids []string, add func(recipie
 }
 
 // UserKey is the keyed hash a user is known by, from the Entra object id
-// (the same as bot.Bot.UserKey).
+// (activity.AADKeyID, as turns derive it).
 func (s *Service) UserKey(aad string) string {
-	return s.cfg.Hasher.Sum("user", "aad:"+strings.ToLower(strings.TrimSpace(aad)))
+	return s.cfg.Hasher.Sum("user", activity.AADKeyID(aad))
 }
 
 // Cancel stops a campaign (and, for a repeating one, its future runs). Its

@@ -14,7 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/kk/graensen/bot"
+	"github.com/kk/graensen/bot/activity"
 	"github.com/kk/graensen/bot/campaign"
 	"github.com/kk/graensen/bot/campaign/fakeconn"
 	"github.com/kk/graensen/bot/cards"
@@ -71,7 +71,7 @@ func (e *env) addUser(aad, locale string, p dialogs.Profile) string {
 	e.t.Helper()
 	ctx := context.Background()
 	key := e.hasher.Sum("user", "aad:"+aad)
-	ref, _ := json.Marshal(bot.Ref{ServiceURL: e.fake.URL(), ChannelID: "msteams", ConversationID: "a:" + aad, UserID: "29:" + aad, BotID: "28:bot", Locale: locale})
+	ref, _ := json.Marshal(activity.Ref{ServiceURL: e.fake.URL(), ChannelID: "msteams", ConversationID: "a:" + aad, UserID: "29:" + aad, BotID: "28:bot", Locale: locale})
 	prof, _ := json.Marshal(p)
 	if err := e.rdb.HSet(ctx, e.store.Key("user", key), "v", 1, "p", prof, "ref", e.keys.Seal(ref, []byte("ref:"+key)),
 		"aad", e.keys.Seal([]byte(aad), []byte("aad:"+key))).Err(); err != nil {
@@ -393,7 +393,7 @@ func TestChannelsAudience(t *testing.T) {
 	ctx := context.Background()
 	for i := range 2 {
 		h := e.hasher.Sum("team", fmt.Sprintf("msteams|19:chan%d@thread.tacv2", i))
-		ref, _ := json.Marshal(bot.Ref{ServiceURL: e.fake.URL(), ChannelID: "msteams", ConversationID: fmt.Sprintf("19:chan%d@thread.tacv2", i), BotID: "28:bot", Locale: "da-DK"})
+		ref, _ := json.Marshal(activity.Ref{ServiceURL: e.fake.URL(), ChannelID: "msteams", ConversationID: fmt.Sprintf("19:chan%d@thread.tacv2", i), BotID: "28:bot", Locale: "da-DK"})
 		e.rdb.HSet(ctx, e.store.Key("team", h), "ref", e.keys.Seal(ref, []byte("team:"+h)))
 		e.rdb.SAdd(ctx, e.store.Key("teams"), h)
 	}

@@ -9,13 +9,13 @@ import (
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
-	"github.com/kk/graensen/bot"
-	"github.com/kk/graensen/bot/bottest"
 	"github.com/kk/graensen/bot/campaign"
 	"github.com/kk/graensen/bot/cards"
 	"github.com/kk/graensen/bot/connector"
+	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/bot/schedule"
 	"github.com/kk/graensen/dialogs"
+	"github.com/kk/graensen/internal/bottest"
 	"github.com/kk/graensen/locales"
 )
 
@@ -27,13 +27,13 @@ func teamsCampaign(t *testing.T) (*bottest.Harness, *campaign.Service, *schedule
 	t.Helper()
 	var svc *campaign.Service
 	h := bottest.New(t, bottest.Options{Local: true, Engine: dialogs.Config{Admins: []string{"aad-0000-secret"}},
-		Effects: func(h *bottest.Harness) []bot.Effect {
+		Effects: func(h *bottest.Harness) []effect.Func {
 			conn, _ := connector.New(connector.Config{MaxRetries: -1})
 			svc = campaign.New(campaign.Config{Store: h.Store, Keys: h.Keys, Hasher: h.Hasher, Renderer: cards.New(locales.MustBundle()),
 				Conn: conn, Consumer: "rework", Poll: 10 * time.Millisecond, ProgressEvery: time.Millisecond,
 				Admins: []string{"aad-0000-secret"}, ApprovalOver: -1})
-			return []bot.Effect{svc.Effect()}
-		}})
+			return []effect.Func{svc.Effect()}
+		}, CommitHooks: func(*bottest.Harness) []effect.CommitHook { return []effect.CommitHook{svc.CommitOps} }})
 	n := 0
 	for i, aad := range []string{"aad-0000-secret", "aad-colleague-1", "aad-colleague-2"} {
 		inst := h.Activity(schema.InstallationUpdate, "i"+string(rune('0'+i)))

@@ -9,14 +9,14 @@ import (
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
-	"github.com/kk/graensen/bot"
-	"github.com/kk/graensen/bot/bottest"
 	"github.com/kk/graensen/bot/campaign"
 	"github.com/kk/graensen/bot/cards"
 	"github.com/kk/graensen/bot/connector"
+	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/bot/schedule"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore/redistest"
+	"github.com/kk/graensen/internal/bottest"
 	"github.com/kk/graensen/locales"
 )
 
@@ -58,12 +58,13 @@ func waitFor(t *testing.T, h *bottest.Harness, from int, want string) (map[strin
 func TestAuthoredInTeamsSentAndAcknowledged(t *testing.T) {
 	var svc *campaign.Service
 	h := bottest.New(t, bottest.Options{Local: true, Engine: dialogs.Config{Admins: []string{"aad-0000-secret"}},
-		Effects: func(h *bottest.Harness) []bot.Effect {
+		Effects: func(h *bottest.Harness) []effect.Func {
 			conn, _ := connector.New(connector.Config{MaxRetries: -1})
 			svc = campaign.New(campaign.Config{Store: h.Store, Keys: h.Keys, Hasher: h.Hasher, Renderer: cards.New(locales.MustBundle()),
 				Conn: conn, Consumer: "e2e", Poll: 10 * time.Millisecond, ProgressEvery: time.Millisecond})
-			return []bot.Effect{svc.Effect()}
-		}})
+			return []effect.Func{svc.Effect()}
+		},
+		CommitHooks: func(*bottest.Harness) []effect.CommitHook { return []effect.CommitHook{svc.CommitOps} }})
 	ctx := context.Background()
 	rdb := h.Store.Client()
 
@@ -154,7 +155,10 @@ func TestAuthoredInTeamsSentAndAcknowledged(t *testing.T) {
 }
 
 func TestChannelInstallKeepsSealedTeamReference(t *testing.T) {
-	h := bottest.New(t, bottest.Options{Local: true})
+	h := bottest.New(t, bottest.Options{Local: true, CommitHooks: func(h *bottest.Harness) []effect.CommitHook {
+		svc := campaign.New(campaign.Config{Store: h.Store, Keys: h.Keys, Hasher: h.Hasher, Renderer: cards.New(locales.MustBundle())})
+		return []effect.CommitHook{svc.CommitOps}
+	}})
 	ctx := context.Background()
 	a := h.Activity(schema.ConversationUpdate, "cu1")
 	a.Conversation = schema.ConversationAccount{ID: "19:chan-secret@thread.tacv2", ConversationType: "channel", TenantID: "tenant-secret-id"}

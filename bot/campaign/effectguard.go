@@ -4,39 +4,39 @@ import (
 	"context"
 	"errors"
 
-	"github.com/kk/graensen/bot"
+	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/dialogs"
 )
 
 // displayName is the name the preview and progress card show for an
 // admin acting in Teams (their Teams display name; sealed in the spec).
-func displayName(tc bot.TurnContext) string {
+func displayName(tc effect.TurnContext) string {
 	if tc.Activity == nil {
 		return ""
 	}
 	return tc.Activity.From.Name
 }
 
-func reply(c dialogs.Card) bot.Prepared {
-	return bot.Prepared{Outputs: []dialogs.Output{dialogs.Reply{Card: c}}}
+func reply(c dialogs.Card) effect.Prepared {
+	return effect.Prepared{Outputs: []dialogs.Output{dialogs.Reply{Card: c}}}
 }
 
 // guardEffect carries out the guardrails' and recall/correct's outputs
 // (issue 15, points 5 and 6) in Teams.
-func (s *Service) guardEffect(ctx context.Context, tc bot.TurnContext, o dialogs.Output) (bot.Prepared, bool, error) {
+func (s *Service) guardEffect(ctx context.Context, tc effect.TurnContext, o dialogs.Output) (effect.Prepared, bool, error) {
 	switch o := o.(type) {
 	case dialogs.CampaignPreviewed:
 		spec := o.Spec
 		spec.Author = tc.UserKey
 		g, err := s.Check(ctx, spec)
 		if err != nil {
-			return bot.Prepared{}, true, err
+			return effect.Prepared{}, true, err
 		}
 		if g.Problem != "" {
 			return reply(notice(g.Problem)), true, nil
 		}
 		if g.Over == 0 {
-			return bot.Prepared{}, true, nil // approval off: nothing to add
+			return effect.Prepared{}, true, nil // approval off: nothing to add
 		}
 		return reply(GuardFacts(g)), true, nil
 
@@ -50,12 +50,12 @@ func (s *Service) guardEffect(ctx context.Context, tc bot.TurnContext, o dialogs
 		if p, done := s.approveProblem(err); done {
 			return reply(notice(p)), true, nil
 		} else if err != nil {
-			return bot.Prepared{}, true, err
+			return effect.Prepared{}, true, err
 		}
 		card := notice("campaign.approve.done")
 		card.Actions = append(card.Actions, dialogs.Action{Label: dialogs.M("campaign.status.refresh"), Data: dialogs.Submit(dialogs.VerbCampaignStatus, o.ID)})
 		approver, name := tc.UserKey, displayName(tc)
-		return bot.Prepared{Outputs: []dialogs.Output{dialogs.Reply{Card: card}},
+		return effect.Prepared{Outputs: []dialogs.Output{dialogs.Reply{Card: card}},
 			After: func(ctx context.Context) error {
 				spec, err := s.Approve(ctx, o.ID, approver, name)
 				if err != nil {
@@ -70,7 +70,7 @@ func (s *Service) guardEffect(ctx context.Context, tc bot.TurnContext, o dialogs
 		if p, done := s.approveProblem(err); done {
 			return reply(notice(p)), true, nil
 		} else if err != nil {
-			return bot.Prepared{}, true, err
+			return effect.Prepared{}, true, err
 		}
 		by := tc.UserKey
 		after := func(ctx context.Context) error {
@@ -82,7 +82,7 @@ func (s *Service) guardEffect(ctx context.Context, tc bot.TurnContext, o dialogs
 			}
 			return nil
 		}
-		return bot.Prepared{Outputs: []dialogs.Output{dialogs.Reply{Card: notice("campaign.approve.cancelled")}}, After: after}, true, nil
+		return effect.Prepared{Outputs: []dialogs.Output{dialogs.Reply{Card: notice("campaign.approve.cancelled")}}, After: after}, true, nil
 
 	case dialogs.CampaignRecallRun:
 		return s.reworkEffect(ctx, o.ID, "campaign.recall.started", func(ctx context.Context) error {
@@ -95,7 +95,7 @@ func (s *Service) guardEffect(ctx context.Context, tc bot.TurnContext, o dialogs
 		if errors.Is(err, ErrNotFound) {
 			return reply(notice("campaign.done.notFound")), true, nil
 		} else if err != nil {
-			return bot.Prepared{}, true, err
+			return effect.Prepared{}, true, err
 		}
 		return reply(dialogs.CorrectionForm(o.ID, spec, "")), true, nil
 
@@ -105,23 +105,23 @@ func (s *Service) guardEffect(ctx context.Context, tc bot.TurnContext, o dialogs
 			return err
 		})
 	}
-	return bot.Prepared{}, false, nil
+	return effect.Prepared{}, false, nil
 }
 
 // reworkEffect answers a recall or correction asked for in Teams: checked
 // here (reads only), created after the turn's commit (its progress card
 // follows as for a send).
-func (s *Service) reworkEffect(ctx context.Context, id, msg string, run func(context.Context) error) (bot.Prepared, bool, error) {
+func (s *Service) reworkEffect(ctx context.Context, id, msg string, run func(context.Context) error) (effect.Prepared, bool, error) {
 	spec, err := s.Spec(ctx, id)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		return reply(notice("campaign.done.notFound")), true, nil
 	case err != nil:
-		return bot.Prepared{}, true, err
+		return effect.Prepared{}, true, err
 	case spec.Op != "" || spec.Repeat != "":
 		return reply(notice("campaign.recall.refused")), true, nil
 	}
-	return bot.Prepared{Outputs: []dialogs.Output{dialogs.Reply{Card: notice(msg)}}, After: run}, true, nil
+	return effect.Prepared{Outputs: []dialogs.Output{dialogs.Reply{Card: notice(msg)}}, After: run}, true, nil
 }
 
 // pending loads a campaign waiting for approval (ErrNotPending otherwise).

@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/kk/graensen/bot"
+	"github.com/kk/graensen/bot/profile"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
 )
@@ -158,7 +158,7 @@ func (s *Service) Estimate(ctx context.Context, a dialogs.CampaignAudience) (int
 		err = s.db.ScanUsers(ctx, func(page []redisstore.CampaignUser) error {
 			for _, u := range page {
 				if a.Kind == dialogs.AudienceRole {
-					if p, _ := bot.OpenProfile(s.cfg.Keys, u.Key, u.Profile); p.Role != a.Role {
+					if p, _ := profile.Open(s.cfg.Keys, u.Key, u.Profile); p.Role != a.Role {
 						continue
 					}
 				}

@@ -9,13 +9,13 @@ import (
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
-	"github.com/kk/graensen/bot"
-	"github.com/kk/graensen/bot/bottest"
 	"github.com/kk/graensen/bot/campaign"
 	"github.com/kk/graensen/bot/cards"
 	"github.com/kk/graensen/bot/connector"
+	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/bot/schedule"
 	"github.com/kk/graensen/dialogs"
+	"github.com/kk/graensen/internal/bottest"
 	"github.com/kk/graensen/locales"
 )
 
@@ -46,12 +46,12 @@ func TestApprovalAndRecallInTeams(t *testing.T) {
 	const adminB = "aad-admin-b"
 	var svc *campaign.Service
 	h := bottest.New(t, bottest.Options{Local: true, Engine: dialogs.Config{Admins: []string{"aad-0000-secret", adminB}},
-		Effects: func(h *bottest.Harness) []bot.Effect {
+		Effects: func(h *bottest.Harness) []effect.Func {
 			conn, _ := connector.New(connector.Config{MaxRetries: -1})
 			svc = campaign.New(campaign.Config{Store: h.Store, Keys: h.Keys, Hasher: h.Hasher, Renderer: cards.New(locales.MustBundle()),
 				Conn: conn, Consumer: "guard", Poll: 10 * time.Millisecond, ProgressEvery: time.Millisecond,
 				Admins: []string{"aad-0000-secret", adminB}, ApprovalOver: 1})
-			return []bot.Effect{svc.Effect()}
+			return []effect.Func{svc.Effect()}
 		}})
 	ctx := context.Background()
 	as := func(a schema.Activity, aad, name string) schema.Activity {
@@ -146,12 +146,12 @@ func TestApprovalAndRecallInTeams(t *testing.T) {
 // preview says so in Danish, and scheduling it stores nothing.
 func TestOutOfScopeAudienceRefusedInTeams(t *testing.T) {
 	h := bottest.New(t, bottest.Options{Local: true, Engine: dialogs.Config{Admins: []string{"aad-0000-secret"}},
-		Effects: func(h *bottest.Harness) []bot.Effect {
+		Effects: func(h *bottest.Harness) []effect.Func {
 			conn, _ := connector.New(connector.Config{MaxRetries: -1})
 			sc, _ := campaign.ParseScopes("aad-0000-secret=role:manager")
 			svc := campaign.New(campaign.Config{Store: h.Store, Keys: h.Keys, Hasher: h.Hasher, Renderer: cards.New(locales.MustBundle()),
 				Conn: conn, Consumer: "scope", Scopes: sc})
-			return []bot.Effect{svc.Effect()}
+			return []effect.Func{svc.Effect()}
 		}})
 	preview, n := previewToAll(t, h, 0)
 	_, n = waitFor(t, h, n, "Du må ikke sende kampagner til den modtagergruppe")

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kk/graensen/bot"
+	"github.com/kk/graensen/bot/activity"
 	"github.com/kk/graensen/bot/graph"
 	"github.com/kk/graensen/dialogs"
 )
@@ -191,7 +191,7 @@ func (s *Service) chatTarget(ctx context.Context, aad string) (target, bool) {
 		}
 		return target{}, false
 	}
-	return target{ref: bot.Ref{ServiceURL: s.cfg.ServiceURL, ChannelID: "msteams", ConversationID: chat,
+	return target{ref: activity.Ref{ServiceURL: s.cfg.ServiceURL, ChannelID: "msteams", ConversationID: chat,
 		TenantID: s.cfg.TenantID, BotID: s.cfg.BotID, Locale: "da-DK"}, lang: dialogs.Danish}, true
 }
 

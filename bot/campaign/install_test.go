@@ -13,15 +13,16 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
-	"github.com/kk/graensen/bot"
-	"github.com/kk/graensen/bot/bottest"
+	"github.com/kk/graensen/bot/admin"
 	"github.com/kk/graensen/bot/campaign"
 	"github.com/kk/graensen/bot/cards"
 	"github.com/kk/graensen/bot/connector"
+	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/bot/graph"
 	"github.com/kk/graensen/bot/graph/fakegraph"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore/redistest"
+	"github.com/kk/graensen/internal/bottest"
 	"github.com/kk/graensen/locales"
 )
 
@@ -120,7 +121,7 @@ func installStack(t *testing.T, fg *fakegraph.Server, static string, mod func(h 
 		t.Fatal(err)
 	}
 	var svc *campaign.Service
-	h := bottest.New(t, bottest.Options{Local: true, Effects: func(h *bottest.Harness) []bot.Effect {
+	h := bottest.New(t, bottest.Options{Local: true, Effects: func(h *bottest.Harness) []effect.Func {
 		conn, _ := connector.New(connector.Config{MaxRetries: -1})
 		cfg := campaign.Config{Store: h.Store, Keys: h.Keys, Hasher: h.Hasher, Renderer: cards.New(locales.MustBundle()),
 			Conn: conn, Consumer: "inst", Poll: 10 * time.Millisecond, Directory: gc,
@@ -129,9 +130,9 @@ func installStack(t *testing.T, fg *fakegraph.Server, static string, mod func(h 
 			mod(h, &cfg)
 		}
 		svc = campaign.New(cfg)
-		return []bot.Effect{svc.Effect()}
-	}})
-	auth, err := campaign.NewAuthenticator(campaign.AuthConfig{StaticToken: static})
+		return []effect.Func{svc.Effect()}
+	}, CommitHooks: func(*bottest.Harness) []effect.CommitHook { return []effect.CommitHook{svc.CommitOps} }})
+	auth, err := admin.NewAuthenticator(admin.AuthConfig{StaticToken: static})
 	if err != nil {
 		t.Fatal(err)
 	}

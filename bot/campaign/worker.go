@@ -14,8 +14,9 @@ import (
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
-	"github.com/kk/graensen/bot"
+	"github.com/kk/graensen/bot/activity"
 	"github.com/kk/graensen/bot/connector"
+	"github.com/kk/graensen/bot/profile"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
 )
@@ -155,7 +156,7 @@ var sleep = connector.Sleep
 
 // target is where a recipient's message goes.
 type target struct {
-	ref  bot.Ref
+	ref  activity.Ref
 	lang dialogs.Lang
 }
 
@@ -187,7 +188,7 @@ func (s *Service) loadTarget(ctx context.Context, member string, honourMute bool
 			return t, false, false, nil
 		}
 		if p != "" {
-			prof, _ = bot.OpenProfile(s.cfg.Keys, member, []byte(p))
+			prof, _ = profile.Open(s.cfg.Keys, member, []byte(p))
 		}
 		if prof.Muted && honourMute {
 			return t, true, true, nil
@@ -201,25 +202,13 @@ func (s *Service) loadTarget(ctx context.Context, member string, honourMute bool
 	if err := json.Unmarshal(plain, &t.ref); err != nil {
 		return t, false, false, fmt.Errorf("%w: decode: %w", errBadRef, err)
 	}
-	t.lang = prof.Lang
-	if t.lang != dialogs.Danish && t.lang != dialogs.English {
-		t.lang = dialogs.English
-		if strings.HasPrefix(strings.ToLower(t.ref.Locale), "da") {
-			t.lang = dialogs.Danish
-		}
-	}
+	t.lang = dialogs.ResolveLang(prof.Lang, t.ref.Locale)
 	return t, true, false, nil
 }
 
+// activityTo addresses a campaign message to a recipient (activity.Ref.Message).
 func activityTo(t target, att schema.Attachment) *schema.Activity {
-	return &schema.Activity{
-		Type:         schema.Message,
-		From:         schema.ChannelAccount{ID: t.ref.BotID},
-		Recipient:    schema.ChannelAccount{ID: t.ref.UserID},
-		Conversation: schema.ConversationAccount{ID: t.ref.ConversationID, TenantID: t.ref.TenantID},
-		Locale:       string(t.lang),
-		Attachments:  []schema.Attachment{att},
-	}
+	return t.ref.Message("", t.lang, att)
 }
 
 // outcome is what to record for a recipient.

@@ -12,7 +12,6 @@ package feedback
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -22,9 +21,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/kk/graensen/bot"
+	"github.com/kk/graensen/bot/admin"
 	"github.com/kk/graensen/bot/apierr"
-	"github.com/kk/graensen/bot/campaign"
+	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/bot/seal"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
@@ -62,23 +61,23 @@ func (s *Service) add(ctx context.Context, kind string, now time.Time, v any) er
 
 // Effect stores votes and shared questions after the turn's commit, and
 // answers an admin's FeedbackReport with the summary card.
-func (s *Service) Effect(ctx context.Context, tc bot.TurnContext, o dialogs.Output) (bot.Prepared, bool, error) {
+func (s *Service) Effect(ctx context.Context, tc effect.TurnContext, o dialogs.Output) (effect.Prepared, bool, error) {
 	now := tc.Now
 	switch o := o.(type) {
 	case dialogs.FeedbackVote:
 		v := vote{Doc: o.Doc, Helpful: o.Helpful}
-		return bot.Prepared{After: func(ctx context.Context) error { return s.add(ctx, redisstore.FeedbackVote, now, v) }}, true, nil
+		return effect.Prepared{After: func(ctx context.Context) error { return s.add(ctx, redisstore.FeedbackVote, now, v) }}, true, nil
 	case dialogs.FeedbackShare:
 		q := question{Text: o.Text, Lang: string(o.Lang)}
-		return bot.Prepared{After: func(ctx context.Context) error { return s.add(ctx, redisstore.FeedbackQuestion, now, q) }}, true, nil
+		return effect.Prepared{After: func(ctx context.Context) error { return s.add(ctx, redisstore.FeedbackQuestion, now, q) }}, true, nil
 	case dialogs.FeedbackReport:
 		sum, err := s.Summary(ctx, now)
 		if err != nil {
-			return bot.Prepared{}, true, err
+			return effect.Prepared{}, true, err
 		}
-		return bot.Prepared{Outputs: []dialogs.Output{dialogs.Reply{Card: dialogs.FeedbackCard(sum)}}}, true, nil
+		return effect.Prepared{Outputs: []dialogs.Output{dialogs.Reply{Card: dialogs.FeedbackCard(sum)}}}, true, nil
 	}
-	return bot.Prepared{}, false, nil
+	return effect.Prepared{}, false, nil
 }
 
 // Summary reads the feedback kept at now: votes per document and the
@@ -152,14 +151,10 @@ func (s *Service) open(sealed []byte, kind, day string, v any) bool {
 }
 
 // Routes mounts GET /api/admin/feedback (the summary as JSON) behind the
-// admin API's authentication (bot/campaign's Authenticator).
-func (s *Service) Routes(auth *campaign.Authenticator) func(r *gin.Engine) {
+// admin API's authentication (bot/admin.Guard).
+func (s *Service) Routes(auth admin.Checker) func(r *gin.Engine) {
 	return func(r *gin.Engine) {
-		r.GET("/api/admin/feedback", func(c *gin.Context) {
-			if _, err := auth.Check(c.Request.Context(), c.GetHeader("Authorization")); err != nil {
-				apierr.Auth(c, errors.Is(err, campaign.ErrForbidden))
-				return
-			}
+		r.GET("/api/admin/feedback", admin.Guard(auth), func(c *gin.Context) {
 			sum, err := s.Summary(c.Request.Context(), s.Now())
 			if err != nil {
 				apierr.Fail(c, s.Log, "feedback summary", err)

@@ -12,16 +12,16 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/kk/graensen/bot"
-	"github.com/kk/graensen/bot/bottest"
-	"github.com/kk/graensen/bot/campaign"
+	"github.com/kk/graensen/bot/admin"
+	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/bot/feedback"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
+	"github.com/kk/graensen/internal/bottest"
 )
 
-// admin is the harness user's Entra object id (bottest.Harness.Activity).
-const admin = "aad-0000-secret"
+// adminAAD is the harness user's Entra object id (bottest.Harness.Activity).
+const adminAAD = "aad-0000-secret"
 
 func newBot(t *testing.T) (*bottest.Harness, *feedback.Service) {
 	t.Helper()
@@ -29,13 +29,13 @@ func newBot(t *testing.T) (*bottest.Harness, *feedback.Service) {
 	h := bottest.New(t, bottest.Options{
 		Local: true,
 		Engine: dialogs.Config{
-			Admins: []string{admin},
+			Admins: []string{adminAAD},
 			// Nothing fits: every question gets the "share it" offer.
 			Matcher: func(string, string) (string, []string) { return "", nil },
 		},
-		Effects: func(h *bottest.Harness) []bot.Effect {
+		Effects: func(h *bottest.Harness) []effect.Func {
 			svc = &feedback.Service{Store: h.Store, Keys: h.Keys, Now: time.Now}
-			return []bot.Effect{svc.Effect}
+			return []effect.Func{svc.Effect}
 		},
 	})
 	return h, svc
@@ -118,7 +118,7 @@ func TestFeedbackIsSealedAnonymousByDayAndOnlyWhenChosen(t *testing.T) {
 			t.Fatalf("%s members %d err %v", k, len(members), err)
 		}
 		raw := members[0]
-		for _, secret := range []string{"Jens", "printeren", "sexism", "user-secret-id", admin, "conv-secret-id", "Karen"} {
+		for _, secret := range []string{"Jens", "printeren", "sexism", "user-secret-id", adminAAD, "conv-secret-id", "Karen"} {
 			if strings.Contains(raw, secret) {
 				t.Errorf("%s holds %q in the clear", k, secret)
 			}
@@ -209,7 +209,7 @@ func TestAdminSeesCountsWithSmallOnesSuppressed(t *testing.T) {
 	}
 
 	// The admin API: the same summary, behind the admin authentication.
-	auth, err := campaign.NewAuthenticator(campaign.AuthConfig{Admins: []string{admin}, StaticToken: "tok"})
+	auth, err := admin.NewAuthenticator(admin.AuthConfig{Admins: []string{adminAAD}, StaticToken: "tok"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,9 +267,9 @@ func TestAdminSeesCountsWithSmallOnesSuppressed(t *testing.T) {
 
 func TestNonAdminGetsNoFeedbackCard(t *testing.T) {
 	var svc *feedback.Service
-	h := bottest.New(t, bottest.Options{Local: true, Effects: func(h *bottest.Harness) []bot.Effect {
+	h := bottest.New(t, bottest.Options{Local: true, Effects: func(h *bottest.Harness) []effect.Func {
 		svc = &feedback.Service{Store: h.Store, Keys: h.Keys, Now: time.Now}
-		return []bot.Effect{svc.Effect}
+		return []effect.Func{svc.Effect}
 	}})
 	h.MustPost(h.Message("x", "feedback"))
 	txt := bottest.CardText(bottest.CardOf(t, h.Conn.Wait(t, 1)[0]))

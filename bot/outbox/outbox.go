@@ -18,8 +18,6 @@ package outbox
 
 import (
 	"context"
-	crand "crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,6 +33,7 @@ import (
 	"github.com/kk/graensen/bot/connector"
 	"github.com/kk/graensen/bot/seal"
 	"github.com/kk/graensen/dialogs/redisstore"
+	"github.com/kk/graensen/internal/randid"
 )
 
 // Priorities in the outbox (lower first).
@@ -118,9 +117,7 @@ const (
 )
 
 func newEntryID() string {
-	b := make([]byte, 12)
-	_, _ = crand.Read(b)
-	return hex.EncodeToString(b)
+	return randid.Hex(12)
 }
 
 // QueueOps are the writes that queue acts (in this order) for the

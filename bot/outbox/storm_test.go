@@ -9,11 +9,10 @@ import (
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
-	"github.com/kk/graensen/bot"
-	"github.com/kk/graensen/bot/bottest"
 	"github.com/kk/graensen/bot/campaign/fakeconn"
 	"github.com/kk/graensen/bot/connector"
 	"github.com/kk/graensen/bot/outbox"
+	"github.com/kk/graensen/internal/bottest"
 )
 
 func userActivity(h *bottest.Harness, url string, typ schema.ActivityTypes, id string, i int) schema.Activity {
@@ -45,7 +44,7 @@ func TestInstallStormWelcomesEveryoneOnceRepliesNotDelayed(t *testing.T) {
 	h := bottest.New(t, bottest.Options{Local: true,
 		// Replies retry a 429 after its real Retry-After.
 		ConnectorConfig: func(c *connector.Config) { c.Sleep = nil },
-		Outbox: func(h *bottest.Harness) bot.Outbox {
+		Outbox: func(h *bottest.Harness) *outbox.Service {
 			conn, _ := connector.New(connector.Config{MaxRetries: -1})
 			ob = outbox.New(outbox.Config{Store: h.Store, Keys: h.Keys, Conn: conn, Rate: stormRate})
 			return ob

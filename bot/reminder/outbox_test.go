@@ -7,12 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kk/graensen/bot"
-	"github.com/kk/graensen/bot/bottest"
 	"github.com/kk/graensen/bot/connector"
+	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/bot/outbox"
 	"github.com/kk/graensen/bot/reminder"
 	"github.com/kk/graensen/bot/schedule"
+	"github.com/kk/graensen/internal/bottest"
 )
 
 // With the tenant-wide outbox (issue 15, point 3) a due reminder is
@@ -22,8 +22,8 @@ func TestReminderGoesThroughTheOutbox(t *testing.T) {
 	ctx := context.Background()
 	var ob *outbox.Service
 	h := bottest.New(t, bottest.Options{Local: true,
-		Effects: func(h *bottest.Harness) []bot.Effect { return []bot.Effect{reminder.Effect(h.Store)} },
-		Outbox: func(h *bottest.Harness) bot.Outbox {
+		Effects: func(h *bottest.Harness) []effect.Func { return []effect.Func{reminder.Effect(h.Store)} },
+		Outbox: func(h *bottest.Harness) *outbox.Service {
 			conn, _ := connector.New(connector.Config{MaxRetries: -1})
 			ob = outbox.New(outbox.Config{Store: h.Store, Keys: h.Keys, Conn: conn, Rate: 50, Poll: 10 * time.Millisecond})
 			return ob

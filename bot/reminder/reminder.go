@@ -14,8 +14,9 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/kk/graensen/bot"
+	"github.com/kk/graensen/bot/activity"
 	"github.com/kk/graensen/bot/connector"
+	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/bot/schedule"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/content"
@@ -42,27 +43,28 @@ type payload struct {
 func ItemID(userKey, id string) string { return Kind + ":" + userKey + ":" + id }
 
 // Effect schedules and cancels reminders as part of the turn's commit.
-func Effect(store *redisstore.Store) bot.Effect {
-	return func(_ context.Context, tc bot.TurnContext, o dialogs.Output) (bot.Prepared, bool, error) {
+func Effect(store *redisstore.Store) effect.Func {
+	return func(_ context.Context, tc effect.TurnContext, o dialogs.Output) (effect.Prepared, bool, error) {
 		switch o := o.(type) {
 		case dialogs.ScheduleReminder:
 			if tc.UserKey == "" || o.ID == "" {
-				return bot.Prepared{}, true, errors.New("reminder: no user or id")
+				return effect.Prepared{}, true, errors.New("reminder: no user or id")
 			}
 			p, err := json.Marshal(payload{User: tc.UserKey, ID: o.ID, Playbook: o.Playbook, StepID: o.StepID, Step: o.Step})
 			if err != nil {
-				return bot.Prepared{}, true, fmt.Errorf("reminder payload: %w", err)
+				return effect.Prepared{}, true, fmt.Errorf("reminder payload: %w", err)
 			}
-			return bot.Prepared{Ops: store.ScheduleOps(ItemID(tc.UserKey, o.ID), o.At, Kind, p)}, true, nil
+			return effect.Prepared{Ops: store.ScheduleOps(ItemID(tc.UserKey, o.ID), o.At, Kind, p)}, true, nil
 		case dialogs.CancelReminder:
-			return bot.Prepared{Ops: store.UnscheduleOps(ItemID(tc.UserKey, o.ID))}, true, nil
+			return effect.Prepared{Ops: store.UnscheduleOps(ItemID(tc.UserKey, o.ID))}, true, nil
 		}
-		return bot.Prepared{}, false, nil
+		return effect.Prepared{}, false, nil
 	}
 }
 
 // Sender sends a card to a user's 1:1 chat and opens their sealed
-// profile (*bot.Bot).
+// profile (*bot.Sender, or its Notices through the outbox; checked in
+// cmd/graensen).
 type Sender interface {
 	SendToUser(ctx context.Context, userKey string, card dialogs.Card) (string, error)
 	OpenProfile(userKey string, raw []byte) dialogs.Profile
@@ -86,7 +88,7 @@ func Handler(s Sender, store *redisstore.Store, lib *content.Library) schedule.H
 			return nil // cancelled, or the user was forgotten
 		}
 		_, err = s.SendToUser(ctx, p.User, dialogs.ReminderCard(lib, p.Playbook, content.LegacyRef(p.StepID, p.Step)))
-		if errors.Is(err, bot.ErrNoReference) || errors.Is(err, connector.ErrUnreachable) {
+		if errors.Is(err, activity.ErrNoReference) || errors.Is(err, connector.ErrUnreachable) {
 			return fmt.Errorf("%w: %w", schedule.ErrPermanent, err)
 		}
 		return err

@@ -12,16 +12,17 @@ import (
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
-	"github.com/kk/graensen/bot"
-	"github.com/kk/graensen/bot/bottest"
+	"github.com/kk/graensen/bot/activity"
 	"github.com/kk/graensen/bot/cards/cardschema"
 	"github.com/kk/graensen/bot/connector"
+	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/bot/reminder"
 	"github.com/kk/graensen/bot/schedule"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/content"
 	"github.com/kk/graensen/dialogs/redisstore"
 	"github.com/kk/graensen/dialogs/redisstore/redistest"
+	"github.com/kk/graensen/internal/bottest"
 )
 
 var lib = content.MustLoad()
@@ -30,8 +31,8 @@ var lib = content.MustLoad()
 // that Redis and prefix (a second replica, or the same bot restarted).
 func newBot(t *testing.T, store *redisstore.Store) *bottest.Harness {
 	t.Helper()
-	return bottest.New(t, bottest.Options{Local: true, Store: store, Effects: func(h *bottest.Harness) []bot.Effect {
-		return []bot.Effect{reminder.Effect(h.Store)}
+	return bottest.New(t, bottest.Options{Local: true, Store: store, Effects: func(h *bottest.Harness) []effect.Func {
+		return []effect.Func{reminder.Effect(h.Store)}
 	}})
 }
 
@@ -103,7 +104,7 @@ func TestReminderFiresExactlyOnceWithTwoReplicasAfterRestart(t *testing.T) {
 	// A second bot on the same Redis: the first one restarted, or a
 	// second replica. Both run the scheduler.
 	h2 := newBot(t, h1.Store)
-	handlers := func(b *bot.Bot) map[string]schedule.Handler {
+	handlers := func(b reminder.Sender) map[string]schedule.Handler {
 		return map[string]schedule.Handler{reminder.Kind: reminder.Handler(b, h1.Store, lib)}
 	}
 	// Not yet due: nothing happens.
@@ -210,7 +211,7 @@ func TestCancelledReminderNeverFires(t *testing.T) {
 
 // fakeSender fails sends as told; it opens profiles with the real bot's keys.
 type fakeSender struct {
-	*bot.Bot
+	reminder.Sender
 	err error
 }
 
@@ -231,7 +232,7 @@ func TestHandlerErrors(t *testing.T) {
 		err       error
 		permanent bool
 	}{
-		{bot.ErrNoReference, true},
+		{activity.ErrNoReference, true},
 		{fmt.Errorf("send to user: %w", &connector.StatusError{Op: "send", StatusCode: http.StatusForbidden}), true},
 		{fmt.Errorf("send to user: %w", &connector.StatusError{Op: "send", StatusCode: http.StatusBadGateway}), false},
 		{errors.New("redis down"), false},
@@ -242,7 +243,7 @@ func TestHandlerErrors(t *testing.T) {
 			t.Errorf("send error %v: handler returned %v", tc.err, err)
 		}
 	}
-	if err := reminder.Handler(fakeSender{Bot: h.Bot}, h.Store, lib)(ctx, redisstore.Due{ID: "x", Kind: reminder.Kind, Payload: []byte("garbage")}); !errors.Is(err, schedule.ErrPermanent) {
+	if err := reminder.Handler(fakeSender{Sender: h.Bot}, h.Store, lib)(ctx, redisstore.Due{ID: "x", Kind: reminder.Kind, Payload: []byte("garbage")}); !errors.Is(err, schedule.ErrPermanent) {
 		t.Errorf("garbage payload: %v", err)
 	}
 	// A user who uninstalled is forgotten: the reminder is dropped quietly.

@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kk/graensen/bot"
 	"github.com/kk/graensen/bot/reminder"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/content"
@@ -16,7 +15,7 @@ import (
 
 // cardSender records the card a reminder sends.
 type cardSender struct {
-	*bot.Bot
+	reminder.Sender
 	got *dialogs.Card
 }
 

@@ -8,13 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kk/graensen/bot"
-	"github.com/kk/graensen/bot/bottest"
 	"github.com/kk/graensen/bot/connector"
 	"github.com/kk/graensen/bot/outbox"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
 	"github.com/kk/graensen/dialogs/redisstore/redistest"
+	"github.com/kk/graensen/internal/bottest"
 )
 
 // The "Done when" for Redis' history: the real bot, through the
@@ -38,7 +37,7 @@ func aofHistory(t *testing.T, withOutbox bool) {
 	o := bottest.Options{Store: store}
 	var ob *outbox.Service
 	if withOutbox {
-		o.Outbox = func(h *bottest.Harness) bot.Outbox {
+		o.Outbox = func(h *bottest.Harness) *outbox.Service {
 			conn, _ := connector.New(connector.Config{MaxRetries: -1})
 			ob = outbox.New(outbox.Config{Store: h.Store, Keys: h.Keys, Conn: conn, Rate: 50, Poll: 10 * time.Millisecond})
 			return ob

@@ -25,7 +25,7 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/kk/graensen/bot"
+	"github.com/kk/graensen/bot/activity"
 	"github.com/kk/graensen/bot/connector"
 	"github.com/kk/graensen/dialogs"
 )
@@ -40,7 +40,7 @@ func (s *Service) caseCard(v dialogs.CaseView, lang dialogs.Lang) dialogs.Card {
 	v.Notes = latest(v.Notes, s.Limits.MaxCardNotes)
 	for range 200 {
 		card := withEarlier(dialogs.InboxCard(v), msgs-len(v.Msgs), notes-len(v.Notes))
-		if s.Bot == nil || s.Bot.CardSize(lang, card) <= cardBudget {
+		if s.Send == nil || s.Send.CardSize(lang, card) <= cardBudget {
 			return card
 		}
 		switch {
@@ -130,17 +130,17 @@ func tooLarge(err error) bool {
 // sendCase posts a case's card to the inbox. A 413 is final: the short
 // card goes instead, and if that is refused too, a notice (and "-": no
 // card to update).
-func (s *Service) sendCase(ctx context.Context, ref bot.Ref, v dialogs.CaseView) (string, error) {
-	lang := bot.LangOf(ref)
-	id, err := s.Bot.SendToRef(ctx, ref, "", lang, s.caseCard(v, lang))
+func (s *Service) sendCase(ctx context.Context, ref activity.Ref, v dialogs.CaseView) (string, error) {
+	lang := ref.Lang()
+	id, err := s.Send.SendToRef(ctx, ref, "", lang, s.caseCard(v, lang))
 	if !tooLarge(err) {
 		return id, err
 	}
 	s.Log.Warn("inbox card refused as too large (413); posting a short card")
-	if id, err = s.Bot.SendToRef(ctx, ref, "", lang, shortCard(v)); !tooLarge(err) {
+	if id, err = s.Send.SendToRef(ctx, ref, "", lang, shortCard(v)); !tooLarge(err) {
 		return id, err
 	}
-	_, err = s.Bot.SendToRef(ctx, ref, "", lang, dialogs.InboxEventCard("inbox-toolarge", "report.rules.tooLargeNotice", v))
+	_, err = s.Send.SendToRef(ctx, ref, "", lang, dialogs.InboxEventCard("inbox-toolarge", "report.rules.tooLargeNotice", v))
 	if tooLarge(err) {
 		err = nil // nothing smaller to send: give up on it, never loop
 	}
@@ -149,14 +149,14 @@ func (s *Service) sendCase(ctx context.Context, ref bot.Ref, v dialogs.CaseView)
 
 // updateCase replaces a case's card; after a 413 the short card goes
 // instead, and a second 413 is given up (the thread notice still tells).
-func (s *Service) updateCase(ctx context.Context, ref bot.Ref, posted string, v dialogs.CaseView) error {
-	lang := bot.LangOf(ref)
-	err := s.Bot.UpdateAtRef(ctx, ref, posted, lang, s.caseCard(v, lang))
+func (s *Service) updateCase(ctx context.Context, ref activity.Ref, posted string, v dialogs.CaseView) error {
+	lang := ref.Lang()
+	err := s.Send.UpdateAtRef(ctx, ref, posted, lang, s.caseCard(v, lang))
 	if !tooLarge(err) {
 		return err
 	}
 	s.Log.Warn("inbox card update refused as too large (413); updating with a short card")
-	if err = s.Bot.UpdateAtRef(ctx, ref, posted, lang, shortCard(v)); tooLarge(err) {
+	if err = s.Send.UpdateAtRef(ctx, ref, posted, lang, shortCard(v)); tooLarge(err) {
 		return nil
 	}
 	return err

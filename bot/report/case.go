@@ -127,21 +127,15 @@ func (s *Service) fold(id string, evs []event) caseState {
 	return c
 }
 
-// dayAt is a date at a wall-clock hour in Copenhagen (due times are
-// derived from dates, so they never reveal when something was written).
+// dayAt is a date at a wall-clock hour in Copenhagen (dialogs.DayAt; due
+// times are derived from dates, so they never reveal when something was
+// written). A date that does not parse counts from today.
 func dayAt(date string, days, hour int) time.Time {
-	d, err := time.ParseInLocation(time.DateOnly, date, dialogs.Copenhagen)
-	if err != nil {
-		d = time.Now().In(dialogs.Copenhagen).Truncate(24 * time.Hour)
+	if t, ok := dialogs.DayAt(date, days, hour); ok {
+		return t
 	}
+	d := time.Now().In(dialogs.Copenhagen).Truncate(24 * time.Hour)
 	return time.Date(d.Year(), d.Month(), d.Day()+days, hour, 0, 0, 0, dialogs.Copenhagen)
-}
-
-func addDays(date string, days int) string { return dayAt(date, days, 0).Format(time.DateOnly) }
-
-func addMonths(date string, months int) string {
-	d := dayAt(date, 0, 0)
-	return d.AddDate(0, months, 0).Format(time.DateOnly)
 }
 
 func validDate(s string) bool {

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/kk/graensen/bot"
+	"github.com/kk/graensen/bot/activity"
 	"github.com/kk/graensen/bot/connector"
 	"github.com/kk/graensen/bot/schedule"
 	"github.com/kk/graensen/dialogs"
@@ -275,13 +275,13 @@ func (s *Service) postUpdate(ctx context.Context, id string) error {
 	if !found || err != nil {
 		return err
 	}
-	lang := bot.LangOf(ref)
+	lang := ref.Lang()
 	if p != "-" {
 		if err := s.updateCase(ctx, ref, p, c.View); err != nil && !errors.Is(err, connector.ErrUnreachable) {
 			return err
 		}
 	}
-	_, err = s.Bot.SendToRef(ctx, ref, threadOf(p), lang, dialogs.InboxEventCard("inbox-newinfo", "report.inbox.newInfo", c.View))
+	_, err = s.Send.SendToRef(ctx, ref, threadOf(p), lang, dialogs.InboxEventCard("inbox-newinfo", "report.inbox.newInfo", c.View))
 	return err
 }
 
@@ -289,7 +289,7 @@ func (s *Service) postUpdate(ctx context.Context, id string) error {
 // about it. found is false (with a nil error) when the case was purged;
 // a missing inbox is errNoInbox (with the case loaded), so the work is
 // retried once one is registered.
-func (s *Service) caseForInbox(ctx context.Context, id string) (c caseState, ref bot.Ref, found bool, err error) {
+func (s *Service) caseForInbox(ctx context.Context, id string) (c caseState, ref activity.Ref, found bool, err error) {
 	c, _, err = s.loadCase(ctx, id)
 	if errors.Is(err, errNoCase) {
 		return c, ref, false, nil
@@ -324,7 +324,7 @@ func (s *Service) notifyReporter(ctx context.Context, id string) error {
 	if err != nil {
 		return fmt.Errorf("open notification link: %w", err)
 	}
-	var ref bot.Ref
+	var ref activity.Ref
 	if err := json.Unmarshal(plain, &ref); err != nil {
 		return fmt.Errorf("decode notification link: %w", err)
 	}
@@ -332,7 +332,7 @@ func (s *Service) notifyReporter(ctx context.Context, id string) error {
 	// priority as a write of its own, never with the case's keys; a
 	// reporter who removed the bot is then dropped by the outbox (the link
 	// goes with the case).
-	err = s.Bot.QueueToRef(ctx, ref, bot.LangOf(ref), dialogs.NotifyCard())
+	err = s.Send.QueueToRef(ctx, ref, ref.Lang(), dialogs.NotifyCard())
 	if errors.Is(err, connector.ErrUnreachable) {
 		// The reporter removed the bot: drop the link.
 		if err := s.Store.Del(ctx, s.refKey(id)); err != nil {
@@ -379,7 +379,7 @@ func (s *Service) deadline(feedback bool) schedule.Handler {
 		if feedback {
 			name, msg = "inbox-feedback-reminder", "report.inbox.feedbackReminder"
 		}
-		if _, err := s.Bot.SendToRef(ctx, ref, threadOf(p), bot.LangOf(ref), dialogs.InboxEventCard(name, msg, c.View)); err != nil {
+		if _, err := s.Send.SendToRef(ctx, ref, threadOf(p), ref.Lang(), dialogs.InboxEventCard(name, msg, c.View)); err != nil {
 			return fmt.Errorf("deadline reminder: %s", safeErr(err))
 		}
 		return nil
@@ -398,9 +398,9 @@ func (s *Service) Purge(ctx context.Context, id string) error {
 	if err != nil && !errors.Is(err, errNoCase) {
 		return err
 	}
-	if p, _ := s.posted(ctx, id); p != "" && p != "-" && s.Bot != nil {
+	if p, _ := s.posted(ctx, id); p != "" && p != "-" && s.Send != nil {
 		if ref, ok, _ := s.inbox(ctx); ok {
-			if err := s.Bot.DeleteAtRef(ctx, ref, p); err != nil {
+			if err := s.Send.DeleteAtRef(ctx, ref, p); err != nil {
 				s.Log.Warn("inbox card of a purged case not deleted", "err", safeErr(err))
 			}
 		}

@@ -23,9 +23,11 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/kk/graensen/bot"
+	"github.com/kk/graensen/bot/activity"
+	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
+	"github.com/kk/graensen/internal/randid"
 )
 
 // pendingMove is a move of the inbox waiting for its confirmation.
@@ -37,7 +39,7 @@ type pendingMove struct {
 func (s *Service) moveKey() string { return s.Store.Key("inboxmove") }
 
 // teamChannel reports whether an activity comes from a team's channel.
-func teamChannel(tc bot.TurnContext) bool {
+func teamChannel(tc effect.TurnContext) bool {
 	a := tc.Activity
 	if a.Conversation.ConversationType != "channel" {
 		return false
@@ -52,19 +54,19 @@ func teamChannel(tc bot.TurnContext) bool {
 
 // fromInbox reports whether a turn comes from the registered inbox
 // channel, and gives the case's posted card id.
-func (s *Service) fromInbox(ctx context.Context, tc bot.TurnContext, id string) (string, bool, error) {
+func (s *Service) fromInbox(ctx context.Context, tc effect.TurnContext, id string) (string, bool, error) {
 	ref, ok, err := s.inbox(ctx)
 	if err != nil || !ok {
 		return "", false, err
 	}
-	if !teamChannel(tc) || bot.RefOf(tc.Activity).ConversationID != ref.ConversationID {
+	if !teamChannel(tc) || activity.RefOf(tc.Activity).ConversationID != ref.ConversationID {
 		return "", false, nil
 	}
 	posted, err := s.posted(ctx, id)
 	return posted, err == nil, err
 }
 
-func (s *Service) inboxOp(ref bot.Ref, lang dialogs.Lang) (redisstore.Op, error) {
+func (s *Service) inboxOp(ref activity.Ref, lang dialogs.Lang) (redisstore.Op, error) {
 	ref.Locale = string(lang) // the inbox speaks the registering handler's language
 	b, err := json.Marshal(ref)
 	if err != nil {
@@ -76,26 +78,26 @@ func (s *Service) inboxOp(ref bot.Ref, lang dialogs.Lang) (redisstore.Op, error)
 
 // registerInbox makes a team channel the inbox: at once when there is
 // none yet (or it is this channel), else by confirmation (see the top).
-func (s *Service) registerInbox(ctx context.Context, tc bot.TurnContext) (bot.Prepared, error) {
+func (s *Service) registerInbox(ctx context.Context, tc effect.TurnContext) (effect.Prepared, error) {
 	if !teamChannel(tc) {
-		return bot.Prepared{Outputs: reply(dialogs.TeamChannelOnlyCard())}, nil
+		return effect.Prepared{Outputs: reply(dialogs.TeamChannelOnlyCard())}, nil
 	}
-	here := bot.RefOf(tc.Activity)
+	here := activity.RefOf(tc.Activity)
 	old, ok, err := s.inbox(ctx)
 	if err != nil {
-		return bot.Prepared{}, err
+		return effect.Prepared{}, err
 	}
 	if !ok || old.ConversationID == here.ConversationID {
 		op, err := s.inboxOp(here, tc.Lang)
 		if err != nil {
-			return bot.Prepared{}, err
+			return effect.Prepared{}, err
 		}
-		return bot.Prepared{Ops: []redisstore.Op{op}, Outputs: reply(dialogs.ReportNotice("inbox-registered", "report.inbox.registered")), After: s.after}, nil
+		return effect.Prepared{Ops: []redisstore.Op{op}, Outputs: reply(dialogs.ReportNotice("inbox-registered", "report.inbox.registered")), After: s.after}, nil
 	}
-	nonce := base64.RawURLEncoding.EncodeToString(randBytes(18))
+	nonce := base64.RawURLEncoding.EncodeToString(randid.Bytes(18))
 	plain, err := json.Marshal(pendingMove{Conv: here.ConversationID, Nonce: nonce})
 	if err != nil {
-		return bot.Prepared{}, err
+		return effect.Prepared{}, err
 	}
 	key := s.moveKey()
 	until := tc.Now.UTC().Truncate(time.Hour).Add(2 * time.Hour) // a whole hour, 1–2 hours on
@@ -103,19 +105,19 @@ func (s *Service) registerInbox(ctx context.Context, tc bot.TurnContext) (bot.Pr
 		{Cmd: "SET", Key: key, Args: []any{string(s.Keys.Seal(plain, []byte(key)))}},
 		{Cmd: "PEXPIREAT", Key: key, Args: []any{until.UnixMilli()}},
 	}
-	return bot.Prepared{Ops: ops, Outputs: reply(dialogs.InboxMoveCard(nonce))}, nil
+	return effect.Prepared{Ops: ops, Outputs: reply(dialogs.InboxMoveCard(nonce))}, nil
 }
 
 // confirmMove carries out a pending move confirmed in the new channel.
-func (s *Service) confirmMove(ctx context.Context, tc bot.TurnContext, o dialogs.ConfirmInboxMove) (bot.Prepared, error) {
-	expired := bot.Prepared{Outputs: reply(dialogs.ReportNotice("inbox-move-expired", "report.rules.moveExpired"))}
+func (s *Service) confirmMove(ctx context.Context, tc effect.TurnContext, o dialogs.ConfirmInboxMove) (effect.Prepared, error) {
+	expired := effect.Prepared{Outputs: reply(dialogs.ReportNotice("inbox-move-expired", "report.rules.moveExpired"))}
 	if !teamChannel(tc) {
-		return bot.Prepared{Outputs: reply(dialogs.TeamChannelOnlyCard())}, nil
+		return effect.Prepared{Outputs: reply(dialogs.TeamChannelOnlyCard())}, nil
 	}
 	key := s.moveKey()
 	sealed, found, err := s.Store.Get(ctx, key)
 	if err != nil {
-		return bot.Prepared{}, fmt.Errorf("load inbox move: %w", err)
+		return effect.Prepared{}, fmt.Errorf("load inbox move: %w", err)
 	}
 	if !found {
 		return expired, nil
@@ -125,17 +127,17 @@ func (s *Service) confirmMove(ctx context.Context, tc bot.TurnContext, o dialogs
 	if err != nil || json.Unmarshal(plain, &pm) != nil {
 		return expired, nil
 	}
-	here := bot.RefOf(tc.Activity)
+	here := activity.RefOf(tc.Activity)
 	if pm.Conv != here.ConversationID || subtle.ConstantTimeCompare([]byte(pm.Nonce), []byte(o.Nonce)) != 1 {
 		return expired, nil
 	}
 	old, hadOld, err := s.inbox(ctx)
 	if err != nil {
-		return bot.Prepared{}, err
+		return effect.Prepared{}, err
 	}
 	op, err := s.inboxOp(here, tc.Lang)
 	if err != nil {
-		return bot.Prepared{}, err
+		return effect.Prepared{}, err
 	}
 	by := tc.Activity.From.Name
 	if by == "" {
@@ -144,13 +146,13 @@ func (s *Service) confirmMove(ctx context.Context, tc bot.TurnContext, o dialogs
 	date := dialogs.ReportDate(tc.Now)
 	after := func(ctx context.Context) error {
 		if hadOld && old.ConversationID != here.ConversationID {
-			if _, err := s.Bot.SendToRef(ctx, old, "", bot.LangOf(old), dialogs.InboxMovedCard(date, by)); err != nil {
+			if _, err := s.Send.SendToRef(ctx, old, "", old.Lang(), dialogs.InboxMovedCard(date, by)); err != nil {
 				s.Log.Warn("the old inbox channel was not told of the move", "err", safeErr(err))
 			}
 		}
 		return s.after(ctx)
 	}
-	return bot.Prepared{
+	return effect.Prepared{
 		Ops:     []redisstore.Op{op, {Cmd: "DEL", Key: key}},
 		Outputs: reply(dialogs.ReportNotice("inbox-registered", "report.inbox.registered")),
 		After:   after,

@@ -11,9 +11,9 @@ import (
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
-	"github.com/kk/graensen/bot/bottest"
 	"github.com/kk/graensen/bot/report"
 	"github.com/kk/graensen/dialogs"
+	"github.com/kk/graensen/internal/bottest"
 )
 
 // teamChannelData is the channelData Teams sends from a team's channel.

@@ -40,8 +40,9 @@ import (
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
-	"github.com/kk/graensen/bot"
+	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/dialogs"
+	"github.com/kk/graensen/internal/randid"
 )
 
 // errTooManyChecks means the user has used their checks for this hour.
@@ -157,7 +158,7 @@ func (m *memo) put(k memoKey, e memoEntry) {
 // check against the user's hourly budget (a write of its own, a person's
 // key only), then finds the case (argon2id under the gate). A Redis error
 // is not memoized, so a rerun tries again.
-func (s *Service) checkOnce(ctx context.Context, tc bot.TurnContext, code string) (string, string, error) {
+func (s *Service) checkOnce(ctx context.Context, tc effect.TurnContext, code string) (string, string, error) {
 	k := memoKey{tc.Activity, "check:" + code}
 	if e, ok := s.checks.get(k); ok {
 		return e.id, e.rkey, e.err
@@ -181,7 +182,7 @@ func (s *Service) checkOnce(ctx context.Context, tc bot.TurnContext, code string
 // countCheck adds one to the user's checks of this hour and returns the
 // new count. The window key is a keyed hash of the user and the hour; it
 // expires on a whole hour.
-func (s *Service) countCheck(ctx context.Context, tc bot.TurnContext) (int, error) {
+func (s *Service) countCheck(ctx context.Context, tc effect.TurnContext) (int, error) {
 	hour := tc.Now.UTC().Truncate(time.Hour)
 	h := hour.Format("2006010215")
 	key := s.Store.Key("rate", "chk", s.Hasher.Sum("rl-chk", tc.UserKey+"|"+h))
@@ -194,12 +195,12 @@ func (s *Service) countCheck(ctx context.Context, tc bot.TurnContext) (int, erro
 
 // newReceiptHash makes a new receipt's salt and argon2id hash, once per
 // turn (a rerun of the filing turn reuses them) and under the gate.
-func (s *Service) newReceiptHash(ctx context.Context, tc bot.TurnContext, code string) ([]byte, []byte, error) {
+func (s *Service) newReceiptHash(ctx context.Context, tc effect.TurnContext, code string) ([]byte, []byte, error) {
 	k := memoKey{tc.Activity, "file:" + code}
 	if e, ok := s.checks.get(k); ok {
 		return e.salt, e.hash, nil
 	}
-	salt := randBytes(16)
+	salt := randid.Bytes(16)
 	hash, err := s.argonHash(ctx, code, salt)
 	if err != nil {
 		return nil, nil, err

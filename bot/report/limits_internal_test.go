@@ -11,12 +11,13 @@ import (
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
-	"github.com/kk/graensen/bot"
-	"github.com/kk/graensen/bot/bottest"
+	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/bot/seal"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
 	"github.com/kk/graensen/dialogs/redisstore/redistest"
+	"github.com/kk/graensen/internal/bottest"
+	"github.com/kk/graensen/internal/randid"
 )
 
 func limitsService(t *testing.T, tune func(*Service)) *Service {
@@ -35,14 +36,14 @@ func limitsService(t *testing.T, tune func(*Service)) *Service {
 	return s
 }
 
-func turn(user string) bot.TurnContext {
+func turn(user string) effect.TurnContext {
 	// Each turn has its own random token, as each activity does.
-	return bot.TurnContext{Activity: &schema.Activity{}, UserKey: user, ConvKey: "c-" + user, Lang: dialogs.Danish, Now: time.Now(), Token: dialogs.NewReceiptCode(randBytes)}
+	return effect.TurnContext{Activity: &schema.Activity{}, UserKey: user, ConvKey: "c-" + user, Lang: dialogs.Danish, Now: time.Now(), Token: dialogs.NewReceiptCode(randid.Bytes)}
 }
 
 // apply carries out an effect's own write (the case's, apart from the
 // turn) and then its ops, as the turn's commit would.
-func apply(t *testing.T, s *Service, p bot.Prepared) {
+func apply(t *testing.T, s *Service, p effect.Prepared) {
 	t.Helper()
 	if p.Write != nil {
 		if err := p.Write(context.Background()); err != nil {
@@ -56,7 +57,7 @@ func apply(t *testing.T, s *Service, p bot.Prepared) {
 	}
 }
 
-func effect(t *testing.T, s *Service, tc bot.TurnContext, o dialogs.Output) bot.Prepared {
+func runEffect(t *testing.T, s *Service, tc effect.TurnContext, o dialogs.Output) effect.Prepared {
 	t.Helper()
 	p, handled, err := s.Effect(context.Background(), tc, o)
 	if err != nil || !handled {
@@ -65,15 +66,15 @@ func effect(t *testing.T, s *Service, tc bot.TurnContext, o dialogs.Output) bot.
 	return p
 }
 
-func fileOne(t *testing.T, s *Service, user string) (string, bot.Prepared) {
+func fileOne(t *testing.T, s *Service, user string) (string, effect.Prepared) {
 	t.Helper()
-	code := dialogs.NewReceiptCode(randBytes)
-	p := effect(t, s, turn(user), dialogs.FileReport{CaseID: dialogs.NewReceiptCode(randBytes)[:8], Receipt: code,
+	code := dialogs.NewReceiptCode(randid.Bytes)
+	p := runEffect(t, s, turn(user), dialogs.FileReport{CaseID: dialogs.NewReceiptCode(randid.Bytes)[:8], Receipt: code,
 		Date: dialogs.ReportDate(time.Now()), Answers: dialogs.ReportAnswers{What: "x"}})
 	return code, p
 }
 
-func cardName(p bot.Prepared) string {
+func cardName(p effect.Prepared) string {
 	for _, o := range p.Outputs {
 		switch r := o.(type) {
 		case dialogs.Reply:
@@ -126,9 +127,9 @@ func TestConcurrentReceiptChecksShareFewArgonSlots(t *testing.T) {
 func TestAReranTurnHashesOnceAndCountsOnce(t *testing.T) {
 	s := limitsService(t, nil)
 	filer := turn("filer")
-	o := dialogs.FileReport{CaseID: "ABCD2345", Receipt: dialogs.NewReceiptCode(randBytes), Date: dialogs.ReportDate(time.Now()), Answers: dialogs.ReportAnswers{What: "x"}}
-	first := effect(t, s, filer, o)
-	again := effect(t, s, filer, o)
+	o := dialogs.FileReport{CaseID: "ABCD2345", Receipt: dialogs.NewReceiptCode(randid.Bytes), Date: dialogs.ReportDate(time.Now()), Answers: dialogs.ReportAnswers{What: "x"}}
+	first := runEffect(t, s, filer, o)
+	again := runEffect(t, s, filer, o)
 	if runs, _ := s.ArgonStats(); runs != 1 {
 		t.Fatalf("filing prepared twice ran argon2id %d times", runs)
 	}
@@ -138,7 +139,7 @@ func TestAReranTurnHashesOnceAndCountsOnce(t *testing.T) {
 	apply(t, s, again)
 	tc := turn("checker")
 	for range 3 {
-		if n := cardName(effect(t, s, tc, dialogs.CheckReceipt{Code: o.Receipt})); n != "receipt-status" {
+		if n := cardName(runEffect(t, s, tc, dialogs.CheckReceipt{Code: o.Receipt})); n != "receipt-status" {
 			t.Fatalf("check answered %q", n)
 		}
 	}
@@ -157,14 +158,14 @@ func TestCorrectChecksAreCountedPerUser(t *testing.T) {
 	code, p := fileOne(t, s, "filer")
 	apply(t, s, p)
 	for i := range 3 {
-		if n := cardName(effect(t, s, turn("same-user"), dialogs.CheckReceipt{Code: code})); n != "receipt-status" {
+		if n := cardName(runEffect(t, s, turn("same-user"), dialogs.CheckReceipt{Code: code})); n != "receipt-status" {
 			t.Fatalf("check %d: %q", i, n)
 		}
 	}
-	if n := cardName(effect(t, s, turn("same-user"), dialogs.CheckReceipt{Code: code})); n != "receipt-limited" {
+	if n := cardName(runEffect(t, s, turn("same-user"), dialogs.CheckReceipt{Code: code})); n != "receipt-limited" {
 		t.Fatalf("fourth right check in the hour: %q, want refused", n)
 	}
-	if n := cardName(effect(t, s, turn("another-user"), dialogs.CheckReceipt{Code: code})); n != "receipt-status" {
+	if n := cardName(runEffect(t, s, turn("another-user"), dialogs.CheckReceipt{Code: code})); n != "receipt-status" {
 		t.Fatalf("another user: %q", n)
 	}
 }
@@ -184,8 +185,8 @@ func TestNoGlobalCounterLocksOutARightCodeOrAFirstReport(t *testing.T) {
 	// 60 accounts × 5 wrong codes, through the service.
 	for i := range 60 {
 		for j := range 5 {
-			wrong := dialogs.NewReceiptCode(randBytes)
-			p := effect(t, s, turn(fmt.Sprintf("guesser-%d", i)), dialogs.CheckReceipt{Code: wrong})
+			wrong := dialogs.NewReceiptCode(randid.Bytes)
+			p := runEffect(t, s, turn(fmt.Sprintf("guesser-%d", i)), dialogs.CheckReceipt{Code: wrong})
 			if cardName(p) != "receipt-notfound" {
 				t.Fatalf("guess %d/%d: %q", i, j, cardName(p))
 			}
@@ -196,7 +197,7 @@ func TestNoGlobalCounterLocksOutARightCodeOrAFirstReport(t *testing.T) {
 	if n, _ := rdb.Get(ctx, all.key).Int(); n < s.Limits.GuessesAllPerHour {
 		t.Fatalf("global wrong codes %d, want past %d", n, s.Limits.GuessesAllPerHour)
 	}
-	if n := cardName(effect(t, s, turn("the-reporter"), dialogs.CheckReceipt{Code: code})); n != "receipt-status" {
+	if n := cardName(runEffect(t, s, turn("the-reporter"), dialogs.CheckReceipt{Code: code})); n != "receipt-status" {
 		t.Fatalf("the right code after a guessing flood: %q, want the case", n)
 	}
 	if n := strings.Count(logs.String(), "someone may be guessing"); n != 1 {

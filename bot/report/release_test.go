@@ -13,12 +13,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kk/graensen/bot/bottest"
 	"github.com/kk/graensen/bot/report"
 	"github.com/kk/graensen/bot/schedule"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
 	"github.com/kk/graensen/dialogs/redisstore/redistest"
+	"github.com/kk/graensen/internal/bottest"
 )
 
 // runScheduler runs this replica's scheduler (as cmd/graensen does) on

@@ -8,7 +8,7 @@
 // domain logic and builds the writes; all Redis access goes through the
 // store, which refuses any write that touches both a person's keys and a
 // case's keys. So a report, a receipt check and a message on a case are
-// written apart from the turn's own commit (bot.Prepared.Write), under an
+// written apart from the turn's own commit (effect.Prepared.Write), under an
 // idempotency key (redisstore.WriteOnce), and reach the unit only at the
 // release times (dialogs.Release), shuffled.
 //
@@ -24,7 +24,6 @@ package report
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
@@ -39,10 +38,12 @@ import (
 
 	"golang.org/x/crypto/argon2"
 
-	"github.com/kk/graensen/bot"
+	"github.com/kk/graensen/bot/activity"
+	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/bot/seal"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
+	"github.com/kk/graensen/internal/randid"
 )
 
 // Scheduled kinds (registered with the scheduler in cmd/graensen).
@@ -71,9 +72,21 @@ type Limits struct {
 	MaxCardNotes      int // latest internal notes shown on the case card (default 5)
 }
 
-// Service carries out the report outputs. Set Bot before the first turn.
+// Sender is what reports send through outside a turn: case cards to the
+// unit's inbox channel and notices to a reporter's opt-in link
+// (*bot.Sender, checked in cmd/graensen).
+type Sender interface {
+	SendToRef(ctx context.Context, ref activity.Ref, thread string, lang dialogs.Lang, card dialogs.Card) (string, error)
+	UpdateAtRef(ctx context.Context, ref activity.Ref, activityID string, lang dialogs.Lang, card dialogs.Card) error
+	DeleteAtRef(ctx context.Context, ref activity.Ref, activityID string) error
+	QueueToRef(ctx context.Context, ref activity.Ref, lang dialogs.Lang, card dialogs.Card) error
+	// CardSize is the size in bytes of a card as sent.
+	CardSize(lang dialogs.Lang, c dialogs.Card) int
+}
+
+// Service carries out the report outputs. Set Send before the first turn.
 type Service struct {
-	Bot    *bot.Bot
+	Send   Sender
 	Store  *redisstore.Store
 	Keys   *seal.Keyring
 	Hasher *seal.Hasher
@@ -153,7 +166,7 @@ func (s *Service) fill() {
 		}
 	}
 	if s.Consumer == "" {
-		s.Consumer = "r-" + base64.RawURLEncoding.EncodeToString(randBytes(6))
+		s.Consumer = "r-" + base64.RawURLEncoding.EncodeToString(randid.Bytes(6))
 	}
 	if s.wake == nil {
 		s.wake = make(chan struct{}, 1)
@@ -170,17 +183,11 @@ func (s *Service) fill() {
 	s.argon = newGate(l.ArgonSlots)
 }
 
-func randBytes(n int) []byte {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return b
-}
-
-// Effect is the bot.Effect for the report outputs.
-func (s *Service) Effect(ctx context.Context, tc bot.TurnContext, o dialogs.Output) (bot.Prepared, bool, error) {
+// Effect is the effect.Func for the report outputs.
+func (s *Service) Effect(ctx context.Context, tc effect.TurnContext, o dialogs.Output) (effect.Prepared, bool, error) {
 	s.defaults()
 	var (
-		p   bot.Prepared
+		p   effect.Prepared
 		err error
 	)
 	switch o := o.(type) {
@@ -197,7 +204,7 @@ func (s *Service) Effect(ctx context.Context, tc bot.TurnContext, o dialogs.Outp
 	case dialogs.CaseAction:
 		p, err = s.caseAction(ctx, tc, o)
 	default:
-		return bot.Prepared{}, false, nil
+		return effect.Prepared{}, false, nil
 	}
 	return p, true, err
 }
@@ -209,6 +216,12 @@ func reply(c dialogs.Card) []dialogs.Output { return []dialogs.Output{dialogs.Re
 // window after a receipt check or a message to the unit.
 func inForm(c dialogs.Card) []dialogs.Output    { return []dialogs.Output{dialogs.ReportDialog(c)} }
 func inReceipt(c dialogs.Card) []dialogs.Output { return []dialogs.Output{dialogs.ReceiptDialog(c)} }
+
+// answer is the receipt window's card for what the worker found out
+// (dialogs.ReceiptAnswer decides which).
+func answer(f dialogs.ReceiptFinding) effect.Prepared {
+	return effect.Prepared{Outputs: []dialogs.Output{dialogs.ReceiptAnswer(f)}}
+}
 
 // Wake makes this replica's inbox worker look at its queue now.
 func (s *Service) Wake() {
@@ -249,13 +262,13 @@ func incrOps(cs ...counter) []redisstore.Op {
 // fileCounters are the per-user and global daily windows for filing. The
 // user's window key is a keyed hash of the (already hashed) user and the
 // day: it identifies nobody and is gone the day after.
-func (s *Service) fileCounters(tc bot.TurnContext, date string) (counter, counter) {
+func (s *Service) fileCounters(tc effect.TurnContext, date string) (counter, counter) {
 	end := dayAt(date, 1, 0)
 	return counter{s.Store.Key("rate", "file", s.Hasher.Sum("rl-file", tc.UserKey+"|"+date)), end},
 		counter{s.Store.Key("rate", "file", "all", date), end}
 }
 
-func (s *Service) guessCounters(tc bot.TurnContext) (counter, counter) {
+func (s *Service) guessCounters(tc effect.TurnContext) (counter, counter) {
 	hour := tc.Now.UTC().Truncate(time.Hour)
 	h := hour.Format("2006010215")
 	end := hour.Add(2 * time.Hour)
@@ -309,13 +322,13 @@ func onceExpiry(now time.Time) time.Time { return dayAt(dialogs.ReportDate(now),
 // and counts the filing against the person's daily limit. A rerun, a
 // double click or a redelivered activity finds the key and files nothing
 // again; the reporter gets the same receipt.
-func (s *Service) file(ctx context.Context, tc bot.TurnContext, o dialogs.FileReport) (bot.Prepared, error) {
+func (s *Service) file(ctx context.Context, tc effect.TurnContext, o dialogs.FileReport) (effect.Prepared, error) {
 	today := dialogs.ReportDate(tc.Now)
 	// The case records the date of the release that carries it: no finer
 	// than what the unit sees.
 	date := s.Release.ReleaseDate(tc.Now, o.Now)
 	if _, ok := dialogs.ParseReceipt(o.Receipt); !ok || !dialogs.ValidCaseID(o.CaseID) || o.Answers.What == "" {
-		return bot.Prepared{}, errors.New("file report: malformed output")
+		return effect.Prepared{}, errors.New("file report: malformed output")
 	}
 	token := o.Token
 	if token == "" {
@@ -331,39 +344,43 @@ func (s *Service) file(ctx context.Context, tc bot.TurnContext, o dialogs.FileRe
 		return inForm(dialogs.WithReleaseNote(dialogs.ReceiptCard(id, o.Receipt, o.Notify), at))
 	}
 	if sealed, ok, err := s.Store.Get(ctx, once); err != nil {
-		return bot.Prepared{}, fmt.Errorf("file report: %w", err)
+		return effect.Prepared{}, fmt.Errorf("file report: %w", err)
 	} else if ok { // filed already by an earlier attempt of this turn or of a twin
 		id, err := s.Keys.Open(sealed, []byte(once))
 		if err != nil || !dialogs.ValidCaseID(string(id)) {
-			return bot.Prepared{}, errors.New("file report: unreadable idempotency record")
+			return effect.Prepared{}, errors.New("file report: unreadable idempotency record")
 		}
-		return bot.Prepared{Ops: incrOps(user), Outputs: receipt(string(id))}, nil
+		return effect.Prepared{Ops: incrOps(user), Outputs: receipt(string(id))}, nil
 	}
 	n, err := s.count(ctx, user, all)
 	if err != nil {
-		return bot.Prepared{}, err
+		return effect.Prepared{}, err
 	}
 	if s.fileRefused(n[0], n[1]) {
 		// The draft is gone with the frame either way: nothing is kept.
-		return bot.Prepared{Outputs: inForm(dialogs.ReportNotice("report-limited", "report.limit.file"))}, nil
+		return effect.Prepared{Outputs: inForm(dialogs.ReportNotice("report-limited", "report.limit.file"))}, nil
 	}
 	id := o.CaseID
 	if exists, err := s.Store.Exists(ctx, s.caseKey(id)); err != nil {
-		return bot.Prepared{}, fmt.Errorf("file report: %w", err)
+		return effect.Prepared{}, fmt.Errorf("file report: %w", err)
 	} else if exists { // a collision of random ids: another, the same in every rerun
 		id = dialogs.NewReceiptCode(detRand(s.Hasher.Sum("case-id", token)))[:8]
 	}
 	rk := s.Hasher.Sum("receipt", o.Receipt)
 	answers := o.Answers
+	ackDue, fbDue, ok := dialogs.CaseDeadlines(date)
+	if !ok { // never: date is a release date; count from today as before
+		ackDue, fbDue, _ = dialogs.CaseDeadlines(today)
+	}
 	ev := event{K: evFiled, Date: date, Answers: &answers, Notify: o.Notify,
-		AckDue: addDays(date, 7), FbDue: addMonths(date, 3), Receipt: rk}
+		AckDue: ackDue, FbDue: fbDue, Receipt: rk}
 	args, err := s.appendOp(id, ev)
 	if err != nil {
-		return bot.Prepared{}, err
+		return effect.Prepared{}, err
 	}
 	salt, hash, err := s.newReceiptHash(ctx, tc, o.Receipt)
 	if err != nil {
-		return bot.Prepared{}, err
+		return effect.Prepared{}, err
 	}
 	rkey := s.receiptKey(o.Receipt)
 	ops := []redisstore.Op{
@@ -379,23 +396,24 @@ func (s *Service) file(ctx context.Context, tc bot.TurnContext, o dialogs.FileRe
 	ops = append(ops, rel...)
 	if o.Notify {
 		// The only link from a case to a person, by the reporter's choice.
-		r := bot.RefOf(tc.Activity)
+		r := activity.RefOf(tc.Activity)
 		r.Locale = string(tc.Lang) // notify in the language the reporter chose, not the client's
 		ref, err := json.Marshal(r)
 		if err != nil {
-			return bot.Prepared{}, fmt.Errorf("encode reference: %w", err)
+			return effect.Prepared{}, fmt.Errorf("encode reference: %w", err)
 		}
 		ops = append(ops, redisstore.Op{Cmd: "SET", Key: s.refKey(id), Args: []any{string(s.Keys.Seal(ref, []byte(s.refKey(id))))}})
 	}
-	ops = append(ops, s.Store.ScheduleOps("case-ack:"+id, dayAt(ev.AckDue, -2, 9), KindAckDeadline, []byte(id))...)
-	ops = append(ops, s.Store.ScheduleOps("case-fb:"+id, dayAt(ev.FbDue, -14, 9), KindFeedbackDeadline, []byte(id))...)
+	ackAt, fbAt, _ := dialogs.DeadlineReminders(ev.AckDue, ev.FbDue) // valid: computed above
+	ops = append(ops, s.Store.ScheduleOps("case-ack:"+id, ackAt, KindAckDeadline, []byte(id))...)
+	ops = append(ops, s.Store.ScheduleOps("case-fb:"+id, fbAt, KindFeedbackDeadline, []byte(id))...)
 	ops = append(ops, incrOps(all)...) // the global count is nobody's: it goes with the case
 	sealedID := s.Keys.Seal([]byte(id), []byte(once))
 	write := func(ctx context.Context) error {
 		_, err := s.Store.WriteOnce(ctx, once, sealedID, onceExpiry(tc.Now), ops)
 		return err
 	}
-	return bot.Prepared{Ops: incrOps(user), Write: write, Outputs: receipt(id), After: s.after}, nil
+	return effect.Prepared{Ops: incrOps(user), Write: write, Outputs: receipt(id), After: s.after}, nil
 }
 
 // detRand is a deterministic byte source from a seed (for the rare
@@ -423,18 +441,19 @@ func (s *Service) sessionKey(token string) string {
 	return s.Store.SessionKey(s.Hasher.Sum("rsess", token))
 }
 
-func (s *Service) check(ctx context.Context, tc bot.TurnContext, o dialogs.CheckReceipt) (bot.Prepared, error) {
+func (s *Service) check(ctx context.Context, tc effect.TurnContext, o dialogs.CheckReceipt) (effect.Prepared, error) {
 	user, all := s.guessCounters(tc)
 	n, err := s.count(ctx, user, all)
 	if err != nil {
-		return bot.Prepared{}, err
+		return effect.Prepared{}, err
 	}
-	limited := bot.Prepared{Outputs: inReceipt(dialogs.ReportNotice("receipt-limited", "report.receipt.limited"))}
+	limited := answer(dialogs.ReceiptFinding{Outcome: dialogs.ReceiptLimited})
 	if n[0] >= s.Limits.GuessesPerHour {
 		return limited, nil
 	}
 	s.globalGuesses(n[1])
-	fail := bot.Prepared{Ops: incrOps(user, all), Outputs: inReceipt(dialogs.ReportNotice("receipt-notfound", "report.receipt.notfound"))}
+	fail := answer(dialogs.ReceiptFinding{Outcome: dialogs.ReceiptNotFound})
+	fail.Ops = incrOps(user, all)
 	id, rkey, err := s.checkOnce(ctx, tc, o.Code)
 	if errors.Is(err, errTooManyChecks) {
 		return limited, nil
@@ -443,14 +462,14 @@ func (s *Service) check(ctx context.Context, tc bot.TurnContext, o dialogs.Check
 		return fail, nil
 	}
 	if err != nil {
-		return bot.Prepared{}, err
+		return effect.Prepared{}, err
 	}
 	c, _, err := s.loadCase(ctx, id)
 	if errors.Is(err, errNoCase) {
 		return fail, nil
 	}
 	if err != nil {
-		return bot.Prepared{}, err
+		return effect.Prepared{}, err
 	}
 	// The session's token is random, and the same in every attempt of this
 	// turn (so a rerun writes the same session). Its writes touch only the
@@ -462,11 +481,9 @@ func (s *Service) check(ctx context.Context, tc bot.TurnContext, o dialogs.Check
 		{Cmd: "SET", Key: skey, Args: []any{string(s.Keys.Seal([]byte(id), []byte(skey)))}},
 		{Cmd: "PEXPIREAT", Key: skey, Args: []any{redisstore.CeilHour(tc.Now.Add(s.Session)).UnixMilli()}},
 	}
-	card := dialogs.ReceiptStatusCard(c.View, token)
-	if c.View.Status != dialogs.StatusClosed {
-		card = dialogs.WithReleaseChoice(card, s.Release.Next(tc.Now))
-	}
-	return bot.Prepared{Write: func(ctx context.Context) error { return s.Store.Write(ctx, ops) }, Outputs: inReceipt(card)}, nil
+	found := answer(dialogs.ReceiptFinding{Outcome: dialogs.ReceiptFound, View: c.View, Token: token, Next: s.Release.Next(tc.Now)})
+	found.Write = func(ctx context.Context) error { return s.Store.Write(ctx, ops) }
+	return found, nil
 }
 
 // lookup finds a case id by receipt code: the index key from the keyed
@@ -512,11 +529,11 @@ func (s *Service) openSession(ctx context.Context, token string) (string, bool, 
 	return string(id), true, nil
 }
 
-func (s *Service) reporterMessage(ctx context.Context, tc bot.TurnContext, o dialogs.ReporterMessage) (bot.Prepared, error) {
-	expired := bot.Prepared{Outputs: inReceipt(dialogs.ReportNotice("receipt-expired", "report.receipt.expired"))}
+func (s *Service) reporterMessage(ctx context.Context, tc effect.TurnContext, o dialogs.ReporterMessage) (effect.Prepared, error) {
+	expired := answer(dialogs.ReceiptFinding{Outcome: dialogs.ReceiptExpired})
 	id, ok, err := s.openSession(ctx, o.Token)
 	if err != nil {
-		return bot.Prepared{}, err
+		return effect.Prepared{}, err
 	}
 	if !ok {
 		return expired, nil
@@ -526,18 +543,18 @@ func (s *Service) reporterMessage(ctx context.Context, tc bot.TurnContext, o dia
 		return expired, nil
 	}
 	if err != nil {
-		return bot.Prepared{}, err
+		return effect.Prepared{}, err
 	}
 	if c.View.Status == dialogs.StatusClosed {
-		return bot.Prepared{Outputs: inReceipt(dialogs.ReportNotice("reporter-closed", "report.status.closedText"))}, nil
+		return answer(dialogs.ReceiptFinding{Outcome: dialogs.ReceiptClosed}), nil
 	}
 	date := s.Release.ReleaseDate(tc.Now, o.Now) // the release's date, as for a new report
 	if refusal, refused := s.messageRefused(evs, date, o.Text); refused {
-		return bot.Prepared{Outputs: inReceipt(refusal)}, nil
+		return effect.Prepared{Outputs: inReceipt(refusal)}, nil
 	}
 	args, err := s.appendOp(id, event{K: evMsg, Date: date, Text: o.Text})
 	if err != nil {
-		return bot.Prepared{}, err
+		return effect.Prepared{}, err
 	}
 	ops := []redisstore.Op{
 		{Cmd: "XADD", Key: s.caseKey(id), Args: args},
@@ -546,17 +563,18 @@ func (s *Service) reporterMessage(ctx context.Context, tc bot.TurnContext, o dia
 	rel, at := s.releaseOps("upd", id, o.Now, tc.Now)
 	ops = append(ops, rel...)
 	write := s.writeOnce(tc, "once-msg", id, ops)
-	card := dialogs.WithReleaseNote(dialogs.ReportNotice("reporter-sent", "report.status.sent"), at)
-	return bot.Prepared{Write: write, Outputs: inReceipt(card), After: s.after}, nil
+	sent := answer(dialogs.ReceiptFinding{Outcome: dialogs.ReceiptSent, Next: at})
+	sent.Write, sent.After = write, s.after
+	return sent, nil
 }
 
-func (s *Service) onceKey(tc bot.TurnContext, label string) string {
+func (s *Service) onceKey(tc effect.TurnContext, label string) string {
 	return s.Store.OnceKey(s.Hasher.Sum(label, tc.Token))
 }
 
 // writeOnce is a Prepared.Write of ops on a case, once per turn (the key
 // is a keyed hash of the turn's random token).
-func (s *Service) writeOnce(tc bot.TurnContext, label, id string, ops []redisstore.Op) func(context.Context) error {
+func (s *Service) writeOnce(tc effect.TurnContext, label, id string, ops []redisstore.Op) func(context.Context) error {
 	once := s.onceKey(tc, label)
 	sealedID := s.Keys.Seal([]byte(id), []byte(once))
 	return func(ctx context.Context) error {
@@ -568,34 +586,34 @@ func (s *Service) writeOnce(tc bot.TurnContext, label, id string, ops []redissto
 // --- the unit's inbox -----------------------------------------------------------------
 
 // inbox opens the unit's channel reference (ok false when none is registered).
-func (s *Service) inbox(ctx context.Context) (bot.Ref, bool, error) {
+func (s *Service) inbox(ctx context.Context) (activity.Ref, bool, error) {
 	key := s.Store.InboxKey()
 	sealed, ok, err := s.Store.Get(ctx, key)
 	if err != nil || !ok {
-		return bot.Ref{}, false, err
+		return activity.Ref{}, false, err
 	}
 	plain, err := s.Keys.Open(sealed, []byte(key))
 	if err != nil {
-		return bot.Ref{}, false, fmt.Errorf("open inbox: %w", err)
+		return activity.Ref{}, false, fmt.Errorf("open inbox: %w", err)
 	}
-	var ref bot.Ref
+	var ref activity.Ref
 	if err := json.Unmarshal(plain, &ref); err != nil {
-		return bot.Ref{}, false, fmt.Errorf("decode inbox: %w", err)
+		return activity.Ref{}, false, fmt.Errorf("decode inbox: %w", err)
 	}
 	return ref, true, nil
 }
 
-func (s *Service) caseAction(ctx context.Context, tc bot.TurnContext, o dialogs.CaseAction) (bot.Prepared, error) {
+func (s *Service) caseAction(ctx context.Context, tc effect.TurnContext, o dialogs.CaseAction) (effect.Prepared, error) {
 	posted, inInbox, err := s.fromInbox(ctx, tc, o.CaseID)
 	if err != nil || !inInbox {
-		return bot.Prepared{Outputs: reply(dialogs.InboxOnlyCard())}, err
+		return effect.Prepared{Outputs: reply(dialogs.InboxOnlyCard())}, err
 	}
 	c, evs, err := s.loadCase(ctx, o.CaseID)
 	if errors.Is(err, errNoCase) {
-		return bot.Prepared{Outputs: reply(dialogs.ReportNotice("inbox-gone", "report.inbox.gone"))}, nil
+		return effect.Prepared{Outputs: reply(dialogs.ReportNotice("inbox-gone", "report.inbox.gone"))}, nil
 	}
 	if err != nil {
-		return bot.Prepared{}, err
+		return effect.Prepared{}, err
 	}
 	date := o.Date
 	if !validDate(date) {
@@ -626,7 +644,7 @@ func (s *Service) caseAction(ctx context.Context, tc bot.TurnContext, o dialogs.
 		}
 	case dialogs.VerbCReply:
 		if c.View.Status == dialogs.StatusClosed {
-			return bot.Prepared{Outputs: reply(dialogs.ReportNotice("inbox-closed", "report.status.closedText"))}, nil
+			return effect.Prepared{Outputs: reply(dialogs.ReportNotice("inbox-closed", "report.status.closedText"))}, nil
 		}
 		ev = event{K: evMsg, Date: date, Text: o.Text, FromUnit: true, By: by}
 		ops = append(ops, redisstore.Op{Cmd: "PEXPIREAT", Key: c.ReceiptKey, Args: []any{s.receiptExpiry(date).UnixMilli()}})
@@ -638,18 +656,18 @@ func (s *Service) caseAction(ctx context.Context, tc bot.TurnContext, o dialogs.
 	case dialogs.VerbCNote:
 		ev = event{K: evNote, Date: date, Text: o.Text, By: by}
 	default:
-		return bot.Prepared{}, fmt.Errorf("case action: unknown op %q", o.Op)
+		return effect.Prepared{}, fmt.Errorf("case action: unknown op %q", o.Op)
 	}
 	args, err := s.appendOp(id, ev)
 	if err != nil {
-		return bot.Prepared{}, err
+		return effect.Prepared{}, err
 	}
 	ops = append([]redisstore.Op{{Cmd: "XADD", Key: s.caseKey(id), Args: args}}, ops...)
 	// In a rerun of this turn (after a conflict) the event is stored
 	// already: the card shows it once.
 	done, err := s.Store.Exists(ctx, s.onceKey(tc, "once-case"))
 	if err != nil {
-		return bot.Prepared{}, err
+		return effect.Prepared{}, err
 	}
 	if !done {
 		evs = append(evs, ev)
@@ -667,7 +685,7 @@ func (s *Service) caseAction(ctx context.Context, tc bot.TurnContext, o dialogs.
 		s.countAction(ctx, id, date, c, folded)
 		return s.after(ctx)
 	}
-	return bot.Prepared{Write: s.writeOnce(tc, "once-case", id, ops), Outputs: out, After: after}, nil
+	return effect.Prepared{Write: s.writeOnce(tc, "once-case", id, ops), Outputs: out, After: after}, nil
 }
 
 // purgeAt is when a case closed on date is deleted (at 03:00, a date-derived time).

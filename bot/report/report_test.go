@@ -13,14 +13,14 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/schema"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/kk/graensen/bot"
-	"github.com/kk/graensen/bot/bottest"
 	"github.com/kk/graensen/bot/cards"
 	"github.com/kk/graensen/bot/cards/cardschema"
+	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/bot/report"
 	"github.com/kk/graensen/bot/schedule"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore/redistest"
+	"github.com/kk/graensen/internal/bottest"
 	"github.com/kk/graensen/locales"
 )
 
@@ -53,21 +53,21 @@ func newRig(t *testing.T, o bottest.Options, tune func(*report.Service)) *rig {
 		o.Engine.Release = dialogs.MustRelease("1h")
 	}
 	more := o.Effects // further effects the test brings (statistics)
-	o.Effects = func(h *bottest.Harness) []bot.Effect {
+	o.Effects = func(h *bottest.Harness) []effect.Func {
 		r.svc = report.New(h.Store, h.Keys, h.Hasher, slog.New(slog.NewJSONHandler(h.Logs, nil)))
+		r.svc.Send = h.Send
 		r.svc.ClaimIdle, r.svc.Block = 300*time.Millisecond, 100*time.Millisecond
 		r.svc.Release = o.Engine.Release
 		if tune != nil {
 			tune(r.svc)
 		}
-		effects := []bot.Effect{r.svc.Effect}
+		effects := []effect.Func{r.svc.Effect}
 		if more != nil {
 			effects = append(effects, more(h)...)
 		}
 		return effects
 	}
 	r.Harness = bottest.New(t, o)
-	r.svc.Bot = r.Bot
 	return r
 }
 

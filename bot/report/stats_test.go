@@ -13,14 +13,14 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
-	"github.com/kk/graensen/bot"
-	"github.com/kk/graensen/bot/bottest"
-	"github.com/kk/graensen/bot/campaign"
+	"github.com/kk/graensen/bot/admin"
 	"github.com/kk/graensen/bot/cards/cardschema"
+	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/bot/report"
 	"github.com/kk/graensen/bot/statistics"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore/redistest"
+	"github.com/kk/graensen/internal/bottest"
 )
 
 const adminAAD = "aad-admin-1"
@@ -37,15 +37,15 @@ func newStatsRig(t *testing.T) *statsRig {
 	t.Helper()
 	s := &statsRig{}
 	o := bottest.Options{Engine: dialogs.Config{Admins: []string{adminAAD}}}
-	o.Effects = func(h *bottest.Harness) []bot.Effect {
+	o.Effects = func(h *bottest.Harness) []effect.Func {
 		s.st = statistics.New(h.Store, 3, func(ctx context.Context, today string) ([]dialogs.Overdue, error) {
 			return s.svc.Overdue(ctx, today)
 		}, nil)
-		return []bot.Effect{s.st.Effect}
+		return []effect.Func{s.st.Effect}
 	}
 	o.CountUse = func(now time.Time, c dialogs.CountUse) { s.st.Usage.Add(now, c) }
 	s.rig = newRig(t, o, func(svc *report.Service) { svc.Limits.FilesPerUserDay = 50 })
-	auth, err := campaign.NewAuthenticator(campaign.AuthConfig{Admins: []string{adminAAD}, StaticToken: "local-token"})
+	auth, err := admin.NewAuthenticator(admin.AuthConfig{Admins: []string{adminAAD}, StaticToken: "local-token"})
 	if err != nil {
 		t.Fatal(err)
 	}

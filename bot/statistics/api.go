@@ -1,17 +1,15 @@
 package statistics
 
 import (
-	"context"
 	"encoding/csv"
-	"errors"
 	"io"
 	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kk/graensen/bot/admin"
 	"github.com/kk/graensen/bot/apierr"
-	"github.com/kk/graensen/bot/campaign"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/stats"
 )
@@ -27,21 +25,11 @@ import (
 // number, or the string). The cases past a deadline are not in the API:
 // their numbers are for the unit's handlers, in Teams.
 
-// Checker checks an Authorization header (campaign.Authenticator).
-type Checker interface {
-	Check(ctx context.Context, header string) (string, error)
-}
-
-// Routes mounts the statistics API.
-func (s *Service) Routes(auth Checker) func(r *gin.Engine) {
+// Routes mounts the statistics API behind the admin API's authentication
+// (bot/admin.Guard).
+func (s *Service) Routes(auth admin.Checker) func(r *gin.Engine) {
 	return func(r *gin.Engine) {
-		r.GET("/api/admin/stats", func(c *gin.Context) {
-			if _, err := auth.Check(c.Request.Context(), c.GetHeader("Authorization")); err != nil {
-				apierr.Auth(c, errors.Is(err, campaign.ErrForbidden))
-				return
-			}
-			s.serve(c)
-		})
+		r.GET("/api/admin/stats", admin.Guard(auth), s.serve)
 	}
 }
 

@@ -15,8 +15,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/kk/graensen/bot/admin"
 	"github.com/kk/graensen/bot/apierr"
-	"github.com/kk/graensen/bot/campaign"
 	"github.com/kk/graensen/bot/statistics"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
@@ -31,7 +31,7 @@ func (tokens) Check(_ context.Context, h string) (string, error) {
 	case "Bearer admin":
 		return "oid", nil
 	case "Bearer user":
-		return "", campaign.ErrForbidden
+		return "", admin.ErrForbidden
 	}
 	return "", errors.New("no token")
 }

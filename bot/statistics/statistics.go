@@ -17,7 +17,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/kk/graensen/bot"
+	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
 	"github.com/kk/graensen/dialogs/stats"
@@ -83,22 +83,22 @@ func (s *Service) Load(ctx context.Context, year int) (Data, error) {
 }
 
 // Effect carries out dialogs.ShowStats: the card, built from the counters.
-func (s *Service) Effect(ctx context.Context, tc bot.TurnContext, o dialogs.Output) (bot.Prepared, bool, error) {
+func (s *Service) Effect(ctx context.Context, tc effect.TurnContext, o dialogs.Output) (effect.Prepared, bool, error) {
 	show, ok := o.(dialogs.ShowStats)
 	if !ok {
-		return bot.Prepared{}, false, nil
+		return effect.Prepared{}, false, nil
 	}
 	d, err := s.Load(ctx, show.Year)
 	if err != nil {
-		return bot.Prepared{}, true, err
+		return effect.Prepared{}, true, err
 	}
 	v := dialogs.StatsView{Reports: d.Reports, Use: d.Use, Handler: show.Handler, Now: tc.Now}
 	if show.Handler && s.Overdue != nil {
 		if v.Overdue, err = s.Overdue(ctx, dialogs.ReportDate(tc.Now)); err != nil {
-			return bot.Prepared{}, true, err
+			return effect.Prepared{}, true, err
 		}
 	}
-	return bot.Prepared{Outputs: []dialogs.Output{dialogs.Reply{Card: dialogs.StatsCard(v)}}}, true, nil
+	return effect.Prepared{Outputs: []dialogs.Output{dialogs.Reply{Card: dialogs.StatsCard(v)}}}, true, nil
 }
 
 // Usage sums use counts in memory and writes them every Interval (and

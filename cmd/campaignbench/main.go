@@ -15,7 +15,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"flag"
@@ -30,7 +29,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/kk/graensen/bot"
+	"github.com/kk/graensen/bot/activity"
 	"github.com/kk/graensen/bot/campaign"
 	"github.com/kk/graensen/bot/campaign/fakeconn"
 	"github.com/kk/graensen/bot/cards"
@@ -38,6 +37,7 @@ import (
 	"github.com/kk/graensen/bot/seal"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
+	"github.com/kk/graensen/internal/randid"
 	"github.com/kk/graensen/locales"
 )
 
@@ -147,8 +147,7 @@ func bench(o opts, rdb *redis.Client) error {
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		return fmt.Errorf("redis: %w", err)
 	}
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
+	b := randid.Bytes(4)
 	o.prefix = "bench:" + hex.EncodeToString(b) + ":"
 	defer clean(rdb, o.prefix)
 
@@ -262,12 +261,12 @@ func seed(ctx context.Context, o opts, rdb *redis.Client, url string) error {
 	pipe := rdb.Pipeline()
 	for i := range o.n {
 		id := aad(i)
-		key := h.Sum("user", "aad:"+id)
+		key := h.Sum("user", activity.AADKeyID(id))
 		locale := "da-DK"
 		if i%5 == 0 {
 			locale = "en-GB"
 		}
-		ref, _ := json.Marshal(bot.Ref{ServiceURL: url, ChannelID: "msteams", ConversationID: "a:" + id, UserID: "29:" + id, BotID: "28:bench", Locale: locale})
+		ref, _ := json.Marshal(activity.Ref{ServiceURL: url, ChannelID: "msteams", ConversationID: "a:" + id, UserID: "29:" + id, BotID: "28:bench", Locale: locale})
 		pipe.HSet(ctx, store.Key("user", key), "v", 1, "p", "{}", "ref", k.Seal(ref, []byte("ref:"+key)), "aad", k.Seal([]byte(id), []byte("aad:"+key)))
 		pipe.SAdd(ctx, store.Key("users"), key)
 		if pipe.Len() >= 2000 {

@@ -4,9 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -27,6 +25,7 @@ import (
 
 	"github.com/kk/graensen/bot/campaign"
 	"github.com/kk/graensen/bot/campaign/fakeconn"
+	"github.com/kk/graensen/internal/randid"
 )
 
 // The "real" mode (issue 15, point 4): the bot's own binary (cmd/graensen,
@@ -79,9 +78,7 @@ func benchReal(o opts, ro realOpts, rdb *redis.Client) error {
 	if ro.bin == "" {
 		return errors.New("-real needs -bin (go build -o /tmp/graensen ./cmd/graensen)")
 	}
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	o.prefix = "bench:" + hex.EncodeToString(b) + ":"
+	o.prefix = "bench:" + randid.Hex(4) + ":"
 	defer clean(rdb, o.prefix)
 
 	self, _ := os.Executable()

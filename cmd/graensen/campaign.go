@@ -12,13 +12,14 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/kk/graensen/bot"
+	"github.com/kk/graensen/bot/admin"
+	"github.com/kk/graensen/bot/auth"
 	"github.com/kk/graensen/bot/campaign"
 	"github.com/kk/graensen/bot/cards"
 	"github.com/kk/graensen/bot/connector"
 	"github.com/kk/graensen/bot/graph"
 	"github.com/kk/graensen/bot/outbox"
 	"github.com/kk/graensen/bot/seal"
-	"github.com/kk/graensen/bot/statistics"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
 )
@@ -150,8 +151,8 @@ func newCampaigns(cfg Config, store *redisstore.Store, keys *seal.Keyring, hashe
 // mountCampaignAPI adds the admin API when it can be authenticated:
 // Entra ID tokens of the bot's tenant with GRAENSEN_ADMIN_AUDIENCE, or the
 // static token in local mode.
-func mountCampaignAPI(cfg Config, b *bot.Bot, s *campaign.Service, log *slog.Logger, more ...func(*campaign.Authenticator) func(*gin.Engine)) error {
-	ac := campaign.AuthConfig{Admins: cfg.Admins}
+func mountCampaignAPI(cfg Config, b *bot.Bot, keys *auth.Keys, s *campaign.Service, log *slog.Logger, more ...func(admin.Checker) func(*gin.Engine)) error {
+	ac := admin.AuthConfig{Admins: cfg.Admins, Keys: keys} // one signing-key cache with inbound auth
 	if cfg.TenantID != "" && cfg.AdminAudience != "" {
 		ac.TenantID, ac.Audience = cfg.TenantID, cfg.AdminAudience
 	}
@@ -162,7 +163,7 @@ func mountCampaignAPI(cfg Config, b *bot.Bot, s *campaign.Service, log *slog.Log
 		log.Info("campaign admin API off: set GRAENSEN_ADMIN_AUDIENCE and MicrosoftAppTenantId (or GRAENSEN_ADMIN_TOKEN locally)")
 		return nil
 	}
-	a, err := campaign.NewAuthenticator(ac)
+	a, err := admin.NewAuthenticator(ac)
 	if err != nil {
 		return err
 	}
@@ -174,11 +175,6 @@ func mountCampaignAPI(cfg Config, b *bot.Bot, s *campaign.Service, log *slog.Log
 		b.Mount(m(a))
 	}
 	return nil
-}
-
-// statsRoutes mounts the statistics API behind the admin API's authentication.
-func statsRoutes(st *statistics.Service) func(*campaign.Authenticator) func(*gin.Engine) {
-	return func(a *campaign.Authenticator) func(*gin.Engine) { return st.Routes(a) }
 }
 
 // proactiveRate is the share of the tenant rate for messages the bot

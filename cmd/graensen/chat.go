@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
 	"flag"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"github.com/kk/graensen/bot/cards"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/content"
+	"github.com/kk/graensen/internal/randid"
 	"github.com/kk/graensen/locales"
 )
 
@@ -82,13 +82,7 @@ type terminal struct {
 // lang is the language the chat speaks now: the user's choice, else the
 // client locale.
 func (t *terminal) lang() dialogs.Lang {
-	if l := t.profile.Lang; l == dialogs.Danish || l == dialogs.English {
-		return l
-	}
-	if strings.HasPrefix(t.locale, "da") {
-		return dialogs.Danish
-	}
-	return dialogs.English
+	return dialogs.ResolveLang(t.profile.Lang, t.locale)
 }
 
 // say is one of the chat's own texts in the chat's language.
@@ -104,7 +98,7 @@ func (t *terminal) read() (string, bool) {
 func (t *terminal) turn(in dialogs.Input) {
 	t.seq++
 	in.Locale, in.Now, in.ActivityID = t.locale, time.Now(), "chat-"+strconv.Itoa(t.seq)
-	in.Rand = func(n int) []byte { b := make([]byte, n); _, _ = rand.Read(b); return b }
+	in.Rand = randid.Bytes
 	res := t.eng.Step(t.state, t.profile, in)
 	t.state, t.profile = res.State, res.Profile
 	t.buttons = nil

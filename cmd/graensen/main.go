@@ -32,6 +32,7 @@ import (
 	"github.com/kk/graensen/bot/campaign"
 	"github.com/kk/graensen/bot/cards"
 	"github.com/kk/graensen/bot/connector"
+	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/bot/feedback"
 	"github.com/kk/graensen/bot/reminder"
 	"github.com/kk/graensen/bot/report"
@@ -182,9 +183,12 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connector: %w", err)
 	}
+	// One cache of signing keys for inbound Bot Framework tokens and the
+	// admin API's Entra ID tokens (one key set per issuer).
+	signingKeys := auth.NewKeys(auth.KeysConfig{})
 	var verifier bot.Verifier
 	if cfg.AppID != "" {
-		v, err := auth.NewVerifier(auth.Config{AppID: cfg.AppID, OpenIDMetadataURL: cfg.OpenIDMetadata})
+		v, err := auth.NewVerifier(auth.Config{AppID: cfg.AppID, OpenIDMetadataURL: cfg.OpenIDMetadata, Keys: signingKeys})
 		if err != nil {
 			return nil, fmt.Errorf("auth: %w", err)
 		}
@@ -196,11 +200,20 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	lib := content.MustLoad()
 	a.store = redisstore.New(a.rdb, cfg.RedisPrefix)
 	a.sched = &schedule.Runner{Store: a.store, Log: log, Handlers: map[string]schedule.Handler{}}
+	ob, err := newOutbox(cfg, a.store, keys, metrics, log) // welcomes share the tenant budget (issue 15)
+	if err != nil {
+		return nil, err
+	}
+	a.workers = append(a.workers, ob.Run)
+	// The sender of the messages the bot starts comes first: features get
+	// it (through interfaces of their own, checked in checks.go) when they
+	// are built, and the bot is built last with their effects.
+	send := bot.NewSender(bot.SenderConfig{Store: a.store, Connector: conn, Renderer: renderer, Hasher: hasher, Keys: keys, Outbox: ob, Logger: log})
 	// Features register their effects here and their scheduled kinds in
-	// a.sched.Handlers; effects may use a.bot, which is set below before
-	// any turn runs.
-	var effects []bot.Effect
+	// a.sched.Handlers.
+	var effects []effect.Func
 	rep := report.New(a.store, keys, hasher, log) // anonymous reporting (issue 5)
+	rep.Send = send
 	rep.Retention = cfg.ReportRetention
 	rep.Release = cfg.Release
 	cfg.ReportLimits.apply(rep)
@@ -220,30 +233,25 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	a.sched.Handlers[campaign.KindStart] = camp.HandleStart
 	a.sched.Handlers[campaign.KindPurge] = camp.HandlePurge
 	a.workers = append(a.workers, camp.Run)
-	ob, err := newOutbox(cfg, a.store, keys, metrics, log) // welcomes share the tenant budget (issue 15)
-	if err != nil {
-		return nil, err
+	for kind, h := range rep.Handlers() {
+		a.sched.Handlers[kind] = h
 	}
-	a.workers = append(a.workers, ob.Run)
+	a.workers = append(a.workers, rep.RunInbox)
+	a.sched.Handlers[reminder.Kind] = reminder.Handler(send.Notices(), a.store, lib) // through the outbox (issue 15)
 	b, err := bot.New(bot.Config{
 		AppID: cfg.AppID, Engine: newEngine(renderer, cfg, lib), Store: a.store,
 		Connector: conn, Verifier: verifier, Local: cfg.Local(), TenantID: cfg.TenantID, Renderer: renderer,
 		Hasher: hasher, Keys: keys, Logger: log, Metrics: metrics, Version: version,
-		ConvTTL: cfg.ConvTTL, UserTTL: cfg.UserTTL, Effects: effects, Outbox: ob, CountUse: st.Usage.Add,
+		ConvTTL: cfg.ConvTTL, UserTTL: cfg.UserTTL, Effects: effects, Outbox: ob, Sender: send, CountUse: st.Usage.Add,
+		CommitHooks: []effect.CommitHook{camp.CommitOps}, // campaigns keep team channels and sealed Entra ids
 	})
 	if err != nil {
 		return nil, err
 	}
 	a.bot = b
-	if err := mountCampaignAPI(cfg, b, camp, log, fb.Routes, statsRoutes(st)); err != nil {
+	if err := mountCampaignAPI(cfg, b, signingKeys, camp, log, fb.Routes, st.Routes); err != nil {
 		return nil, err
 	}
-	rep.Bot = b
-	for kind, h := range rep.Handlers() {
-		a.sched.Handlers[kind] = h
-	}
-	a.workers = append(a.workers, rep.RunInbox)
-	a.sched.Handlers[reminder.Kind] = reminder.Handler(b.Notices(), a.store, lib) // through the outbox (issue 15)
 	return a, nil
 }
 

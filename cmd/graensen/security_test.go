@@ -32,7 +32,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/kk/graensen/bot/bottest"
+	"github.com/kk/graensen/internal/bottest"
 )
 
 const (

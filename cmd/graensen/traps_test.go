@@ -17,11 +17,11 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 
-	"github.com/kk/graensen/bot"
-	"github.com/kk/graensen/bot/bottest"
+	"github.com/kk/graensen/bot/profile"
 	"github.com/kk/graensen/bot/report"
 	"github.com/kk/graensen/bot/seal"
 	"github.com/kk/graensen/dialogs"
+	"github.com/kk/graensen/internal/bottest"
 )
 
 func merged(base map[string]string, set map[string]string) map[string]string {
@@ -246,7 +246,7 @@ func TestProfileIsSealedAndOldProfilesMigrate(t *testing.T) {
 	}
 	keys, _ := seal.ParseKeys(testDataKeys)
 	user := strings.TrimPrefix(userKey, prefix+"user:")
-	if p, legacy := bot.OpenProfile(keys, user, []byte(raw)); p.Lang != dialogs.English || legacy {
+	if p, legacy := profile.Open(keys, user, []byte(raw)); p.Lang != dialogs.English || legacy {
 		t.Fatalf("sealed profile opens to %+v (legacy %v)", p, legacy)
 	}
 	// An older version's unsealed profile: English, a manager.
@@ -263,11 +263,11 @@ func TestProfileIsSealedAndOldProfilesMigrate(t *testing.T) {
 	if strings.HasPrefix(raw, "{") {
 		t.Fatalf("the old profile was not rewritten sealed: %q", raw)
 	}
-	if p, legacy := bot.OpenProfile(keys, user, []byte(raw)); p.Role != dialogs.RoleManager || p.Lang != dialogs.English || legacy {
+	if p, legacy := profile.Open(keys, user, []byte(raw)); p.Role != dialogs.RoleManager || p.Lang != dialogs.English || legacy {
 		t.Fatalf("migrated profile %+v (legacy %v)", p, legacy)
 	}
 	// Sealed under this user: copied to another user's key it does not open.
-	if p, _ := bot.OpenProfile(keys, "someone-else", []byte(raw)); p.Role != "" {
+	if p, _ := profile.Open(keys, "someone-else", []byte(raw)); p.Role != "" {
 		t.Fatal("a profile opened under another user's key")
 	}
 }

@@ -9,13 +9,12 @@ package redistest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/kk/graensen/internal/randid"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -41,9 +40,7 @@ func New(tb testing.TB) (redis.UniversalClient, string) {
 		m := miniredis.RunT(tb)
 		rdb = redis.NewClient(&redis.Options{Addr: m.Addr()})
 	}
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	prefix := "t:" + strings.NewReplacer("/", "_", " ", "_").Replace(tb.Name()) + ":" + hex.EncodeToString(b) + ":"
+	prefix := "t:" + strings.NewReplacer("/", "_", " ", "_").Replace(tb.Name()) + ":" + randid.Hex(4) + ":"
 	tb.Cleanup(func() {
 		Clean(context.Background(), rdb, prefix)
 		_ = rdb.Close()

@@ -1,6 +1,8 @@
 // Package bottest runs a whole bot for tests: the real router on httptest,
 // a real Redis (redistest), the real connector client talking to a fake
 // Bot Connector on httptest, and the real engine, renderer and sealing.
+// It assembles package bot with its parts, as cmd/graensen does, so it
+// sits beside bot/, not below it (nothing below bot/ imports bot).
 package bottest
 
 import (
@@ -23,6 +25,8 @@ import (
 	"github.com/kk/graensen/bot/auth"
 	"github.com/kk/graensen/bot/cards"
 	"github.com/kk/graensen/bot/connector"
+	"github.com/kk/graensen/bot/effect"
+	"github.com/kk/graensen/bot/outbox"
 	"github.com/kk/graensen/bot/seal"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/content"
@@ -148,8 +152,10 @@ func (FakeVerifier) Verify(_ context.Context, h, _, _ string) (*auth.Claims, err
 }
 
 type Harness struct {
-	t      testing.TB
-	Bot    *bot.Bot
+	t   testing.TB
+	Bot *bot.Bot
+	// Send is the bot's Sender, made before the effects (report.Sender).
+	Send   *bot.Sender
 	HTTP   *httptest.Server
 	Conn   *Connector
 	Store  *redisstore.Store
@@ -162,17 +168,21 @@ type Harness struct {
 type Options struct {
 	Verifier bot.Verifier
 	AppID    string
-	Local    bool
-	Store    *redisstore.Store // override (e.g. a dead Redis)
+	// CommitHooks builds the bot's commit hooks (campaigns: team channels,
+	// sealed Entra ids, who removed the app).
+	CommitHooks func(h *Harness) []effect.CommitHook
+	Local       bool
+	Store       *redisstore.Store // override (e.g. a dead Redis)
 	// Engine configures the dialog engine (Content defaults to the embedded library).
 	Engine dialogs.Config
-	// Effects builds the bot's effects; h.Bot is set by the time they run.
-	Effects func(h *Harness) []bot.Effect
+	// Effects builds the bot's effects; h.Send (the bot's Sender) is set
+	// by the time they are built, h.Bot by the time they run.
+	Effects func(h *Harness) []effect.Func
 	// ConnectorConfig, if set, adjusts the connector client's configuration
 	// (retries, sleep, HTTP client) before it is built.
 	ConnectorConfig func(c *connector.Config)
 	// Outbox, if set, builds the bot's outbox (issue 15).
-	Outbox func(h *Harness) bot.Outbox
+	Outbox func(h *Harness) *outbox.Service
 	// CountUse receives the turns' use counters (bot.Config.CountUse).
 	CountUse func(now time.Time, c dialogs.CountUse)
 }
@@ -202,19 +212,27 @@ func New(t testing.TB, o Options) *Harness {
 		o.Engine.Content = content.MustLoad()
 	}
 	h := &Harness{t: t, Conn: conn, Store: store, Prefix: prefix, Logs: logs, Hasher: hasher, Keys: keys}
-	var effects []bot.Effect
+	var ob bot.Outbox
+	if o.Outbox != nil {
+		if s := o.Outbox(h); s != nil {
+			ob = s
+		}
+	}
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	h.Send = bot.NewSender(bot.SenderConfig{Store: store, Connector: client, Renderer: r, Hasher: hasher, Keys: keys, Outbox: ob, Logger: log})
+	var effects []effect.Func
 	if o.Effects != nil {
 		effects = o.Effects(h)
 	}
-	var outbox bot.Outbox
-	if o.Outbox != nil {
-		outbox = o.Outbox(h)
+	var hooks []effect.CommitHook
+	if o.CommitHooks != nil {
+		hooks = o.CommitHooks(h)
 	}
 	b, err := bot.New(bot.Config{
 		AppID: o.AppID, Engine: dialogs.New(o.Engine), Store: store,
 		Connector: client, Verifier: o.Verifier, Local: o.Local, Renderer: r, Hasher: hasher, Keys: keys,
-		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Metrics: metrics, Version: "test-1",
-		Effects: effects, Outbox: outbox, CountUse: o.CountUse,
+		Logger: log, Metrics: metrics, Version: "test-1",
+		Effects: effects, CommitHooks: hooks, Outbox: ob, Sender: h.Send, CountUse: o.CountUse,
 	})
 	if err != nil {
 		t.Fatal(err)

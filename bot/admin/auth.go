@@ -1,26 +1,34 @@
-package campaign
+// Package admin is the admin HTTP API's authentication: Entra ID access
+// tokens of the bot's tenant whose oid is an AMK admin (or, locally, a
+// static token), checked with the one signing-key cache the inbound Bot
+// Framework auth uses (auth.Keys). The routes stay with their features
+// (bot/campaign, bot/feedback, bot/statistics), each behind Guard;
+// cmd/graensen mounts them together.
+//
+//	/api/admin/campaigns…  bot/campaign (api.go)
+//	/api/admin/feedback    bot/feedback
+//	/api/admin/stats       bot/statistics
+package admin
 
 import (
 	"context"
-	"crypto/rsa"
 	"crypto/subtle"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"math/big"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/kk/graensen/bot/apierr"
+	"github.com/kk/graensen/bot/auth"
 )
 
 // ErrForbidden is returned for a valid token of someone who is not an admin.
-var ErrForbidden = errors.New("not a campaign admin")
+var ErrForbidden = errors.New("not an admin")
 
 // ErrUnauthenticated is returned for a missing or invalid token.
 var ErrUnauthenticated = errors.New("unauthenticated")
@@ -33,8 +41,13 @@ type AuthConfig struct {
 	TenantID string
 	// Audience is the expected "aud" (the API's app id or app id URI).
 	Audience string
-	// JWKSURL overrides https://login.microsoftonline.com/{tenant}/discovery/v2.0/keys.
-	JWKSURL string
+	// OpenIDMetadataURL overrides the tenant's Entra ID metadata document,
+	// https://login.microsoftonline.com/{tenant}/v2.0/.well-known/openid-configuration,
+	// whose jwks_uri lists the signing keys.
+	OpenIDMetadataURL string
+	// Keys is the signing-key cache shared with inbound auth (auth.NewKeys);
+	// nil makes one from HTTPClient and Now.
+	Keys *auth.Keys
 	// StaticToken, when set, is accepted as an admin token: local mode
 	// only (the caller must not set it in production).
 	StaticToken string
@@ -47,11 +60,6 @@ type AuthConfig struct {
 type Authenticator struct {
 	cfg    AuthConfig
 	admins map[string]bool
-
-	mu        sync.Mutex
-	keys      map[string]*rsa.PublicKey
-	fetchedAt time.Time
-	tried     time.Time
 }
 
 // NewAuthenticator checks cfg and returns an Authenticator.
@@ -62,17 +70,17 @@ func NewAuthenticator(cfg AuthConfig) (*Authenticator, error) {
 			a.admins[id] = true
 		}
 	}
-	if cfg.HTTPClient == nil {
-		a.cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
-	}
 	if cfg.Now == nil {
 		a.cfg.Now = time.Now
+	}
+	if cfg.Keys == nil {
+		a.cfg.Keys = auth.NewKeys(auth.KeysConfig{HTTPClient: cfg.HTTPClient, Now: a.cfg.Now})
 	}
 	if cfg.StaticToken == "" && (cfg.TenantID == "" || cfg.Audience == "") {
 		return nil, errors.New("admin api: needs a tenant id and an audience (or a static token in local mode)")
 	}
-	if a.cfg.JWKSURL == "" && cfg.TenantID != "" {
-		a.cfg.JWKSURL = "https://login.microsoftonline.com/" + url.PathEscape(cfg.TenantID) + "/discovery/v2.0/keys"
+	if a.cfg.OpenIDMetadataURL == "" && cfg.TenantID != "" {
+		a.cfg.OpenIDMetadataURL = "https://login.microsoftonline.com/" + url.PathEscape(cfg.TenantID) + "/v2.0/.well-known/openid-configuration"
 	}
 	return a, nil
 }
@@ -94,7 +102,7 @@ func (a *Authenticator) Check(ctx context.Context, header string) (string, error
 	claims := jwt.MapClaims{}
 	_, err := jwt.ParseWithClaims(tok, claims, func(t *jwt.Token) (any, error) {
 		kid, _ := t.Header["kid"].(string)
-		return a.key(ctx, kid)
+		return a.cfg.Keys.RSAKey(ctx, a.cfg.OpenIDMetadataURL, kid)
 	},
 		jwt.WithValidMethods([]string{"RS256"}),
 		jwt.WithAudience(a.cfg.Audience),
@@ -117,76 +125,27 @@ func (a *Authenticator) Check(ctx context.Context, header string) (string, error
 	return strings.ToLower(oid), nil
 }
 
-// key returns the signing key kid, refreshing the key set daily and, for
-// an unknown kid, at most every five minutes.
-func (a *Authenticator) key(ctx context.Context, kid string) (*rsa.PublicKey, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	now := a.cfg.Now()
-	k, ok := a.keys[kid]
-	stale := now.Sub(a.fetchedAt) > 24*time.Hour
-	if (ok && !stale) || (!stale && now.Sub(a.tried) < 5*time.Minute && a.keys != nil) {
-		if ok {
-			return k, nil
-		}
-		return nil, errors.New("unknown signing key")
-	}
-	a.tried = now
-	keys, err := a.fetch(ctx)
-	if err != nil {
-		if ok {
-			return k, nil // keep using a known key while the endpoint is down
-		}
-		return nil, err
-	}
-	a.keys, a.fetchedAt = keys, now
-	if k, ok := keys[kid]; ok {
-		return k, nil
-	}
-	return nil, errors.New("unknown signing key")
+// Checker checks an Authorization header and returns the caller's Entra
+// object id (*Authenticator; tests bring their own).
+type Checker interface {
+	Check(ctx context.Context, header string) (string, error)
 }
 
-func (a *Authenticator) fetch(ctx context.Context) (map[string]*rsa.PublicKey, error) {
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.cfg.JWKSURL, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := a.cfg.HTTPClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("fetch signing keys: %w", err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("fetch signing keys: status %d", resp.StatusCode)
-	}
-	var doc struct {
-		Keys []struct {
-			Kid, Kty, N, E, Use string
-		} `json:"keys"`
-	}
-	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&doc); err != nil {
-		return nil, fmt.Errorf("decode signing keys: %w", err)
-	}
-	out := map[string]*rsa.PublicKey{}
-	for _, k := range doc.Keys {
-		if k.Kty != "RSA" || k.Kid == "" || (k.Use != "" && k.Use != "sig") {
-			continue
+// OIDKey is the gin context key under which Guard leaves the caller's
+// Entra object id ("" for the static token).
+const OIDKey = "admin_oid"
+
+// Guard lets a request through only with an admin's token: it answers
+// 401 or 403 with the API's error body (apierr) otherwise, and leaves the
+// caller's object id under OIDKey.
+func Guard(a Checker) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		oid, err := a.Check(c.Request.Context(), c.GetHeader("Authorization"))
+		if err != nil {
+			apierr.Auth(c, errors.Is(err, ErrForbidden))
+			return
 		}
-		n, err1 := base64.RawURLEncoding.DecodeString(k.N)
-		e, err2 := base64.RawURLEncoding.DecodeString(k.E)
-		if err1 != nil || err2 != nil || len(e) > 4 {
-			continue
-		}
-		pub := &rsa.PublicKey{N: new(big.Int).SetBytes(n), E: int(new(big.Int).SetBytes(e).Int64())}
-		if pub.N.BitLen() < 2048 {
-			continue
-		}
-		out[k.Kid] = pub
+		c.Set(OIDKey, oid)
+		c.Next()
 	}
-	if len(out) == 0 {
-		return nil, errors.New("no usable signing keys")
-	}
-	return out, nil
 }
