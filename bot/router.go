@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -258,14 +257,9 @@ func decodeActivity(body []byte, a *schema.Activity) error {
 	if err := checkDepth(body); err != nil {
 		return err
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(a); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("trailing data")
-	}
-	return nil
+	// Unmarshal refuses trailing data after the activity, as a Decoder
+	// checked with More did, without copying the body into a buffer first.
+	return json.Unmarshal(body, a)
 }
 
 func checkDepth(body []byte) error {
