@@ -7,6 +7,7 @@ package bot_test
 // identity checked is the one the activity carries (from.aadObjectId).
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -48,11 +49,12 @@ func as(t *testing.T, h *bottest.Harness, ca *catchAll, aad string, channel bool
 	if code, err := postRaw(h.HTTP.URL, a); err != nil || code != http.StatusOK {
 		t.Fatalf("%v: %d %v", data, code, err)
 	}
-	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if ca.had(id) || len(repliesTo(h, id)) > 0 {
-			time.Sleep(20 * time.Millisecond) // the rest of the turn's replies
-			break
-		}
+	// The turn is committed when the webhook answers; Drain waits for
+	// everything it delivers.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := h.Bot.Drain(ctx); err != nil {
+		t.Fatalf("%v: replies not delivered: %v", data, err)
 	}
 	ca.mu.Lock()
 	outs := slices.Clone(ca.ids[id])

@@ -88,6 +88,8 @@ type Bot struct {
 	sends sync.WaitGroup
 	// mounts add route groups to the router (see Mount).
 	mounts []func(r *gin.Engine)
+	// idle hands deliveries to goroutines waiting for one (spawn.go).
+	idle chan func()
 }
 
 // ErrAuthRequired is returned by New when authentication would be off
@@ -127,7 +129,7 @@ func New(cfg Config) (*Bot, error) {
 		cfg.Sender = NewSender(SenderConfig{Store: cfg.Store, Connector: cfg.Connector, Renderer: cfg.Renderer,
 			Hasher: cfg.Hasher, Keys: cfg.Keys, Outbox: cfg.Outbox, Logger: cfg.Logger})
 	}
-	b := &Bot{Sender: cfg.Sender, cfg: cfg, log: cfg.Logger, metrics: cfg.Metrics}
+	b := &Bot{Sender: cfg.Sender, cfg: cfg, log: cfg.Logger, metrics: cfg.Metrics, idle: make(chan func())}
 	cfg.Renderer.Missing = func(id string) {
 		b.log.Error("message missing in both languages", "msg_id", id)
 	}

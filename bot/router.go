@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -61,13 +60,15 @@ type ctxKey struct{}
 func (b *Bot) requestID(c *gin.Context) {
 	id := hex.EncodeToString(b.cfg.Rand(8))
 	c.Header("X-Request-Id", id)
-	c.Set("log", b.log.With("request_id", id))
+	c.Set("request_id", id)
 	c.Next()
 }
 
+// logger is the request's logger, made when a line is logged (most
+// requests log nothing).
 func (b *Bot) logger(c *gin.Context) *slog.Logger {
-	if l, ok := c.Get("log"); ok {
-		return l.(*slog.Logger)
+	if id, ok := c.Get("request_id"); ok {
+		return b.log.With("request_id", id)
 	}
 	return b.log
 }
@@ -108,7 +109,6 @@ func (b *Bot) handleReady(c *gin.Context) {
 
 // handleMessages is the Bot Framework webhook: POST /api/messages.
 func (b *Bot) handleMessages(c *gin.Context) {
-	log := b.logger(c)
 	start := time.Now()
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, MaxBody))
 	if err != nil {
@@ -128,13 +128,13 @@ func (b *Bot) handleMessages(c *gin.Context) {
 	// Authenticate before anything has a side effect.
 	if b.cfg.Verifier != nil {
 		if _, err := b.cfg.Verifier.Verify(c.Request.Context(), c.GetHeader("Authorization"), a.ServiceURL, a.ChannelID); err != nil {
-			log.Warn("request refused", "reason", err.Error())
+			b.logger(c).Warn("request refused", "reason", err.Error())
 			c.JSON(http.StatusUnauthorized, gin.H{"error": "unauthorized"})
 			return
 		}
 	}
 	if !b.tenantAllowed(&a) {
-		log.Warn("request refused", "reason", "another tenant")
+		b.logger(c).Warn("request refused", "reason", "another tenant")
 		c.JSON(http.StatusForbidden, gin.H{"error": "tenant not allowed"})
 		return
 	}
@@ -188,7 +188,7 @@ func (b *Bot) handleMessages(c *gin.Context) {
 	b.metrics.Turns.WithLabelValues(metricType(a.Type), res.outcome).Inc()
 	b.metrics.TurnSeconds.WithLabelValues(metricType(a.Type)).Observe(time.Since(start).Seconds())
 	if err != nil {
-		log.Error("turn failed", "type", metricType(a.Type), "err", err)
+		b.logger(c).Error("turn failed", "type", metricType(a.Type), "err", err)
 		if kind == dialogs.KindInvoke && in.Dialog {
 			c.JSON(http.StatusOK, TaskResponse{Task: TaskAnswer{Type: "message", Value: b.cfg.Renderer.Text(dialogs.LangOf(a.Locale), dialogs.M("core.error.unavailable"))}})
 			return
@@ -257,14 +257,9 @@ func decodeActivity(body []byte, a *schema.Activity) error {
 	if err := checkDepth(body); err != nil {
 		return err
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(a); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("trailing data")
-	}
-	return nil
+	// Unmarshal refuses trailing data after the activity, as a Decoder
+	// checked with More did, without copying the body into a buffer first.
+	return json.Unmarshal(body, a)
 }
 
 func checkDepth(body []byte) error {

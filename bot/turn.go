@@ -256,7 +256,7 @@ func (b *Bot) deliver(a *schema.Activity, lang dialogs.Lang, out []dialogs.Outpu
 		return
 	}
 	b.sends.Add(1)
-	go func() {
+	b.spawn(func() {
 		defer b.sends.Done()
 		ctx, cancel := context.WithTimeout(context.Background(), b.cfg.SendTimeout)
 		defer cancel()
@@ -273,7 +273,7 @@ func (b *Bot) deliver(a *schema.Activity, lang dialogs.Lang, out []dialogs.Outpu
 				return
 			}
 		}
-	}()
+	})
 }
 
 func (b *Bot) carryOut(ctx context.Context, a *schema.Activity, lang dialogs.Lang, o dialogs.Output) error {

@@ -1,32 +1,16 @@
 package dialogs_test
 
 import (
-	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/content"
 )
 
-// session drives an engine as one user in one conversation, keeping state
-// between turns like the bot does (minus HTTP and Redis).
-type session struct {
-	t       *testing.T
-	e       *dialogs.Engine
-	st      dialogs.State
-	p       dialogs.Profile
-	locale  string
-	now     time.Time
-	seq     int
-	last    dialogs.Result
-	scope   dialogs.Scope
-	aad     string
-	randSeq byte
-}
+// session is the driver (driver_test.go) of most engine tests.
+type session struct{ *driver }
 
 func newSession(t *testing.T, locale string) *session {
 	return newSessionWith(t, locale, dialogs.Config{})
@@ -36,57 +20,13 @@ func newSessionWith(t *testing.T, locale string, cfg dialogs.Config) *session {
 	if cfg.Content == nil {
 		cfg.Content = content.MustLoad()
 	}
-	return &session{t: t, e: dialogs.New(cfg), locale: locale, now: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
+	return &session{newDriver(t, dialogs.New(cfg), locale)}
 }
 
+// step runs one turn of any kind.
 func (s *session) step(in dialogs.Input) dialogs.Result {
 	s.t.Helper()
-	s.seq++
-	if in.ActivityID == "" {
-		in.ActivityID = fmt.Sprintf("act-%d", s.seq)
-	}
-	in.Locale, in.Now, in.Scope, in.AadID = s.locale, s.now, s.scope, s.aad
-	in.Rand = func(n int) []byte {
-		b := make([]byte, n)
-		for i := range b {
-			s.randSeq++
-			b[i] = s.randSeq
-		}
-		return b
-	}
-	res := s.e.Step(s.st, s.p, in)
-	if !res.Duplicate {
-		// The bot saves what the engine returns; mimic its JSON round trip.
-		s.st = roundTrip(s.t, res.State)
-		if res.ProfileChanged {
-			s.p = roundTrip(s.t, res.Profile)
-		}
-	}
-	s.last = res
-	return res
-}
-
-func roundTrip[T any](t *testing.T, v T) T {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out T
-	if err := json.Unmarshal(b, &out); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
-func (s *session) say(text string) dialogs.Result {
-	s.t.Helper()
-	return s.step(dialogs.Input{Kind: dialogs.KindMessage, Text: text})
-}
-
-func (s *session) click(data map[string]string) dialogs.Result {
-	s.t.Helper()
-	return s.step(dialogs.Input{Kind: dialogs.KindMessage, Values: data})
+	return s.run(in)
 }
 
 // cards lists the names of the cards a turn sends.

@@ -27,17 +27,11 @@ var (
 	guideRenderer = cards.New(locales.MustBundle())
 )
 
-// gsess drives an engine as one user in one conversation, like the bot
-// (state and profile round-trip through JSON between turns).
+// gsess is the driver (driver_test.go) of the guidance transcripts: every
+// card of every turn is checked, and the turns are recorded to compare
+// languages.
 type gsess struct {
-	t      *testing.T
-	e      *dialogs.Engine
-	st     dialogs.State
-	p      dialogs.Profile
-	locale string
-	now    time.Time
-	seq    int
-	rnd    byte
+	*driver
 	// transcript records every turn's card names and message ids, to
 	// compare languages.
 	transcript []string
@@ -48,7 +42,22 @@ func newGSess(t *testing.T, locale string, cfg dialogs.Config) *gsess {
 	if cfg.Content == nil {
 		cfg.Content = guideLib
 	}
-	return &gsess{t: t, e: dialogs.New(cfg), locale: locale, now: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
+	s := &gsess{driver: newDriver(t, dialogs.New(cfg), locale)}
+	s.ids = func(seq int) (string, string) { return fmt.Sprintf("g-%d", seq), "" }
+	s.onTurn = func(res dialogs.Result) {
+		for _, c := range res.Cards() {
+			checkCard(s.t, c)
+			s.transcript = append(s.transcript, c.Name+" "+strings.Join(c.MsgIDs(), ","))
+		}
+		for _, o := range res.Outputs {
+			switch o := o.(type) {
+			case dialogs.Reply, dialogs.Update:
+			default:
+				s.transcript = append(s.transcript, fmt.Sprintf("%T", o))
+			}
+		}
+	}
+	return s
 }
 
 // restart replaces the engine, as a restarted bot does: only the stored
@@ -60,59 +69,10 @@ func (s *gsess) restart(cfg dialogs.Config) {
 	s.e = dialogs.New(cfg)
 }
 
+// step runs one turn of any kind.
 func (s *gsess) step(in dialogs.Input) dialogs.Result {
 	s.t.Helper()
-	s.seq++
-	in.ActivityID = fmt.Sprintf("g-%d", s.seq)
-	in.Locale, in.Now = s.locale, s.now
-	in.Rand = func(n int) []byte {
-		b := make([]byte, n)
-		for i := range b {
-			s.rnd++
-			b[i] = s.rnd
-		}
-		return b
-	}
-	res := s.e.Step(s.st, s.p, in)
-	s.st = roundTrip(s.t, res.State)
-	if res.ProfileChanged {
-		s.p = roundTrip(s.t, res.Profile)
-	}
-	for _, c := range res.Cards() {
-		checkCard(s.t, c)
-		s.transcript = append(s.transcript, c.Name+" "+strings.Join(c.MsgIDs(), ","))
-	}
-	for _, o := range res.Outputs {
-		switch o := o.(type) {
-		case dialogs.Reply, dialogs.Update:
-		default:
-			s.transcript = append(s.transcript, fmt.Sprintf("%T", o))
-		}
-	}
-	return res
-}
-
-func (s *gsess) say(text string) dialogs.Result {
-	s.t.Helper()
-	return s.step(dialogs.Input{Kind: dialogs.KindMessage, Text: text})
-}
-
-func (s *gsess) click(data map[string]string) dialogs.Result {
-	s.t.Helper()
-	return s.step(dialogs.Input{Kind: dialogs.KindMessage, Values: data})
-}
-
-// clickWith submits an action together with card input values.
-func (s *gsess) clickWith(data, values map[string]string) dialogs.Result {
-	s.t.Helper()
-	v := map[string]string{}
-	for k, x := range values {
-		v[k] = x
-	}
-	for k, x := range data {
-		v[k] = x
-	}
-	return s.step(dialogs.Input{Kind: dialogs.KindMessage, Values: v})
+	return s.run(in)
 }
 
 func gNames(r dialogs.Result) []string {

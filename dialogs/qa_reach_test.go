@@ -92,6 +92,46 @@ func fillInputs(c dialogs.Card) map[string]string {
 	return vals
 }
 
+// button is a Submit button of a card as a click sends it: its data plus
+// the card's inputs filled in; key names it without the frame tag.
+type button struct {
+	key    string
+	values map[string]string
+}
+
+// buttons lists the Submit buttons a walk follows: not links, not the
+// language switch or restart (they change the walk, not what is reachable).
+func buttons(c dialogs.Card) []button {
+	acts := slices.Clone(c.Actions)
+	for _, b := range c.Blocks {
+		acts = append(acts, b.Actions...)
+	}
+	filled := fillInputs(c)
+	var out []button
+	for _, a := range acts {
+		verb := a.Data[dialogs.KeyAction]
+		if a.URL != "" || verb == "" || verb == dialogs.VerbLang || verb == dialogs.VerbRestart {
+			continue
+		}
+		vals := map[string]string{}
+		for k, v := range filled {
+			vals[k] = v
+		}
+		for k, v := range a.Data {
+			vals[k] = v
+		}
+		keys := make([]string, 0, len(vals))
+		for k, v := range vals {
+			if k != dialogs.KeyTag {
+				keys = append(keys, k+"="+v)
+			}
+		}
+		sort.Strings(keys)
+		out = append(out, button{key: strings.Join(keys, "\x00"), values: vals})
+	}
+	return out
+}
+
 // reachWalk is what a walk from the menu saw.
 type reachWalk struct {
 	cards map[string]bool // card names
@@ -140,39 +180,10 @@ func walkReach(t *testing.T, locale string, limit int) reachWalk {
 			for _, l := range reachLangs {
 				openURLs(reachRenderer.Card(l, c), w.urls)
 			}
-			var acts []dialogs.Action
-			acts = append(acts, c.Actions...)
-			for _, b := range c.Blocks {
-				acts = append(acts, b.Actions...)
-			}
-			filled := fillInputs(c)
-			for _, a := range acts {
-				verb := a.Data[dialogs.KeyAction]
-				if a.URL != "" || verb == "" {
-					continue
-				}
-				switch verb {
-				case dialogs.VerbLang, dialogs.VerbRestart:
-					continue // would change the walk's language, not what is reachable
-				}
-				vals := map[string]string{}
-				for k, v := range filled {
-					vals[k] = v
-				}
-				for k, v := range a.Data {
-					vals[k] = v
-				}
-				keys := make([]string, 0, len(vals))
-				for k, v := range vals {
-					if k != dialogs.KeyTag {
-						keys = append(keys, k+"="+v)
-					}
-				}
-				sort.Strings(keys)
-				k := strings.Join(keys, "\x00")
-				if !seen[k] {
-					seen[k] = true
-					queue = append(queue, node{st: r.State, p: r.Profile, values: vals})
+			for _, b := range buttons(c) {
+				if !seen[b.key] {
+					seen[b.key] = true
+					queue = append(queue, node{st: r.State, p: r.Profile, values: b.values})
 				}
 			}
 		}

@@ -12,46 +12,24 @@ import (
 	"github.com/kk/graensen/dialogs/content"
 )
 
-// transcript drives one conversation through the engine, with no HTTP
-// and no Redis.
-type transcript struct {
-	t     *testing.T
-	e     *dialogs.Engine
-	st    dialogs.State
-	p     dialogs.Profile
-	scope dialogs.Scope
-	aad   string
-	rnd   *rand.ChaCha8
-	n     int
-	now   time.Time
-}
+// transcript is the driver (driver_test.go) of the reporting tests: a
+// Danish user with an Entra id, each turn answering a card of its own.
+type transcript struct{ *driver }
 
 func newTranscript(t *testing.T, handlers ...string) *transcript {
 	e := dialogs.New(dialogs.Config{Content: content.MustLoad(), Handlers: handlers})
-	return &transcript{t: t, e: e, rnd: rand.NewChaCha8([32]byte{1}), aad: "aad-user",
-		now: time.Date(2026, 3, 1, 23, 30, 0, 0, time.UTC)} // already 2 March in Copenhagen
+	tr := &transcript{newDriver(t, e, "da-DK")}
+	tr.aad = "aad-user"
+	tr.now = time.Date(2026, 3, 1, 23, 30, 0, 0, time.UTC) // already 2 March in Copenhagen
+	rnd := rand.NewChaCha8([32]byte{1})
+	tr.rand = func(n int) []byte { b := make([]byte, n); _, _ = rnd.Read(b); return b }
+	tr.ids = func(n int) (string, string) { return "act-" + string(rune('a'+n)), "card-" + string(rune('a'+n)) }
+	return tr
 }
 
 func (tr *transcript) step(text string, values map[string]string) dialogs.Result {
 	tr.t.Helper()
 	return tr.run(dialogs.Input{Kind: dialogs.KindMessage, Text: text, Values: values})
-}
-
-// dialog sends a Teams dialog invoke (task/fetch or task/submit) with values.
-func (tr *transcript) dialog(values map[string]string) dialogs.Result {
-	tr.t.Helper()
-	return tr.run(dialogs.Input{Kind: dialogs.KindInvoke, Dialog: true, Values: values})
-}
-
-func (tr *transcript) run(in dialogs.Input) dialogs.Result {
-	tr.t.Helper()
-	tr.n++
-	in.Scope, in.Locale, in.AadID, in.Now = tr.scope, "da-DK", tr.aad, tr.now
-	in.ActivityID, in.ReplyToID = "act-"+string(rune('a'+tr.n)), "card-"+string(rune('a'+tr.n))
-	in.Rand = func(n int) []byte { b := make([]byte, n); _, _ = tr.rnd.Read(b); return b }
-	res := tr.e.Step(tr.st, tr.p, in)
-	tr.st, tr.p = res.State, res.Profile
-	return res
 }
 
 // tagged submits a button of the form open in the dialog window.

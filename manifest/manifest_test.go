@@ -17,6 +17,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/dlclark/regexp2/v2"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -54,90 +55,27 @@ func (localLoader) Load(u string) (any, error) {
 	return jsonschema.UnmarshalJSON(f)
 }
 
-// lookahead handles patterns of the form ^(?!X)Y, which Go's RE2 syntax
-// lacks but the Teams schemas use (e.g. nonEmptyString): it matches when Y
-// matches and X does not match at the start.
-type lookahead struct {
-	src      string
-	not, yes *regexp.Regexp
+// ecmaRegexp is a schema pattern compiled by regexp2 in ECMAScript mode:
+// JSON Schema patterns are ECMA-262 regular expressions, and the Teams
+// schemas use what Go's RE2 syntax lacks (the negative lookahead of
+// nonEmptyString, \uXXXX escapes).
+type ecmaRegexp struct{ re *regexp2.Regexp }
+
+func (e ecmaRegexp) String() string { return e.re.String() }
+
+// MatchString reports a match; regexp2 errs only on a timeout or a
+// backtracking limit, neither of which is set, so an error is no match.
+func (e ecmaRegexp) MatchString(s string) bool {
+	ok, err := e.re.MatchString(s)
+	return ok && err == nil
 }
 
-func (l *lookahead) String() string            { return l.src }
-func (l *lookahead) MatchString(s string) bool { return !l.not.MatchString(s) && l.yes.MatchString(s) }
-
-// toRE2 rewrites the ECMAScript escapes that RE2 rejects: \uXXXX becomes
-// \x{XXXX}, and \b inside [...] (backspace there) becomes \x08.
-func toRE2(s string) string {
-	var b strings.Builder
-	inClass := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '\\' && i+1 < len(s):
-			if s[i+1] == 'u' && i+6 <= len(s) && isHex(s[i+2:i+6]) {
-				b.WriteString(`\x{` + s[i+2:i+6] + `}`)
-				i += 5
-				continue
-			}
-			if inClass && s[i+1] == 'b' {
-				b.WriteString(`\x08`)
-			} else {
-				b.WriteByte(c)
-				b.WriteByte(s[i+1])
-			}
-			i++
-			continue
-		case c == '[':
-			inClass = true
-		case c == ']':
-			inClass = false
-		}
-		b.WriteByte(c)
-	}
-	return b.String()
-}
-
-func isHex(s string) bool {
-	for _, r := range s {
-		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
-			return false
-		}
-	}
-	return true
-}
-
-// regexpEngine is Go's regexp plus support for a leading negative lookahead.
 func regexpEngine(src string) (jsonschema.Regexp, error) {
-	s := toRE2(src)
-	if re, err := regexp.Compile(s); err == nil {
-		return re, nil
+	re, err := regexp2.Compile(src, regexp2.ECMAScript)
+	if err != nil {
+		return nil, err
 	}
-	if !strings.HasPrefix(s, "^(?!") {
-		return nil, fmt.Errorf("unsupported pattern %q", src)
-	}
-	depth := 0
-	for i := 1; i < len(s); i++ {
-		switch s[i] {
-		case '\\':
-			i++
-		case '(':
-			depth++
-		case ')':
-			depth--
-			if depth == 0 {
-				not, err := regexp.Compile("^(?:" + s[4:i] + ")")
-				if err != nil {
-					return nil, err
-				}
-				yes, err := regexp.Compile("^(?:" + s[i+1:] + ")")
-				if err != nil {
-					return nil, err
-				}
-				return &lookahead{src: src, not: not, yes: yes}, nil
-			}
-		}
-	}
-	return nil, fmt.Errorf("unbalanced pattern %q", src)
+	return ecmaRegexp{re}, nil
 }
 
 func compileSchema(t *testing.T, url string) *jsonschema.Schema {

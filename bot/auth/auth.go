@@ -93,8 +93,9 @@ type Claims struct {
 
 // Verifier validates inbound Bot Framework tokens. It is safe for concurrent use.
 type Verifier struct {
-	cfg Config
-	ks  *keyStore
+	cfg  Config
+	ks   *keyStore
+	seen tokenCache
 }
 
 // NewVerifier returns a Verifier for cfg, applying defaults to unset fields.
@@ -161,6 +162,10 @@ func (v *Verifier) Verify(ctx context.Context, authorization, serviceURL, channe
 		return nil, unauthorized("activity has no service url")
 	}
 
+	if c, ok, err := v.cached(ctx, raw, serviceURL, channelID); ok {
+		return c, err
+	}
+
 	var (
 		signingKey *jwk
 		keyErr     error // safe-to-log reason from the key lookup
@@ -212,6 +217,7 @@ func (v *Verifier) Verify(ctx context.Context, authorization, serviceURL, channe
 	if c.AppID == "" {
 		c.AppID = tc.AZP
 	}
+	v.remember(raw, tok.Header["kid"].(string), signingKey, &tc, c)
 	return c, nil
 }
 

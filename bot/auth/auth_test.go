@@ -714,3 +714,46 @@ func TestNewVerifierValidation(t *testing.T) {
 		t.Errorf("defaults: %v", err)
 	}
 }
+
+// A token the Connector sends again is remembered after its first check,
+// but everything that can change is checked again on every use.
+func TestReusedTokenIsCheckedAgain(t *testing.T) {
+	c := newClock()
+	s := newKeyServer(t)
+	v := newVerifier(t, s, c)
+	ctx := context.Background()
+	claims := validClaims(c.Now())
+	claims["exp"] = c.Now().Add(30 * time.Hour).Unix()
+	tok := "Bearer " + sign(t, jwt.SigningMethodRS256, kidMain, claims)
+	for i := range 2 {
+		got, err := v.Verify(ctx, tok, serviceURL, channel)
+		if err != nil {
+			t.Fatalf("use %d: %v", i, err)
+		}
+		if want := (auth.Claims{AppID: "caller-app", ServiceURL: serviceURL, TenantID: tenantID}); *got != want {
+			t.Fatalf("use %d: claims = %+v, want %+v", i, *got, want)
+		}
+	}
+	if _, err := v.Verify(ctx, tok, "https://elsewhere.example/", channel); !errors.Is(err, auth.ErrUnauthorized) {
+		t.Fatalf("other service url: err = %v", err)
+	}
+	if _, err := v.Verify(ctx, tok, serviceURL, "skype"); !errors.Is(err, auth.ErrUnauthorized) {
+		t.Fatalf("channel the key does not endorse: err = %v", err)
+	}
+	// Withdrawn from the keys document: refused once the keys are refreshed.
+	s.unpublish(kidMain)
+	c.Advance(24 * time.Hour)
+	if _, err := v.Verify(ctx, tok, serviceURL, channel); !errors.Is(err, auth.ErrUnauthorized) {
+		t.Fatalf("withdrawn key: err = %v", err)
+	}
+	// Back in the document: accepted again, until the token expires.
+	s.publish(kidMain, "msteams")
+	c.Advance(5*time.Minute + time.Second)
+	if _, err := v.Verify(ctx, tok, serviceURL, channel); err != nil {
+		t.Fatalf("key published again: %v", err)
+	}
+	c.Advance(6*time.Hour + auth.ClockSkew)
+	if _, err := v.Verify(ctx, tok, serviceURL, channel); !errors.Is(err, auth.ErrUnauthorized) {
+		t.Fatalf("expired: err = %v", err)
+	}
+}

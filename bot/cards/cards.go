@@ -3,6 +3,7 @@
 package cards
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"sync"
@@ -93,9 +94,10 @@ func (r *Renderer) localize(lang dialogs.Lang, m dialogs.Msg) (string, error) {
 	return s, nil
 }
 
-// Attachment renders a card as an activity attachment.
+// Attachment renders a card as an activity attachment; its content is
+// the card's JSON (CardJSON).
 func (r *Renderer) Attachment(lang dialogs.Lang, c dialogs.Card) schema.Attachment {
-	return schema.Attachment{ContentType: ContentType, Content: r.Card(lang, c)}
+	return schema.Attachment{ContentType: ContentType, Content: json.RawMessage(r.CardJSON(lang, c))}
 }
 
 // Card renders a card as Adaptive Card 1.5 JSON (a map, ready to marshal).

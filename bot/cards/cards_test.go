@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/kk/graensen/bot/cards"
 	"github.com/kk/graensen/bot/cards/cardschema"
 	"github.com/kk/graensen/dialogs"
@@ -49,8 +51,13 @@ func TestCardsMatchGoldenFilesAndSchema(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v (run with -update to create)", err)
 		}
-		if string(got) != string(want) {
-			t.Errorf("%s differs from %s:\n%s", lang, path, got)
+		var g, w any
+		_ = json.Unmarshal(got, &g)
+		if err := json.Unmarshal(want, &w); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		if diff := cmp.Diff(w, g); diff != "" || string(got) != string(want) {
+			t.Errorf("%s differs from %s (-golden +now; run with -update to accept):\n%s", lang, path, diff)
 		}
 	}
 }

@@ -86,8 +86,11 @@ func TestFeedbackIsSealedAnonymousByDayAndOnlyWhenChosen(t *testing.T) {
 		t.Fatalf("the card echoes the question: %v", share)
 	}
 
-	// Asking stores nothing: only the user's choice does.
-	time.Sleep(100 * time.Millisecond)
+	// Asking stores nothing: only the user's choice does (once the turn and
+	// everything it delivers are done).
+	if err := h.Bot.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if k := fbKeys(t, h); len(k) != 0 {
 		t.Fatalf("feedback stored without the user choosing to share: %v", k)
 	}

@@ -249,8 +249,10 @@ func TestHandlerErrors(t *testing.T) {
 	// A user who uninstalled is forgotten: the reminder is dropped quietly.
 	un := h.Activity("installationUpdate", "e9")
 	un.Action = "remove"
-	h.MustPost(un)
-	time.Sleep(50 * time.Millisecond)
+	h.MustPost(un) // the turn is committed before the webhook answers
+	if err := h.Bot.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if err := reminder.Handler(fakeSender{h.Bot, errors.New("must not send")}, h.Store, lib)(ctx, d); err != nil {
 		t.Errorf("forgotten user: %v", err)
 	}

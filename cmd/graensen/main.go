@@ -295,6 +295,11 @@ func serve(ctx context.Context, getenv func(string) string, logw io.Writer, ln n
 		return err
 	}
 	defer stopMetrics()
+	stopPprof, err := servePprof(strings.TrimSpace(getenv("GRAENSEN_PPROF_ADDR")), log)
+	if err != nil {
+		return err
+	}
+	defer stopPprof()
 	srv := &http.Server{
 		Handler:           a.bot.NewRouter(),
 		ReadHeaderTimeout: 5 * time.Second,

@@ -1,0 +1,547 @@
+// Command turnbench measures a turn of the real bot binary against a
+// minimal echo bot on msbotbuilder-go v0.2.5, side by side on one machine
+// (issue 14, point 6):
+//
+//	GRAENSEN_TEST_REDIS=redis://127.0.0.1:6379/0 go run ./cmd/turnbench [-turns 40000] [-conversations 32] [-cpuprofile /tmp/turn.pprof]
+//
+// It builds cmd/graensen (or takes -bin), starts it as its own process in
+// production mode (authentication on, state in the Redis of -redis under a
+// key prefix of its own) and then the echo bot (this binary, "echobot"
+// subcommand) as another process, both behind the same fake Bot Connector
+// served by this process. The same load generator drives each in turn:
+// -conversations conversations at once, each sending its next message as
+// soon as the previous turn is done, -warmup turns first, then -turns
+// measured ones. A turn is done when the bot has answered the POST and its
+// reply has arrived at the fake connector, whichever comes last: Grænsen
+// answers the POST first and replies afterwards, the echo bot replies
+// before it answers. It prints one row per bot: turns/s, p50, p99, and
+// the ratio of the two throughputs.
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/redis/go-redis/v9"
+)
+
+const (
+	appID    = "00000000-0000-4000-8000-00000000b0b0"
+	tenantID = "00000000-0000-4000-8000-0000000077e7"
+	kid      = "turnbench"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "echobot" {
+		if err := echoMain(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "echobot:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "turnbench:", err)
+		os.Exit(1)
+	}
+}
+
+type opts struct {
+	bin, redisURL, cpuprofile, text string
+	turns, warmup, conversations    int
+	noauth                          bool
+}
+
+func run() error {
+	var o opts
+	flag.StringVar(&o.bin, "bin", "", "the graensen binary (default: go build ./cmd/graensen into a temporary directory)")
+	flag.StringVar(&o.redisURL, "redis", os.Getenv("GRAENSEN_TEST_REDIS"), "Redis URL for the bot's state (default $GRAENSEN_TEST_REDIS)")
+	flag.IntVar(&o.turns, "turns", 40000, "measured turns per bot")
+	flag.IntVar(&o.warmup, "warmup", 4000, "turns per bot before measuring")
+	flag.IntVar(&o.conversations, "conversations", 32, "concurrent conversations")
+	flag.StringVar(&o.text, "text", "menu", "what every message says")
+	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the graensen process during the measured turns to this file")
+	flag.BoolVar(&o.noauth, "noauth", false, "also measure graensen in local mode without inbound authentication")
+	flag.Parse()
+	if o.redisURL == "" {
+		return errors.New("no Redis: set GRAENSEN_TEST_REDIS or -redis (e.g. redis://127.0.0.1:6379/0)")
+	}
+	dir, err := os.MkdirTemp("", "turnbench")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	if o.bin == "" {
+		o.bin = filepath.Join(dir, "graensen")
+		build := exec.Command("go", "build", "-o", o.bin, "github.com/kk/graensen/cmd/graensen")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("build graensen: %w", err)
+		}
+	}
+
+	fc := newFakeConnector()
+	defer fc.Close()
+	idp, err := newIssuer()
+	if err != nil {
+		return err
+	}
+	defer idp.Close()
+	lg := &loadGen{o: o, fc: fc, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.conversations * 2}}}
+
+	fmt.Printf("turnbench: %d conversations, %d turns each bot after %d warm-up, text %q, %d CPUs\n",
+		o.conversations, o.turns, o.warmup, o.text, numCPU())
+	var rows []row
+	g, err := runGraensen(o, lg, idp, true)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, g)
+	if o.noauth {
+		l, err := runGraensen(o, lg, idp, false)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, l)
+	}
+	e, err := runEcho(o, lg)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, e)
+
+	fmt.Printf("\n%-46s %9s %8s %8s %7s\n", "bot", "turns/s", "p50", "p99", "ratio")
+	for _, r := range rows {
+		fmt.Printf("%-46s %9.0f %8s %8s %6.2f×\n", r.name, r.tps, ms(r.p50), ms(r.p99), r.tps/e.tps)
+	}
+	return nil
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
+
+func numCPU() int {
+	n := 0
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		n = strings.Count(string(b), "processor\t:")
+	}
+	return n
+}
+
+type row struct {
+	name     string
+	tps      float64
+	p50, p99 time.Duration
+}
+
+// runGraensen starts the bot binary, production-like: production mode with
+// inbound authentication against the issuer's keys (or, auth false, local
+// mode without), real Redis under a random prefix, keys of its own, the
+// connector's token from the fake.
+func runGraensen(o opts, lg *loadGen, idp *issuer, auth bool) (row, error) {
+	rdb, prefix, err := redisFor(o.redisURL)
+	if err != nil {
+		return row{}, err
+	}
+	defer rdb.Close()
+	defer clean(rdb, prefix)
+	port, err := freePort()
+	if err != nil {
+		return row{}, err
+	}
+	pprofPort, err := freePort()
+	if err != nil {
+		return row{}, err
+	}
+	key := func(b byte) string { return base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{b}, 32)) }
+	env := []string{
+		"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
+		"REDIS_URL=" + o.redisURL, "GRAENSEN_REDIS_PREFIX=" + prefix, "PORT=" + port, "GRAENSEN_LISTEN=127.0.0.1",
+		"GRAENSEN_HASH_KEY=" + key(0x42), "GRAENSEN_DATA_KEYS=b1:" + key(0x24), "LOG_LEVEL=warn",
+		"GRAENSEN_PPROF_ADDR=127.0.0.1:" + pprofPort,
+	}
+	name := "graensen (production mode, auth on, Redis)"
+	lg.authz = ""
+	if auth {
+		env = append(env, "GRAENSEN_ENV=production", "MicrosoftAppId="+appID, "MicrosoftAppPassword=bench-secret",
+			"MicrosoftAppTenantId="+tenantID, "BotOpenIdMetadata="+idp.metadataURL(),
+			"ToChannelFromBotLoginUrl="+fcTokenURL(lg.fc))
+		tok, err := idp.token(lg.fc.serviceURL())
+		if err != nil {
+			return row{}, err
+		}
+		lg.authz = "Bearer " + tok
+	} else {
+		name = "graensen (local mode, auth off, Redis)"
+		env = append(env, "GRAENSEN_ENV=local")
+	}
+	cmd := exec.Command(o.bin)
+	cmd.Env = env
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return row{}, err
+	}
+	defer stop(cmd)
+	base := "http://127.0.0.1:" + port
+	if err := waitReady(base + "/readyz"); err != nil {
+		return row{}, err
+	}
+	lg.url = base + "/api/messages"
+	var prof func() error
+	if o.cpuprofile != "" && auth {
+		prof = func() error { return cpuProfile("http://127.0.0.1:"+pprofPort, o.cpuprofile) }
+	}
+	return lg.measure(name, prof)
+}
+
+// fcTokenURL is the fake's token endpoint, for both bots' outbound token.
+func fcTokenURL(f *fakeConnector) string { return f.srv.URL + "/botframework.com/oauth2/v2.0/token" }
+
+// runEcho starts the msbotbuilder-go echo bot as its own process.
+func runEcho(o opts, lg *loadGen) (row, error) {
+	port, err := freePort()
+	if err != nil {
+		return row{}, err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return row{}, err
+	}
+	cmd := exec.Command(self, "echobot", "-port", port, "-token-url", fcTokenURL(lg.fc))
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return row{}, err
+	}
+	defer stop(cmd)
+	base := "http://127.0.0.1:" + port
+	if err := waitReady(base + "/healthz"); err != nil {
+		return row{}, err
+	}
+	lg.url = base + "/api/messages"
+	// msbotbuilder-go v0.2.5 reads the Bot Framework's OpenID metadata from
+	// a fixed address on every request, so it cannot verify tokens of a
+	// local issuer: it runs with authentication off (no app id), which it
+	// grants to a header that is not a JWT.
+	lg.authz = "Bearer none"
+	return lg.measure("echo bot (msbotbuilder-go v0.2.5, auth off)", nil)
+}
+
+func stop(cmd *exec.Cmd) {
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		<-done
+	}
+}
+
+func waitReady(u string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := http.Get(u); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return fmt.Errorf("%s not ready after 30s", u)
+}
+
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port), nil
+}
+
+func redisFor(u string) (*redis.Client, string, error) {
+	opt, err := redis.ParseURL(u)
+	if err != nil {
+		return nil, "", fmt.Errorf("redis url: %w", err)
+	}
+	rdb := redis.NewClient(opt)
+	if err := rdb.Ping(context.Background()).Err(); err != nil {
+		return nil, "", fmt.Errorf("redis: %w", err)
+	}
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return rdb, "turnbench:" + hex.EncodeToString(b) + ":", nil
+}
+
+// clean deletes the run's keys (its prefix only; never a flush).
+func clean(rdb *redis.Client, prefix string) {
+	ctx := context.Background()
+	it := rdb.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+	var batch []string
+	for it.Next(ctx) {
+		if batch = append(batch, it.Val()); len(batch) == 500 {
+			rdb.Unlink(ctx, batch...)
+			batch = batch[:0]
+		}
+	}
+	if len(batch) > 0 {
+		rdb.Unlink(ctx, batch...)
+	}
+}
+
+// cpuProfile fetches a CPU profile from the bot's pprof listener while the
+// measured turns run.
+func cpuProfile(base, path string) error {
+	resp, err := http.Get(base + "/debug/pprof/profile?seconds=4")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("pprof: status %d", resp.StatusCode)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// fakeConnector is the Bot Connector both bots reply to, and the token
+// endpoint both get their outbound token from. It tells the load
+// generator when the reply to a message has arrived.
+type fakeConnector struct {
+	srv     *httptest.Server
+	mu      sync.Mutex
+	waiting map[string]chan struct{}
+	replies atomic.Int64
+}
+
+func newFakeConnector() *fakeConnector {
+	f := &fakeConnector{waiting: map[string]chan struct{}{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /botframework.com/oauth2/v2.0/token", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"token_type":"Bearer","expires_in":3600,"ext_expires_in":3600,"access_token":"bench-outbound-token"}`)
+	})
+	mux.HandleFunc("POST /v3/conversations/", func(w http.ResponseWriter, r *http.Request) {
+		var a struct {
+			ReplyToID string `json:"replyToId"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&a)
+		f.arrived(a.ReplyToID)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"id":"1"}`)
+	})
+	f.srv = httptest.NewServer(mux)
+	return f
+}
+
+func (f *fakeConnector) serviceURL() string { return f.srv.URL + "/" }
+
+func (f *fakeConnector) expect(id string) chan struct{} {
+	ch := make(chan struct{})
+	f.mu.Lock()
+	f.waiting[id] = ch
+	f.mu.Unlock()
+	return ch
+}
+
+func (f *fakeConnector) forget(id string) {
+	f.mu.Lock()
+	delete(f.waiting, id)
+	f.mu.Unlock()
+}
+
+func (f *fakeConnector) arrived(replyTo string) {
+	f.replies.Add(1)
+	f.mu.Lock()
+	ch := f.waiting[replyTo]
+	delete(f.waiting, replyTo)
+	f.mu.Unlock()
+	if ch != nil {
+		close(ch)
+	}
+}
+
+func (f *fakeConnector) Close() { f.srv.Close() }
+
+// issuer plays the Bot Framework's token service: its OpenID metadata and
+// keys document are what graensen verifies inbound tokens against.
+type issuer struct {
+	srv *httptest.Server
+	key *rsa.PrivateKey
+}
+
+func newIssuer() (*issuer, error) {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, err
+	}
+	i := &issuer{key: k}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/.well-known/openidconfiguration", func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewEncoder(w).Encode(map[string]any{
+			"issuer": "https://api.botframework.com", "jwks_uri": i.srv.URL + "/v1/.well-known/keys",
+			"id_token_signing_alg_values_supported": []string{"RS256"},
+		})
+	})
+	mux.HandleFunc("GET /v1/.well-known/keys", func(w http.ResponseWriter, r *http.Request) {
+		b64 := base64.RawURLEncoding.EncodeToString
+		_ = json.NewEncoder(w).Encode(map[string]any{"keys": []map[string]any{{
+			"kty": "RSA", "use": "sig", "kid": kid, "n": b64(k.N.Bytes()),
+			"e": b64(big.NewInt(int64(k.E)).Bytes()), "endorsements": []string{"msteams"},
+		}}})
+	})
+	i.srv = httptest.NewServer(mux)
+	return i, nil
+}
+
+func (i *issuer) metadataURL() string { return i.srv.URL + "/v1/.well-known/openidconfiguration" }
+
+// token is a channel → bot token as the Bot Connector sends it; like the
+// Connector, the load generator reuses it for its lifetime.
+func (i *issuer) token(serviceURL string) (string, error) {
+	now := time.Now()
+	t := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{
+		"iss": "https://api.botframework.com", "aud": appID, "serviceurl": serviceURL,
+		"nbf": now.Add(-time.Minute).Unix(), "exp": now.Add(time.Hour).Unix(), "iat": now.Unix(),
+	})
+	t.Header["kid"] = kid
+	return t.SignedString(i.key)
+}
+
+func (i *issuer) Close() { i.srv.Close() }
+
+// loadGen drives one bot: conversations in parallel, each one turn at a time.
+type loadGen struct {
+	o      opts
+	fc     *fakeConnector
+	client *http.Client
+	url    string
+	authz  string
+	run    atomic.Int64 // distinguishes message ids across runs
+}
+
+func (l *loadGen) body(conv int, id string) []byte {
+	return fmt.Appendf(nil, `{"type":"message","id":%q,"timestamp":%q,"channelId":"msteams","serviceUrl":%q,`+
+		`"from":{"id":"29:bench-user-%d","aadObjectId":"00000000-0000-4000-8000-%012d"},"recipient":{"id":"28:%s"},`+
+		`"conversation":{"id":"a:bench-conv-%d","conversationType":"personal","tenantId":%q},`+
+		`"channelData":{"tenant":{"id":%q}},"locale":"da-DK","text":%q}`,
+		id, time.Now().UTC().Format(time.RFC3339Nano), l.fc.serviceURL(), conv, conv, appID, conv, tenantID, tenantID, l.o.text)
+}
+
+// turn sends one message and waits for both the HTTP answer and the reply.
+func (l *loadGen) turn(conv int, id string) (time.Duration, error) {
+	done := l.fc.expect(id)
+	t0 := time.Now()
+	req, _ := http.NewRequest(http.MethodPost, l.url, bytes.NewReader(l.body(conv, id)))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", l.authz)
+	resp, err := l.client.Do(req)
+	if err != nil {
+		l.fc.forget(id)
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		l.fc.forget(id)
+		return 0, fmt.Errorf("POST: status %d", resp.StatusCode)
+	}
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		l.fc.forget(id)
+		return 0, errors.New("the reply never arrived at the connector")
+	}
+	return time.Since(t0), nil
+}
+
+// phase runs n turns over the conversations and returns their latencies
+// and the wall time.
+func (l *loadGen) phase(n int) ([]time.Duration, time.Duration, error) {
+	run := l.run.Add(1)
+	var next atomic.Int64
+	lat := make([][]time.Duration, l.o.conversations)
+	errs := make([]error, l.o.conversations)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for c := range l.o.conversations {
+		wg.Go(func() {
+			for {
+				i := next.Add(1)
+				if i > int64(n) {
+					return
+				}
+				d, err := l.turn(c, fmt.Sprintf("r%d-m%d", run, i))
+				if err != nil {
+					errs[c] = err
+					return
+				}
+				lat[c] = append(lat[c], d)
+			}
+		})
+	}
+	wg.Wait()
+	wall := time.Since(start)
+	if err := errors.Join(errs...); err != nil {
+		return nil, 0, err
+	}
+	return slices.Concat(lat...), wall, nil
+}
+
+func (l *loadGen) measure(name string, profile func() error) (row, error) {
+	fmt.Printf("%s: warming up…\n", name)
+	if _, _, err := l.phase(l.o.warmup); err != nil {
+		return row{}, fmt.Errorf("%s: %w", name, err)
+	}
+	var perr error
+	var pwg sync.WaitGroup
+	if profile != nil {
+		pwg.Go(func() { perr = profile() })
+	}
+	all, wall, err := l.phase(l.o.turns)
+	pwg.Wait()
+	if err != nil {
+		return row{}, fmt.Errorf("%s: %w", name, err)
+	}
+	if perr != nil {
+		fmt.Fprintln(os.Stderr, "cpu profile:", perr)
+	} else if profile != nil {
+		fmt.Printf("%s: CPU profile written to %s\n", name, l.o.cpuprofile)
+	}
+	slices.Sort(all)
+	p := func(q float64) time.Duration { return all[int(q*float64(len(all)-1))] }
+	r := row{name: name, tps: float64(len(all)) / wall.Seconds(), p50: p(0.50), p99: p(0.99)}
+	fmt.Printf("%s: %d turns in %v\n", name, len(all), wall.Round(time.Millisecond))
+	return r, nil
+}
