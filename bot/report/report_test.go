@@ -99,7 +99,7 @@ func (r *rig) id() string {
 // next waits for a not yet consumed send matching pred.
 func (r *rig) next(t *testing.T, what string, pred func(bottest.Sent) bool) bottest.Sent {
 	t.Helper()
-	deadline := time.Now().Add(8 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		for i, s := range r.Conn.Settle(0) {
 			if !r.seen[i] && pred(s) {
