@@ -122,6 +122,118 @@ func told(text string) bool {
 	return false
 }
 
+// Role and whose manager (issue 13 point 3): a manager asking about a
+// report on a fellow manager is sent to the playbook, an employee talking
+// about their own boss to the own-manager situation, and someone telling
+// about another person's boss ("her supervisor") is not answered as if it
+// were their own.
+const (
+	// askerBoost weighs playbooks up when the asker says they are a
+	// manager ("jeg er leder", "as a manager", "my employee").
+	askerBoost = 1.35
+	// notOwnShare weighs the own-manager situation down when the manager
+	// named is not the asker's ("en anden leder", "her supervisor").
+	notOwnShare = 0.5
+)
+
+// ownManager is the situation of an employee whose manager is involved.
+const ownManager = "situation:own-manager"
+
+// managerWords name a manager, folded.
+var managerWords = set("leder", "lederen", "chef", "chefen", "boss", "manager", "supervisor",
+	"afdelingsleder", "teamleder", "lederkollega", "mellemleder", "direktoer")
+
+// askerCues are token sequences (folded, stop words kept) by which the
+// asker says they manage people.
+var askerCues = [][]string{
+	{"jeg", "er", "leder"}, {"jeg", "er", "selv", "leder"}, {"jeg", "er", "chef"}, {"som", "leder"}, {"som", "chef"},
+	{"jeg", "er", "ny", "leder"}, {"som", "ny", "leder"}, {"min", "medarbejder"}, {"mine", "medarbejdere"},
+	{"en", "medarbejder"}, {"medarbejderne"}, {"mit", "personale"},
+	{"am", "manager"}, {"im", "manager"}, {"as", "manager"}, {"as", "new", "manager"}, {"manager", "myself"},
+	{"my", "employee"}, {"my", "employees"}, {"my", "staff"}, {"an", "employee"}, {"staff", "member"},
+	{"i", "manage"},
+}
+
+// managerAsks reports whether toks (all tokens) contain an askerCue.
+func managerAsks(toks []string) bool {
+	for _, cue := range askerCues {
+		for i := 0; i+len(cue) <= len(toks); i++ {
+			if slices.Equal(toks[i:i+len(cue)], cue) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// otherCues before a manager word make it someone else's manager.
+var otherCues = set("anden", "andre", "hans", "hendes", "deres", "another", "other", "fellow", "his", "her", "their")
+
+// ownCues before a manager word make it the asker's own.
+var ownCues = set("min", "mine", "my", "vores", "our")
+
+// othersManager reports whether a manager word in toks follows an otherCue
+// (within two tokens: "en anden leder", "her line manager").
+func othersManager(toks []string) bool { return managerAfter(toks, otherCues) }
+
+// mine reports whether a manager word in toks follows an ownCue.
+func mine(toks []string) bool { return managerAfter(toks, ownCues) }
+
+func managerAfter(toks []string, cues map[string]bool) bool {
+	for i, t := range toks {
+		if !managerWords[t] {
+			continue
+		}
+		for j := max(0, i-2); j < i; j++ {
+			if cues[toks[j]] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// particles are the Danish adverbs that a particle verb puts in front when
+// it is written as one word ("holdt fast" = fastholdt, "tog op" = optog).
+var particles = set("fast", "op", "ned", "ud", "ind", "af", "paa", "over", "frem", "med")
+
+// objects are the Danish object pronouns a particle verb may enclose.
+var objects = set("mig", "dig", "ham", "hende", "os", "jer", "dem", "den", "det")
+
+// join writes two neighbouring tokens as the one word the vocabulary knows
+// them as: a Danish compound typed apart ("nøgen billede", "sex jokes") or
+// a particle verb ("holdt fast" → fastholdt). Tokens the vocabulary knows
+// as they are stay apart unless the joined word is known too.
+func (m *Matcher) join(toks []string) []string {
+	out := make([]string, 0, len(toks))
+	for i := 0; i < len(toks); i++ {
+		if i+1 < len(toks) {
+			a, b := toks[i], toks[i+1]
+			if j := a + b; len(j) >= 6 && len(m.exact(j, qExact)) > 0 {
+				out = append(out, j)
+				i++
+				continue
+			}
+			if j := b + a; particles[b] && len(j) >= 6 && len(m.exact(j, qExact)) > 0 {
+				out = append(out, j)
+				i++
+				continue
+			}
+		}
+		// A particle verb with its object between ("holdt mig fast"):
+		// the verb joined, the object kept.
+		if i+2 < len(toks) && objects[toks[i+1]] && particles[toks[i+2]] {
+			if j := toks[i+2] + toks[i]; len(j) >= 6 && len(m.exact(j, qExact)) > 0 {
+				out = append(out, j, toks[i+1])
+				i += 2
+				continue
+			}
+		}
+		out = append(out, toks[i])
+	}
+	return out
+}
+
 // maxTokens bounds the content words of a question that are looked at.
 const maxTokens = 40
 
@@ -561,7 +673,7 @@ func (m *Matcher) Match(lang, text string) []Result {
 	if m == nil || len(m.ids) == 0 {
 		return nil
 	}
-	raw := tokenize(text)
+	raw := m.join(tokenize(text))
 	toks := contentTokens(raw)
 	if len(toks) == 0 {
 		return nil
@@ -617,10 +729,25 @@ func (m *Matcher) Match(lang, text string) []Result {
 		k++
 	}
 	isTold := told(text)
+	asker := managerAsks(raw)
+	other := othersManager(raw)
 	for n, id := range m.ids {
 		scores[n] *= m.boost[n]
-		if isTold && strings.HasPrefix(id, "situation:") {
+		situation := strings.HasPrefix(id, "situation:")
+		switch {
+		case asker && strings.HasPrefix(id, "playbook:"):
+			scores[n] *= askerBoost
+		case asker && situation && !m.urgent[id]:
+			// A manager telling what a staff member reported asks how to
+			// handle it: the account is not the asker's own.
+			if id == ownManager {
+				scores[n] /= askerBoost
+			}
+		case isTold && situation:
 			scores[n] *= toldBoost
+		}
+		if id == ownManager && (asker || other) && !mine(raw) {
+			scores[n] *= notOwnShare
 		}
 	}
 	var out []Result
