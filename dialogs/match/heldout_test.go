@@ -12,11 +12,12 @@ import (
 // in docs/matching.md were taken. Half 1 is the tuning half (its misses
 // were studied while improving the matcher), half 2 the unseen half (its
 // misses were not). The test fails when the matcher answers fewer
-// directly: raise the floors with the docs when it improves, never lower
+// directly than the floor, one question under the measured figure:
+// raise the floors with the docs when it improves, never lower
 // them to make a change pass.
 var heldOutFloor = map[string][2]int{
-	"da": {32, 30}, // of 36 and 36
-	"en": {29, 30}, // of 35 and 35
+	"da": {31, 31}, // measured 32 and 32 of 36 and 36
+	"en": {28, 30}, // measured 29 and 31 of 35 and 35
 }
 
 // TestHeldOutSet holds the matcher to its measured figures on the held-out

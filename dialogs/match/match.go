@@ -108,14 +108,30 @@ const (
 // chef siger"): then it is likelier an account than a definition question.
 const toldBoost = 1.4
 
-// personCues are the pronouns that make a question an account.
-var personCues = set("jeg", "mig", "min", "mit", "mine", "han", "hun", "ham", "hende", "hans", "hendes",
-	"i", "im", "ive", "me", "my", "he", "she", "him", "her", "his", "hes", "shes")
+// personCues are the personal pronouns that make a question an account.
+var personCues = set("jeg", "mig", "han", "hun", "ham", "hende",
+	"i", "im", "ive", "me", "he", "she", "him", "hes", "shes")
 
-// told reports whether text contains a first- or third-person pronoun.
+// possessives make a question an account only before a person ("min
+// chef", "my colleague", "hans kollega"): "bliver mine beskeder gemt" asks
+// about the bot, "min chef siger" tells what happened.
+var possessives = set("min", "mit", "mine", "hans", "hendes", "my", "his", "her")
+
+// personWords are the people an account is about, folded.
+var personWords = set("chef", "chefen", "leder", "lederen", "boss", "manager", "supervisor", "kollega",
+	"kollegaer", "kolleger", "kolega", "colleague", "colleagues", "coworker", "coworkers", "teamleder",
+	"afdelingsleder", "mellemleder", "sidemand", "makker", "kæreste", "mand", "kone", "ven", "veninde",
+	"team", "elev", "borger", "patient", "friend", "partner", "husband", "wife", "boyfriend", "girlfriend")
+
+// told reports whether text is an account: a first- or third-person
+// pronoun, or a possessive before a person.
 func told(text string) bool {
-	for _, f := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) }) {
-		if personCues[f] {
+	f := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) })
+	for i, w := range f {
+		if personCues[w] {
+			return true
+		}
+		if possessives[w] && i+1 < len(f) && (personWords[f[i+1]] || i+2 < len(f) && personWords[f[i+2]]) {
 			return true
 		}
 	}
@@ -154,16 +170,26 @@ var askerCues = [][]string{
 	{"i", "manage"},
 }
 
-// managerAsks reports whether toks (all tokens) contain an askerCue.
-func managerAsks(toks []string) bool {
+// managerAsks reports whether toks (all tokens) contain an askerCue, and
+// returns toks without the cues' manager words: "jeg er leder" tells who
+// asks, not what about (else "leder" pulls to the playbook about a fellow
+// manager).
+func managerAsks(toks []string) (bool, []string) {
+	found := false
+	out := slices.Clone(toks)
 	for _, cue := range askerCues {
-		for i := 0; i+len(cue) <= len(toks); i++ {
-			if slices.Equal(toks[i:i+len(cue)], cue) {
-				return true
+		for i := 0; i+len(cue) <= len(out); i++ {
+			if slices.Equal(out[i:i+len(cue)], cue) {
+				found = true
+				for j := i; j < i+len(cue); j++ {
+					if managerWords[out[j]] {
+						out[j] = "jeg" // a stop word: keeps positions, counts nothing
+					}
+				}
 			}
 		}
 	}
-	return false
+	return found, out
 }
 
 // otherCues before a manager word make it someone else's manager.
@@ -187,6 +213,58 @@ func managerAfter(toks []string, cues map[string]bool) bool {
 		for j := max(0, i-2); j < i; j++ {
 			if cues[toks[j]] {
 				return true
+			}
+		}
+	}
+	return false
+}
+
+// A witness ("jeg så at …", "I saw", "I overheard") tells what happened to
+// someone else: the question counts as if it said "witness" too (a word of
+// the bystander situation), since "så" alone is a stop word.
+const witnessWord = "witness"
+
+// seeing are the verbs of a witness, folded; "saa" is a stop word (så =
+// so), so it counts only straight after "jeg".
+var seeing = set("saa", "saw", "witnessed", "watched", "overheard", "heard", "noticed", "hoerte",
+	"overhoerte", "overvaerede", "bemaerkede", "oplevede")
+
+// witnessed reports whether toks (all tokens) have jeg/I straight before a
+// verb of seeing.
+func witnessed(toks []string) bool {
+	for i := 1; i < len(toks); i++ {
+		if (toks[i-1] == "jeg" || toks[i-1] == "i") && seeing[toks[i]] {
+			return true
+		}
+	}
+	return false
+}
+
+// The asker as the one who did it ("a colleague says I harassed her",
+// "hun siger jeg har krænket hende"): the question counts as if it said
+// "accused" too (a word of the accused situation).
+const accusedWord = "accused"
+
+// offences are the verbs of what the asker may be said to have done, folded.
+var offences = set("harassed", "offended", "touched", "groped", "abused", "kraenkede", "kraenket",
+	"roerte", "chikanerede", "chikaneret", "befamlede", "gramsede", "rorte")
+
+// auxiliaries may stand between the asker and the verb ("jeg har krænket").
+var auxiliaries = set("har", "havde", "skulle", "skal", "have", "ve", "had", "should", "supposedly", "angiveligt")
+
+// actedMe reports whether toks (all tokens) have jeg/I as the subject of an
+// offence verb, with at most auxiliaries between.
+func actedMe(toks []string) bool {
+	for i, t := range toks {
+		if t != "jeg" && t != "i" {
+			continue
+		}
+		for _, u := range toks[i+1 : min(len(toks), i+4)] {
+			if offences[u] {
+				return true
+			}
+			if !auxiliaries[u] {
+				break
 			}
 		}
 	}
@@ -257,13 +335,30 @@ const askedFocus = 1.5
 // determiners ask for the noun that follows them.
 var determiners = set("hvilken", "hvilke", "hvilket", "which", "what")
 
+// manner words ask how to do what the next content word names ("hvordan
+// forebygger vi", "how do we prevent"): the verb is what is asked for,
+// more than its object.
+var manner = set("hvordan", "how")
+
 // askedFor returns the content words that directly follow a question
-// determiner in toks (all tokens, stop words included).
+// determiner in toks (all tokens, stop words included), and the first
+// content word after a manner word.
 func askedFor(toks []string) map[string]bool {
 	out := map[string]bool{}
 	for i := 1; i < len(toks); i++ {
 		if determiners[toks[i-1]] && !stopWords[toks[i]] {
 			out[toks[i]] = true
+		}
+	}
+	for i, t := range toks {
+		if !manner[t] {
+			continue
+		}
+		for _, u := range toks[i+1:] {
+			if !stopWords[u] {
+				out[u] = true
+				break
+			}
 		}
 	}
 	return out
@@ -674,13 +769,22 @@ func (m *Matcher) Match(lang, text string) []Result {
 		return nil
 	}
 	raw := m.join(tokenize(text))
-	toks := contentTokens(raw)
+	asker, rest := managerAsks(raw)
+	toks := contentTokens(rest)
 	if len(toks) == 0 {
 		return nil
 	}
 	asked := askedFor(raw)
 	if len(toks) > maxTokens {
 		toks = toks[:maxTokens]
+	}
+	if witnessed(raw) && !slices.Contains(toks, witnessWord) {
+		toks = append(toks, witnessWord)
+	}
+	if actedMe(raw) && !slices.Contains(toks, accusedWord) {
+		// It says who did it: it counts as a word asked for.
+		toks = append(toks, accusedWord)
+		asked[accusedWord] = true
 	}
 	resolved := map[string][]cand{}
 	scores := make([]float64, len(m.ids))
@@ -729,7 +833,6 @@ func (m *Matcher) Match(lang, text string) []Result {
 		k++
 	}
 	isTold := told(text)
-	asker := managerAsks(raw)
 	other := othersManager(raw)
 	for n, id := range m.ids {
 		scores[n] *= m.boost[n]
