@@ -70,6 +70,8 @@ func TestSituationsInPeoplesOwnWords(t *testing.T) {
 		{"en-US", "I have been accused of harassment", "accused"},
 		{"da-DK", "min chef kritiserer mig hele tiden", "criticism"},
 		{"en-US", "my boss criticises me all the time", "criticism"},
+		{"da-DK", "han kalder mig lille pige fordi jeg er kvinde", "gender-remarks"},
+		{"en-US", "he calls me little girl because I am a woman", "gender-remarks"},
 	}
 	for _, tc := range cases {
 		s := newGSess(t, tc.loc, matcherConfig())

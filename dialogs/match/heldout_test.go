@@ -12,11 +12,12 @@ import (
 // in docs/matching.md were taken. Half 1 is the tuning half (its misses
 // were studied while improving the matcher), half 2 the unseen half (its
 // misses were not). The test fails when the matcher answers fewer
-// directly: raise the floors with the docs when it improves, never lower
+// directly than the floor, one question under the measured figure:
+// raise the floors with the docs when it improves, never lower
 // them to make a change pass.
 var heldOutFloor = map[string][2]int{
-	"da": {32, 30}, // of 36 and 36
-	"en": {29, 30}, // of 35 and 35
+	"da": {31, 31}, // measured 32 and 32 of 36 and 36
+	"en": {28, 30}, // measured 29 and 31 of 35 and 35
 }
 
 // TestHeldOutSet holds the matcher to its measured figures on the held-out
@@ -46,6 +47,37 @@ func TestHeldOutSet(t *testing.T) {
 			if rep.TooManyChoices > 0 {
 				t.Errorf("%s half %d: %d answers offered more than three choices", lang, half, rep.TooManyChoices)
 			}
+		}
+	}
+}
+
+// freshFloor is one under the number of questions of the fresh set
+// (dialogs/match/evalset/fresh.*.tsv) answered directly when it was
+// measured, once, after the round of changes it was written before (see
+// docs/matching.md: da 65 of 82, en 62 of 82).
+var freshFloor = map[string]int{"da": 64, "en": 61}
+
+// TestFreshSet holds the matcher to its measured figures on the fresh set
+// and to at most three "did you mean" choices.
+func TestFreshSet(t *testing.T) {
+	m := testMatcher(t)
+	for _, lang := range []string{"da", "en"} {
+		cases, err := evalset.LoadSet("fresh", lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cases) < 60 {
+			t.Fatalf("%s: the fresh set has %d questions, want at least 60", lang, len(cases))
+		}
+		rep := evalset.Run(lang, cases, func(l, q string) (string, []string) {
+			d := m.Decide(l, q)
+			return d.Best, d.Choices
+		})
+		if rep.Direct < freshFloor[lang] {
+			t.Errorf("%s: %d answered directly, want at least %d (docs/matching.md)", lang, rep.Direct, freshFloor[lang])
+		}
+		if rep.TooManyChoices > 0 {
+			t.Errorf("%s: %d answers offered more than three choices", lang, rep.TooManyChoices)
 		}
 	}
 }

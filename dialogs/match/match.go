@@ -108,18 +108,208 @@ const (
 // chef siger"): then it is likelier an account than a definition question.
 const toldBoost = 1.4
 
-// personCues are the pronouns that make a question an account.
-var personCues = set("jeg", "mig", "min", "mit", "mine", "han", "hun", "ham", "hende", "hans", "hendes",
-	"i", "im", "ive", "me", "my", "he", "she", "him", "her", "his", "hes", "shes")
+// personCues are the personal pronouns that make a question an account.
+var personCues = set("jeg", "mig", "han", "hun", "ham", "hende",
+	"i", "im", "ive", "me", "he", "she", "him", "hes", "shes")
 
-// told reports whether text contains a first- or third-person pronoun.
+// possessives make a question an account only before a person ("min
+// chef", "my colleague", "hans kollega"): "bliver mine beskeder gemt" asks
+// about the bot, "min chef siger" tells what happened.
+var possessives = set("min", "mit", "mine", "hans", "hendes", "my", "his", "her")
+
+// personWords are the people an account is about, folded.
+var personWords = set("chef", "chefen", "leder", "lederen", "boss", "manager", "supervisor", "kollega",
+	"kollegaer", "kolleger", "kolega", "colleague", "colleagues", "coworker", "coworkers", "teamleder",
+	"afdelingsleder", "mellemleder", "sidemand", "makker", "kæreste", "mand", "kone", "ven", "veninde",
+	"team", "elev", "borger", "patient", "friend", "partner", "husband", "wife", "boyfriend", "girlfriend")
+
+// told reports whether text is an account: a first- or third-person
+// pronoun, or a possessive before a person.
 func told(text string) bool {
-	for _, f := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) }) {
-		if personCues[f] {
+	f := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) })
+	for i, w := range f {
+		if personCues[w] {
+			return true
+		}
+		if possessives[w] && i+1 < len(f) && (personWords[f[i+1]] || i+2 < len(f) && personWords[f[i+2]]) {
 			return true
 		}
 	}
 	return false
+}
+
+// Role and whose manager (issue 13 point 3): a manager asking about a
+// report on a fellow manager is sent to the playbook, an employee talking
+// about their own boss to the own-manager situation, and someone telling
+// about another person's boss ("her supervisor") is not answered as if it
+// were their own.
+const (
+	// askerBoost weighs playbooks up when the asker says they are a
+	// manager ("jeg er leder", "as a manager", "my employee").
+	askerBoost = 1.35
+	// notOwnShare weighs the own-manager situation down when the manager
+	// named is not the asker's ("en anden leder", "her supervisor").
+	notOwnShare = 0.5
+)
+
+// ownManager is the situation of an employee whose manager is involved.
+const ownManager = "situation:own-manager"
+
+// managerWords name a manager, folded.
+var managerWords = set("leder", "lederen", "chef", "chefen", "boss", "manager", "supervisor",
+	"afdelingsleder", "teamleder", "lederkollega", "mellemleder", "direktoer")
+
+// askerCues are token sequences (folded, stop words kept) by which the
+// asker says they manage people.
+var askerCues = [][]string{
+	{"jeg", "er", "leder"}, {"jeg", "er", "selv", "leder"}, {"jeg", "er", "chef"}, {"som", "leder"}, {"som", "chef"},
+	{"jeg", "er", "ny", "leder"}, {"som", "ny", "leder"}, {"min", "medarbejder"}, {"mine", "medarbejdere"},
+	{"en", "medarbejder"}, {"medarbejderne"}, {"mit", "personale"},
+	{"am", "manager"}, {"im", "manager"}, {"as", "manager"}, {"as", "new", "manager"}, {"manager", "myself"},
+	{"my", "employee"}, {"my", "employees"}, {"my", "staff"}, {"an", "employee"}, {"staff", "member"},
+	{"i", "manage"},
+}
+
+// managerAsks reports whether toks (all tokens) contain an askerCue, and
+// returns toks without the cues' manager words: "jeg er leder" tells who
+// asks, not what about (else "leder" pulls to the playbook about a fellow
+// manager).
+func managerAsks(toks []string) (bool, []string) {
+	found := false
+	out := slices.Clone(toks)
+	for _, cue := range askerCues {
+		for i := 0; i+len(cue) <= len(out); i++ {
+			if slices.Equal(out[i:i+len(cue)], cue) {
+				found = true
+				for j := i; j < i+len(cue); j++ {
+					if managerWords[out[j]] {
+						out[j] = "jeg" // a stop word: keeps positions, counts nothing
+					}
+				}
+			}
+		}
+	}
+	return found, out
+}
+
+// otherCues before a manager word make it someone else's manager.
+var otherCues = set("anden", "andre", "hans", "hendes", "deres", "another", "other", "fellow", "his", "her", "their")
+
+// ownCues before a manager word make it the asker's own.
+var ownCues = set("min", "mine", "my", "vores", "our")
+
+// othersManager reports whether a manager word in toks follows an otherCue
+// (within two tokens: "en anden leder", "her line manager").
+func othersManager(toks []string) bool { return managerAfter(toks, otherCues) }
+
+// mine reports whether a manager word in toks follows an ownCue.
+func mine(toks []string) bool { return managerAfter(toks, ownCues) }
+
+func managerAfter(toks []string, cues map[string]bool) bool {
+	for i, t := range toks {
+		if !managerWords[t] {
+			continue
+		}
+		for j := max(0, i-2); j < i; j++ {
+			if cues[toks[j]] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// A witness ("jeg så at …", "I saw", "I overheard") tells what happened to
+// someone else: the question counts as if it said "witness" too (a word of
+// the bystander situation), since "så" alone is a stop word.
+const witnessWord = "witness"
+
+// seeing are the verbs of a witness, folded; "saa" is a stop word (så =
+// so), so it counts only straight after "jeg".
+var seeing = set("saa", "saw", "witnessed", "watched", "overheard", "heard", "noticed", "hoerte",
+	"overhoerte", "overvaerede", "bemaerkede", "oplevede")
+
+// witnessed reports whether toks (all tokens) have jeg/I straight before a
+// verb of seeing.
+func witnessed(toks []string) bool {
+	for i := 1; i < len(toks); i++ {
+		if (toks[i-1] == "jeg" || toks[i-1] == "i") && seeing[toks[i]] {
+			return true
+		}
+	}
+	return false
+}
+
+// The asker as the one who did it ("a colleague says I harassed her",
+// "hun siger jeg har krænket hende"): the question counts as if it said
+// "accused" too (a word of the accused situation).
+const accusedWord = "accused"
+
+// offences are the verbs of what the asker may be said to have done, folded.
+var offences = set("harassed", "offended", "touched", "groped", "abused", "kraenkede", "kraenket",
+	"roerte", "chikanerede", "chikaneret", "befamlede", "gramsede", "rorte")
+
+// auxiliaries may stand between the asker and the verb ("jeg har krænket").
+var auxiliaries = set("har", "havde", "skulle", "skal", "have", "ve", "had", "should", "supposedly", "angiveligt")
+
+// actedMe reports whether toks (all tokens) have jeg/I as the subject of an
+// offence verb, with at most auxiliaries between.
+func actedMe(toks []string) bool {
+	for i, t := range toks {
+		if t != "jeg" && t != "i" {
+			continue
+		}
+		for _, u := range toks[i+1 : min(len(toks), i+4)] {
+			if offences[u] {
+				return true
+			}
+			if !auxiliaries[u] {
+				break
+			}
+		}
+	}
+	return false
+}
+
+// particles are the Danish adverbs that a particle verb puts in front when
+// it is written as one word ("holdt fast" = fastholdt, "tog op" = optog).
+var particles = set("fast", "op", "ned", "ud", "ind", "af", "paa", "over", "frem", "med")
+
+// objects are the Danish object pronouns a particle verb may enclose.
+var objects = set("mig", "dig", "ham", "hende", "os", "jer", "dem", "den", "det")
+
+// join writes two neighbouring tokens as the one word the vocabulary knows
+// them as: a Danish compound typed apart ("nøgen billede", "sex jokes") or
+// a particle verb ("holdt fast" → fastholdt). Tokens the vocabulary knows
+// as they are stay apart unless the joined word is known too.
+func (m *Matcher) join(toks []string) []string {
+	out := make([]string, 0, len(toks))
+	for i := 0; i < len(toks); i++ {
+		if i+1 < len(toks) {
+			a, b := toks[i], toks[i+1]
+			if j := a + b; len(j) >= 6 && len(m.exact(j, qExact)) > 0 {
+				out = append(out, j)
+				i++
+				continue
+			}
+			if j := b + a; particles[b] && len(j) >= 6 && len(m.exact(j, qExact)) > 0 {
+				out = append(out, j)
+				i++
+				continue
+			}
+		}
+		// A particle verb with its object between ("holdt mig fast"):
+		// the verb joined, the object kept.
+		if i+2 < len(toks) && objects[toks[i+1]] && particles[toks[i+2]] {
+			if j := toks[i+2] + toks[i]; len(j) >= 6 && len(m.exact(j, qExact)) > 0 {
+				out = append(out, j, toks[i+1])
+				i += 2
+				continue
+			}
+		}
+		out = append(out, toks[i])
+	}
+	return out
 }
 
 // maxTokens bounds the content words of a question that are looked at.
@@ -145,13 +335,30 @@ const askedFocus = 1.5
 // determiners ask for the noun that follows them.
 var determiners = set("hvilken", "hvilke", "hvilket", "which", "what")
 
+// manner words ask how to do what the next content word names ("hvordan
+// forebygger vi", "how do we prevent"): the verb is what is asked for,
+// more than its object.
+var manner = set("hvordan", "how")
+
 // askedFor returns the content words that directly follow a question
-// determiner in toks (all tokens, stop words included).
+// determiner in toks (all tokens, stop words included), and the first
+// content word after a manner word.
 func askedFor(toks []string) map[string]bool {
 	out := map[string]bool{}
 	for i := 1; i < len(toks); i++ {
 		if determiners[toks[i-1]] && !stopWords[toks[i]] {
 			out[toks[i]] = true
+		}
+	}
+	for i, t := range toks {
+		if !manner[t] {
+			continue
+		}
+		for _, u := range toks[i+1:] {
+			if !stopWords[u] {
+				out[u] = true
+				break
+			}
 		}
 	}
 	return out
@@ -561,14 +768,23 @@ func (m *Matcher) Match(lang, text string) []Result {
 	if m == nil || len(m.ids) == 0 {
 		return nil
 	}
-	raw := tokenize(text)
-	toks := contentTokens(raw)
+	raw := m.join(tokenize(text))
+	asker, rest := managerAsks(raw)
+	toks := contentTokens(rest)
 	if len(toks) == 0 {
 		return nil
 	}
 	asked := askedFor(raw)
 	if len(toks) > maxTokens {
 		toks = toks[:maxTokens]
+	}
+	if witnessed(raw) && !slices.Contains(toks, witnessWord) {
+		toks = append(toks, witnessWord)
+	}
+	if actedMe(raw) && !slices.Contains(toks, accusedWord) {
+		// It says who did it: it counts as a word asked for.
+		toks = append(toks, accusedWord)
+		asked[accusedWord] = true
 	}
 	resolved := map[string][]cand{}
 	scores := make([]float64, len(m.ids))
@@ -617,10 +833,24 @@ func (m *Matcher) Match(lang, text string) []Result {
 		k++
 	}
 	isTold := told(text)
+	other := othersManager(raw)
 	for n, id := range m.ids {
 		scores[n] *= m.boost[n]
-		if isTold && strings.HasPrefix(id, "situation:") {
+		situation := strings.HasPrefix(id, "situation:")
+		switch {
+		case asker && strings.HasPrefix(id, "playbook:"):
+			scores[n] *= askerBoost
+		case asker && situation && !m.urgent[id]:
+			// A manager telling what a staff member reported asks how to
+			// handle it: the account is not the asker's own.
+			if id == ownManager {
+				scores[n] /= askerBoost
+			}
+		case isTold && situation:
 			scores[n] *= toldBoost
+		}
+		if id == ownManager && (asker || other) && !mine(raw) {
+			scores[n] *= notOwnShare
 		}
 	}
 	var out []Result

@@ -63,7 +63,9 @@ func tokenize(s string) []string {
 	flush := func() {
 		if n := b.Len(); n > 0 {
 			t := b.String()
-			if len([]rune(t)) >= minToken {
+			// "i" is kept for the English first person (a stop word: it
+			// counts only in the role and witness cues).
+			if len([]rune(t)) >= minToken || t == "i" {
 				out = append(out, t)
 			}
 			b.Reset()

@@ -80,3 +80,30 @@ func TestCompoundAndParticiple(t *testing.T) {
 		}
 	}
 }
+
+// TestRoleWitnessJoin: a manager asking about another manager gets the
+// playbook, an employee about their own boss the situation; "jeg så" makes
+// a witness; a compound typed apart and a particle verb find their word.
+func TestRoleWitnessJoin(t *testing.T) {
+	m := match.New([]match.Doc{
+		{ID: "situation:own-manager", Words: content.Words{"da": {"leder", "klage"}}},
+		{ID: "playbook:manager-colleague", Words: content.Words{"da": {"leder", "klage"}}},
+		{ID: "situation:bystander", Words: content.Words{"en": {"witness"}}, Boost: 1.8},
+		{ID: "situation:touching", Words: content.Words{"da": {"rørt"}}},
+		{ID: "situation:online", Words: content.Words{"da": {"nøgenbillede"}}},
+		{ID: "situation:assault", Words: content.Words{"da": {"fastholdt"}}},
+		{ID: "topic:other", Words: content.Words{"da": {"kaffe"}}},
+	})
+	for q, want := range map[string]string{
+		"jeg er leder og har fået en klage over en anden leder": "playbook:manager-colleague",
+		"jeg vil klage over min leder":                          "situation:own-manager",
+		"jeg så at en kollega blev rørt":                        "situation:bystander",
+		"en kollega blev rørt":                                  "situation:touching",
+		"han sendte et nøgen billede":                           "situation:online",
+		"han holdt mig fast":                                    "situation:assault",
+	} {
+		if d := m.Decide("da", q); d.Best != want {
+			t.Errorf("%q: %+v %v, want %q", q, d, m.Match("da", q), want)
+		}
+	}
+}

@@ -1,0 +1,54 @@
+package match_test
+
+import (
+	"strings"
+	"testing"
+	"unicode"
+
+	"github.com/kk/graensen/dialogs/content"
+	"github.com/kk/graensen/dialogs/match"
+	"github.com/kk/graensen/dialogs/match/evalset"
+)
+
+// plain lower-cases s and keeps its letters and digits, one space between
+// words, so "Kan min chef se?" and "kan min chef se" compare equal.
+func plain(s string) string {
+	return strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	}), " ")
+}
+
+// TestEvalSetsApartFromWords: no question of any labelled set is, word for
+// word, one of the examples (search words and phrases) the matcher is
+// built from, so the sets measure questions the matcher did not learn. A
+// question of one word ("chikane", "report") is exempt: it asks how a word
+// many answers share is ranked, and that word is rightly an example.
+func TestEvalSetsApartFromWords(t *testing.T) {
+	examples := map[string]string{} // plain example -> doc id
+	for _, d := range match.LibraryDocs(content.MustLoad(), nil) {
+		for _, ws := range d.Words {
+			for _, w := range ws {
+				examples[plain(w)] = d.ID
+			}
+		}
+	}
+	if len(examples) < 100 {
+		t.Fatalf("only %d examples found: the library did not load", len(examples))
+	}
+	for _, set := range evalset.Sets {
+		for _, lang := range []string{"da", "en"} {
+			cases, err := evalset.LoadSet(set, lang)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range cases {
+				if !strings.Contains(plain(c.Text), " ") {
+					continue
+				}
+				if id, ok := examples[plain(c.Text)]; ok {
+					t.Errorf("%s %s: %q is an example of %s", set, lang, c.Text, id)
+				}
+			}
+		}
+	}
+}
