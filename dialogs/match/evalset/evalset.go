@@ -31,18 +31,19 @@ func Load(lang string) ([]Case, error) { return LoadSet("", lang) }
 // (da.tsv, en.tsv); "heldout" is heldout.<lang>.tsv, written later without
 // looking at the word lists (see its header and docs/matching.md); "fresh"
 // is fresh.<lang>.tsv, written before the third round of changes and
-// measured once after it.
-var Sets = []string{"main", "heldout", "fresh"}
+// measured once after it; "fresh2" is fresh2.<lang>.tsv, written before the
+// fourth round and measured once after it.
+var Sets = []string{"main", "heldout", "fresh", "fresh2"}
 
 // LoadSet reads one language of a named set.
 func LoadSet(set, lang string) ([]Case, error) {
 	name := lang + ".tsv"
 	switch set {
 	case "", "main":
-	case "heldout", "fresh":
+	case "heldout", "fresh", "fresh2":
 		name = set + "." + lang + ".tsv"
 	default:
-		return nil, fmt.Errorf("evalset: no set %q (want main, heldout or fresh)", set)
+		return nil, fmt.Errorf("evalset: no set %q (want main, heldout, fresh or fresh2)", set)
 	}
 	if lang != "da" && lang != "en" {
 		return nil, fmt.Errorf("evalset: no set for %q", lang)
