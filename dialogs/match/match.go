@@ -123,10 +123,22 @@ var personWords = set("chef", "chefen", "leder", "lederen", "boss", "manager", "
 	"afdelingsleder", "mellemleder", "sidemand", "makker", "kæreste", "mand", "kone", "ven", "veninde",
 	"team", "elev", "borger", "patient", "friend", "partner", "husband", "wife", "boyfriend", "girlfriend")
 
+// saysCues report what someone said: an excuse told ("han siger det var
+// for sjov", "he says that's just how he is").
+var saysCues = set("siger", "sagde", "siges", "says", "said", "say")
+
+// seekCues opening a question ask for someone or somewhere.
+var seekCues = set("hvem", "hvor", "who", "where")
+
 // told reports whether text is an account: a first- or third-person
 // pronoun, or a possessive before a person.
 func told(text string) bool {
 	f := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool { return !unicode.IsLetter(r) })
+	if len(f) > 0 && seekCues[f[0]] {
+		// "who can I talk to", "hvor kan jeg få hjælp": it asks for a
+		// person or a place, it does not tell what happened.
+		return false
+	}
 	for i, w := range f {
 		if personCues[w] {
 			return true
@@ -833,6 +845,7 @@ func (m *Matcher) Match(lang, text string) []Result {
 		k++
 	}
 	isTold := told(text)
+	isSaid := slices.ContainsFunc(raw, func(w string) bool { return saysCues[w] })
 	other := othersManager(raw)
 	for n, id := range m.ids {
 		scores[n] *= m.boost[n]
@@ -846,7 +859,8 @@ func (m *Matcher) Match(lang, text string) []Result {
 			if id == ownManager {
 				scores[n] /= askerBoost
 			}
-		case isTold && situation:
+		case isTold && situation, isSaid && strings.HasPrefix(id, "excuse:"):
+			// An excuse is reported speech: "he says it was just a joke".
 			scores[n] *= toldBoost
 		}
 		if id == ownManager && (asker || other) && !mine(raw) {

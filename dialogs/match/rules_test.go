@@ -107,3 +107,25 @@ func TestRoleWitnessJoin(t *testing.T) {
 		}
 	}
 }
+
+// TestSaidExcuseAndSeekingQuestions: reported speech ("han siger", "he
+// says") weighs an excuse up as an account weighs a situation up; a
+// question opening with who/where (hvem/hvor) asks for someone, it is not
+// an account, so a situation is not weighed up over the topic.
+func TestSaidExcuseAndSeekingQuestions(t *testing.T) {
+	m := match.New([]match.Doc{
+		{ID: "situation:s", Words: content.Words{"da": {"snak"}, "en": {"talk"}}},
+		{ID: "excuse:e", Words: content.Words{"da": {"snak"}, "en": {"talk"}}, Boost: 1.2},
+		{ID: "topic:t", Words: content.Words{"da": {"snak"}, "en": {"talk"}}, Boost: 1.2},
+	})
+	for lang, q := range map[string]string{"da": "han siger det bare er snak", "en": "he says it is just talk"} {
+		if rs := m.Match(lang, q); len(rs) < 3 || rs[0].ID != "excuse:e" || rs[2].ID != "topic:t" {
+			t.Errorf("%q: %v, want the excuse weighed up with the situation, the topic last", q, rs)
+		}
+	}
+	for lang, q := range map[string]string{"da": "hvem kan jeg snakke med", "en": "who can i talk to"} {
+		if rs := m.Match(lang, q); len(rs) == 0 || rs[0].ID == "situation:s" {
+			t.Errorf("%q: %v, want no situation on top", q, rs)
+		}
+	}
+}
