@@ -127,6 +127,9 @@ var personWords = set("chef", "chefen", "leder", "lederen", "boss", "manager", "
 // for sjov", "he says that's just how he is").
 var saysCues = set("siger", "sagde", "siges", "says", "said", "say")
 
+// ownBoost weighs up the asker's own manager named by an employee.
+const ownBoost = 1.15
+
 // seekCues opening a question ask for someone or somewhere.
 var seekCues = set("hvem", "hvor", "who", "where")
 
@@ -865,6 +868,11 @@ func (m *Matcher) Match(lang, text string) []Result {
 		}
 		if id == ownManager && (asker || other) && !mine(raw) {
 			scores[n] *= notOwnShare
+		}
+		if id == ownManager && !asker && !other && mine(raw) {
+			// "min chef ...", "my boss ...": who did it outweighs what
+			// was done (the ways forward depend on it).
+			scores[n] *= ownBoost
 		}
 	}
 	var out []Result

@@ -129,3 +129,21 @@ func TestSaidExcuseAndSeekingQuestions(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnManagerNamed: an employee naming their own manager ("min chef",
+// "my boss") weighs the own-manager situation up over what was done; a
+// manager asking (jeg er leder) does not.
+func TestOwnManagerNamed(t *testing.T) {
+	m := match.New([]match.Doc{
+		{ID: "situation:own-manager", Words: content.Words{"da": {"rører"}, "en": {"touches"}}},
+		{ID: "situation:touching", Words: content.Words{"da": {"rører"}, "en": {"touches"}}, Boost: 1.1},
+	})
+	for lang, q := range map[string]string{"da": "min chef rører mig", "en": "my boss touches me"} {
+		if rs := m.Match(lang, q); len(rs) < 2 || rs[0].ID != "situation:own-manager" {
+			t.Errorf("%q: %v, want the own manager first", q, rs)
+		}
+	}
+	if rs := m.Match("da", "en kollega rører mig"); len(rs) < 2 || rs[0].ID != "situation:touching" {
+		t.Errorf("no manager named: %v, want touching first", rs)
+	}
+}
