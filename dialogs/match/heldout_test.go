@@ -16,8 +16,8 @@ import (
 // raise the floors with the docs when it improves, never lower
 // them to make a change pass.
 var heldOutFloor = map[string][2]int{
-	"da": {31, 31}, // measured 32 and 32 of 36 and 36
-	"en": {28, 30}, // measured 29 and 31 of 35 and 35
+	"da": {33, 31}, // measured 34 and 32 of 36 and 36 (round 4)
+	"en": {32, 30}, // measured 33 and 31 of 35 and 35 (round 4)
 }
 
 // TestHeldOutSet holds the matcher to its measured figures on the held-out
@@ -53,9 +53,9 @@ func TestHeldOutSet(t *testing.T) {
 
 // freshFloor is one under the number of questions of the fresh set
 // (dialogs/match/evalset/fresh.*.tsv) answered directly when it was
-// measured, once, after the round of changes it was written before (see
-// docs/matching.md: da 65 of 82, en 62 of 82).
-var freshFloor = map[string]int{"da": 64, "en": 61}
+// measured, once, after round 3 (da 65, en 62 of 82), then tuned on in
+// round 4 (da 79, en 78 of 82; see docs/matching.md).
+var freshFloor = map[string]int{"da": 78, "en": 77}
 
 // TestFreshSet holds the matcher to its measured figures on the fresh set
 // and to at most three "did you mean" choices.
@@ -63,8 +63,8 @@ func TestFreshSet(t *testing.T) { checkFloor(t, "fresh", 60, freshFloor) }
 
 // fresh2Floor is one under the number of questions of the second fresh set
 // (dialogs/match/evalset/fresh2.*.tsv) answered directly when it was
-// measured, once, after round 4 (docs/matching.md).
-var fresh2Floor = map[string]int{}
+// measured, once, after round 4 (docs/matching.md: da 52, en 54 of 61).
+var fresh2Floor = map[string]int{"da": 51, "en": 53}
 
 // TestFresh2Set holds the matcher to its measured figures on the second
 // fresh set and to at most three "did you mean" choices.
