@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
@@ -134,31 +135,42 @@ func (b *Bot) prepare(ctx context.Context, tc effect.TurnContext, outs []dialogs
 			final = append(final, o)
 			continue
 		}
-		handled := false
-		for _, eff := range b.cfg.Effects {
-			p, ok, err := eff(ctx, tc, o)
-			if err != nil {
-				return nil, nil, fmt.Errorf("effect %T: %w", o, err)
-			}
-			if !ok {
-				continue
-			}
-			handled = true
-			c.Ops = append(c.Ops, p.Ops...)
-			if p.Write != nil {
-				writes = append(writes, p.Write)
-			}
-			final = append(final, p.Outputs...)
-			if p.After != nil {
-				final = append(final, afterOutput{p.After})
-			}
-			break
+		p, handled, err := b.effect(ctx, tc, o)
+		if err != nil {
+			return nil, nil, fmt.Errorf("effect %T: %w", o, err)
 		}
 		if !handled {
 			return nil, nil, fmt.Errorf("no effect handles output %T", o)
 		}
+		c.Ops = append(c.Ops, p.Ops...)
+		if p.Write != nil {
+			writes = append(writes, p.Write)
+		}
+		final = append(final, p.Outputs...)
+		if p.After != nil {
+			final = append(final, afterOutput{p.After})
+		}
 	}
 	return final, writes, nil
+}
+
+// effect runs the one handler of o's type in the effect table
+// (Config.Routes), or, for a bot built with Effects, the first that takes
+// it.
+func (b *Bot) effect(ctx context.Context, tc effect.TurnContext, o dialogs.Output) (effect.Prepared, bool, error) {
+	if b.effects != nil {
+		h := b.effects[reflect.TypeOf(o)]
+		if h == nil {
+			return effect.Prepared{}, false, nil
+		}
+		return h(ctx, tc, o)
+	}
+	for _, eff := range b.cfg.Effects {
+		if p, ok, err := eff(ctx, tc, o); ok || err != nil {
+			return p, ok, err
+		}
+	}
+	return effect.Prepared{}, false, nil
 }
 
 // commitFor builds the write of one turn: the sealed dialog state, the

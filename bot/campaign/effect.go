@@ -10,9 +10,12 @@ import (
 	"github.com/kk/graensen/dialogs/redisstore"
 )
 
-func notice(id string) dialogs.Card {
-	return dialogs.Card{Name: "campaign-notice", Blocks: []dialogs.Block{{Kind: dialogs.BlockText, Msg: dialogs.M(id)}},
-		Actions: []dialogs.Action{{Label: dialogs.M("core.menu.back"), Data: dialogs.Submit(dialogs.VerbMenu, "")}}}
+func notice(id string) dialogs.Card { return dialogs.CampaignNotice(id) }
+
+// answer is the notice for what the effect found (dialogs.CampaignAnswer
+// decides which).
+func answer(f dialogs.CampaignFinding) []dialogs.Output {
+	return []dialogs.Output{dialogs.Reply{Card: dialogs.CampaignAnswer(f)}}
 }
 
 // Effect carries out the campaign outputs of the dialogs. Its Prepare
@@ -43,7 +46,7 @@ func (s *Service) Effect() effect.Func {
 					After: func(ctx context.Context) error { s.requestApproval(ctx, spec, g); return nil }}, true, nil
 			}
 			if errors.Is(err, ErrInvalid) {
-				return effect.Prepared{Outputs: []dialogs.Output{dialogs.Reply{Card: notice("campaign.err.audience")}}}, true, nil
+				return effect.Prepared{Outputs: answer(dialogs.CampaignAudienceInvalid)}, true, nil
 			}
 			if err != nil {
 				return effect.Prepared{}, true, err
@@ -58,7 +61,7 @@ func (s *Service) Effect() effect.Func {
 				return effect.Prepared{}, true, err
 			}
 			if !ok {
-				return effect.Prepared{Outputs: []dialogs.Output{dialogs.Reply{Card: notice("campaign.ack.unknown")}}}, true, nil
+				return effect.Prepared{Outputs: answer(dialogs.CampaignNotRecipient)}, true, nil
 			}
 			// The expiry only bounds an acknowledgement that races the
 			// purge (which deletes the set at finish + Retention).
@@ -71,7 +74,7 @@ func (s *Service) Effect() effect.Func {
 		case dialogs.CampaignStatus:
 			p, err := s.Progress(ctx, o.ID)
 			if errors.Is(err, ErrNotFound) {
-				return effect.Prepared{Outputs: []dialogs.Output{dialogs.Reply{Card: notice("campaign.done.notFound")}}}, true, nil
+				return effect.Prepared{Outputs: answer(dialogs.CampaignMissing)}, true, nil
 			}
 			if err != nil {
 				return effect.Prepared{}, true, err
@@ -80,7 +83,7 @@ func (s *Service) Effect() effect.Func {
 
 		case dialogs.CampaignRemind:
 			if _, err := s.Spec(ctx, o.ID); errors.Is(err, ErrNotFound) {
-				return effect.Prepared{Outputs: []dialogs.Output{dialogs.Reply{Card: notice("campaign.done.notFound")}}}, true, nil
+				return effect.Prepared{Outputs: answer(dialogs.CampaignMissing)}, true, nil
 			}
 			author := tc.UserKey
 			return effect.Prepared{

@@ -93,7 +93,7 @@ func (s *Service) guardEffect(ctx context.Context, tc effect.TurnContext, o dial
 	case dialogs.CampaignCorrectForm:
 		spec, err := s.Spec(ctx, o.ID)
 		if errors.Is(err, ErrNotFound) {
-			return reply(notice("campaign.done.notFound")), true, nil
+			return effect.Prepared{Outputs: answer(dialogs.CampaignMissing)}, true, nil
 		} else if err != nil {
 			return effect.Prepared{}, true, err
 		}
@@ -115,7 +115,7 @@ func (s *Service) reworkEffect(ctx context.Context, id, msg string, run func(con
 	spec, err := s.Spec(ctx, id)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return reply(notice("campaign.done.notFound")), true, nil
+		return effect.Prepared{Outputs: answer(dialogs.CampaignMissing)}, true, nil
 	case err != nil:
 		return effect.Prepared{}, true, err
 	case spec.Op != "" || spec.Repeat != "":

@@ -36,7 +36,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-	"unicode/utf8"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
@@ -224,27 +223,17 @@ func (s *Service) globalGuesses(n int) {
 // fileRefused decides on filing from the user's and everyone's reports
 // today: the global limit never refuses a user's first report of the day.
 func (s *Service) fileRefused(user, all int) bool {
-	return user >= s.Limits.FilesPerUserDay || (all >= s.Limits.FilesPerDay && user > 0)
+	return dialogs.FileRefused(user, all, s.Limits.FilesPerUserDay, s.Limits.FilesPerDay)
 }
 
 // messageRefused checks a reporter's message against the size limit and
-// the case's messages from the reporter on that date.
+// the case's messages from the reporter on that date (dialogs decides).
 func (s *Service) messageRefused(evs []event, date, text string) (dialogs.Card, bool) {
-	if n := utf8.RuneCountInString(text); n > s.Limits.MsgRunes {
-		return noticeWith("reporter-toolong", "report.rules.msgTooLong", map[string]any{"Max": s.Limits.MsgRunes, "N": n}), true
-	}
 	today := 0
 	for _, ev := range evs {
 		if ev.K == evMsg && !ev.FromUnit && ev.Date == date {
 			today++
 		}
 	}
-	if today >= s.Limits.MsgsPerCaseDay {
-		return noticeWith("reporter-daylimit", "report.rules.msgsPerDay", map[string]any{"Max": s.Limits.MsgsPerCaseDay}), true
-	}
-	return dialogs.Card{}, false
-}
-
-func noticeWith(name, msgID string, data map[string]any) dialogs.Card {
-	return dialogs.Card{Name: name, Blocks: []dialogs.Block{{Kind: dialogs.BlockText, Msg: dialogs.Msg{ID: msgID, Data: data}}}}
+	return dialogs.MessageRefusal(text, today, s.Limits.MsgRunes, s.Limits.MsgsPerCaseDay)
 }

@@ -609,11 +609,12 @@ func (s *Service) caseAction(ctx context.Context, tc effect.TurnContext, o dialo
 		return effect.Prepared{Outputs: reply(dialogs.InboxOnlyCard())}, err
 	}
 	c, evs, err := s.loadCase(ctx, o.CaseID)
-	if errors.Is(err, errNoCase) {
-		return effect.Prepared{Outputs: reply(dialogs.ReportNotice("inbox-gone", "report.inbox.gone"))}, nil
-	}
-	if err != nil {
+	found := !errors.Is(err, errNoCase)
+	if err != nil && found {
 		return effect.Prepared{}, err
+	}
+	if card, refused := dialogs.CaseRefusal(dialogs.CaseFinding{Found: found, Op: o.Op, Status: c.View.Status}); refused {
+		return effect.Prepared{Outputs: reply(card)}, nil
 	}
 	date := o.Date
 	if !validDate(date) {
@@ -643,9 +644,6 @@ func (s *Service) caseAction(ctx context.Context, tc effect.TurnContext, o dialo
 			ops = append(ops, s.Store.UnscheduleOps("case-purge:"+id)...)
 		}
 	case dialogs.VerbCReply:
-		if c.View.Status == dialogs.StatusClosed {
-			return effect.Prepared{Outputs: reply(dialogs.ReportNotice("inbox-closed", "report.status.closedText"))}, nil
-		}
 		ev = event{K: evMsg, Date: date, Text: o.Text, FromUnit: true, By: by}
 		ops = append(ops, redisstore.Op{Cmd: "PEXPIREAT", Key: c.ReceiptKey, Args: []any{s.receiptExpiry(date).UnixMilli()}})
 		if c.View.Notify {

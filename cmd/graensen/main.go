@@ -209,27 +209,21 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	// it (through interfaces of their own, checked in checks.go) when they
 	// are built, and the bot is built last with their effects.
 	send := bot.NewSender(bot.SenderConfig{Store: a.store, Connector: conn, Renderer: renderer, Hasher: hasher, Keys: keys, Outbox: ob, Logger: log})
-	// Features register their effects here and their scheduled kinds in
-	// a.sched.Handlers.
-	var effects []effect.Func
+	// Features are built here and register their scheduled kinds in
+	// a.sched.Handlers; their effects are routed in effects.go.
 	rep := report.New(a.store, keys, hasher, log) // anonymous reporting (issue 5)
 	rep.Send = send
 	rep.Retention = cfg.ReportRetention
 	rep.Release = cfg.Release
 	cfg.ReportLimits.apply(rep)
-	effects = append(effects, rep.Effect)
-	effects = append(effects, reminder.Effect(a.store))
 	st := statistics.New(a.store, cfg.StatsMin, rep.Overdue, log) // statistics (issue 16)
 	st.Usage.Interval = cfg.StatsFlush
-	effects = append(effects, st.Effect)
 	a.workers = append(a.workers, st.Usage.Run)
 	camp, err := newCampaigns(cfg, a.store, keys, hasher, renderer, metrics, log, st.Usage.Add) // AMK campaigns (issue 6)
 	if err != nil {
 		return nil, err
 	}
-	effects = append(effects, camp.Effect())
 	fb := &feedback.Service{Store: a.store, Keys: keys, Now: time.Now, Log: log} // AMK's feedback loop (issue 13)
-	effects = append(effects, fb.Effect)
 	a.sched.Handlers[campaign.KindStart] = camp.HandleStart
 	a.sched.Handlers[campaign.KindPurge] = camp.HandlePurge
 	a.workers = append(a.workers, camp.Run)
@@ -242,7 +236,7 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		AppID: cfg.AppID, Engine: newEngine(renderer, cfg, lib), Store: a.store,
 		Connector: conn, Verifier: verifier, Local: cfg.Local(), TenantID: cfg.TenantID, Renderer: renderer,
 		Hasher: hasher, Keys: keys, Logger: log, Metrics: metrics, Version: version,
-		ConvTTL: cfg.ConvTTL, UserTTL: cfg.UserTTL, Effects: effects, Outbox: ob, Sender: send, CountUse: st.Usage.Add,
+		ConvTTL: cfg.ConvTTL, UserTTL: cfg.UserTTL, Routes: effectRoutes(rep, reminder.Effect(a.store), st, camp, fb), Outbox: ob, Sender: send, CountUse: st.Usage.Add,
 		CommitHooks: []effect.CommitHook{camp.CommitOps}, // campaigns keep team channels and sealed Entra ids
 	})
 	if err != nil {
