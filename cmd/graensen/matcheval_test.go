@@ -16,6 +16,7 @@ func TestMatchEvalSets(t *testing.T) {
 		"--set heldout --lang en --half 2 --figures":    "en: 35 questions: direct ",
 		"--set heldout --lang da --half 2 --figures -v": "da: 36 questions: direct ",
 		"--set fresh2 --lang en --figures":              "en: 61 questions: direct ",
+		"--set practice --lang da --figures":            "da: 84 questions: direct ",
 	} {
 		var b strings.Builder
 		if err := matchEval(strings.Fields(args), &b); err != nil {

@@ -34,18 +34,20 @@ func Load(lang string) ([]Case, error) { return LoadSet("", lang) }
 // measured once after it; "fresh2" is fresh2.<lang>.tsv, written before the
 // fourth round and measured once after it; "fresh3" is fresh3.<lang>.tsv,
 // written blind (by someone who saw only the source and the answer
-// catalogue) before the fifth round was measured on it, and measured once.
-var Sets = []string{"main", "heldout", "fresh", "fresh2", "fresh3"}
+// catalogue) before the fifth round was measured on it, and measured once;
+// "practice" is practice.<lang>.tsv, written in the fifth round to tune on
+// (not a held-out measurement).
+var Sets = []string{"main", "heldout", "fresh", "fresh2", "fresh3", "practice"}
 
 // LoadSet reads one language of a named set.
 func LoadSet(set, lang string) ([]Case, error) {
 	name := lang + ".tsv"
 	switch set {
 	case "", "main":
-	case "heldout", "fresh", "fresh2", "fresh3":
+	case "heldout", "fresh", "fresh2", "fresh3", "practice":
 		name = set + "." + lang + ".tsv"
 	default:
-		return nil, fmt.Errorf("evalset: no set %q (want main, heldout, fresh, fresh2 or fresh3)", set)
+		return nil, fmt.Errorf("evalset: no set %q (want main, heldout, fresh, fresh2, fresh3 or practice)", set)
 	}
 	if lang != "da" && lang != "en" {
 		return nil, fmt.Errorf("evalset: no set for %q", lang)
