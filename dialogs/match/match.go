@@ -130,6 +130,29 @@ var saysCues = set("siger", "sagde", "siges", "says", "said", "say")
 // ownBoost weighs up the asker's own manager named by an employee.
 const ownBoost = 1.15
 
+// ownShare: when an employee names their own manager ("min chef lægger
+// hånden på mit lår"), the own-manager situation among the top choices is
+// the answer over a situation of what was done (one without a boost:
+// touching, jokes, messages ...) if it scores at least this share of it:
+// who did it decides the ways forward (issue 13), and what was done
+// always scores higher, since it has more words in the question.
+const ownShare = 0.25
+
+// ownNamed reports whether raw (all tokens) is an employee naming their
+// own manager: "min chef", "my line manager", not a manager asking ("jeg
+// er leder") and not someone else's manager ("hendes chef").
+//
+// A question put as a condition ("er det chikane hvis min chef
+// kommenterer mit tøj", "is it harassment if my boss ...") asks whether
+// the act crosses the line, whoever does it: it does not count.
+func ownNamed(raw []string) bool {
+	asker, _ := managerAsks(raw)
+	return !asker && !othersManager(raw) && mine(raw) && !slices.ContainsFunc(raw, func(w string) bool { return conditions[w] })
+}
+
+// conditions put a question as a hypothesis.
+var conditions = set("hvis", "if")
+
 // seekCues opening a question ask for someone or somewhere.
 var seekCues = set("hvem", "hvor", "who", "where")
 
@@ -172,7 +195,8 @@ const ownManager = "situation:own-manager"
 
 // managerWords name a manager, folded.
 var managerWords = set("leder", "lederen", "chef", "chefen", "boss", "manager", "supervisor",
-	"afdelingsleder", "teamleder", "lederkollega", "mellemleder", "direktoer")
+	"afdelingsleder", "teamleder", "lederkollega", "mellemleder", "direktoer", "skoleleder",
+	"institutionsleder", "souschef", "forstander", "leader", "headteacher", "principal", "manger")
 
 // askerCues are token sequences (folded, stop words kept) by which the
 // asker says they manage people.
@@ -394,6 +418,7 @@ const (
 // Matcher is an immutable index; it is safe for concurrent use.
 type Matcher struct {
 	ids     []string
+	index   map[string]int // id -> its place in ids
 	boost   []float64
 	urgent  map[string]bool
 	post    map[string]map[int]float64 // term -> doc -> weight (fields combined)
@@ -428,6 +453,7 @@ func New(docs []Doc) *Matcher {
 		surface: map[string][]string{},
 		loose:   map[string][]string{},
 		urgent:  map[string]bool{},
+		index:   map[string]int{},
 	}
 	fields := map[string]map[int]*[nFields]float64{} // term -> doc -> per field
 	seen := map[string]bool{}
@@ -438,6 +464,7 @@ func New(docs []Doc) *Matcher {
 		seen[d.ID] = true
 		n := len(m.ids)
 		m.ids = append(m.ids, d.ID)
+		m.index[d.ID] = n
 		m.boost = append(m.boost, cmp.Or(d.Boost, 1))
 		if d.Urgent {
 			m.urgent[d.ID] = true
@@ -909,11 +936,21 @@ func (m *Matcher) Decide(lang, text string) Decision {
 		return Decision{}
 	}
 	top, second := rs[0].Score, 0.0
+	own := ownNamed(m.join(tokenize(text)))
 	// Danger first (issue 13): an urgent document that ranks near the top
 	// is the answer, even when another one leads.
 	for _, r := range rs[:min(len(rs), maxChoice)] {
 		if m.urgent[r.ID] && r.Score >= urgentShare*top && r.Score >= floor {
 			return Decision{Best: r.ID}
+		}
+	}
+	// Who outweighs what: an employee's own manager doing it is answered
+	// as such, whatever was done.
+	if own && strings.HasPrefix(rs[0].ID, "situation:") && m.boost[m.index[rs[0].ID]] <= 1 {
+		for _, r := range rs[1:min(len(rs), maxChoice)] {
+			if r.ID == ownManager && r.Score >= ownShare*top && r.Score >= bestScore {
+				return Decision{Best: r.ID}
+			}
 		}
 	}
 	// A described situation is not answered with a definition (issue

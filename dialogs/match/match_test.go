@@ -135,7 +135,7 @@ var questions = []question{
 	{"da", "hvad er forskellen på hensigt og virkning", "topic:intention-effect"},
 	{"da", "skal jeg kunne bevise noget for at blive taget alvorligt", "topic:experience-door"},
 	{"da", "gælder det også hvis det er en borger og ikke en kollega", "situation:citizen"},
-	{"da", "min chef roerte ved mig til julefrokosten", "situation:touching"},
+	{"da", "min chef roerte ved mig til julefrokosten", "situation:own-manager"}, // who did it decides the ways forward (round 5)
 	{"da", "Tidlig indsats - hvordan kommer jeg i kontakt med dem", "topic:psychological-help"},
 	{"da", "hvilke typiske undskyldninger hører man", "topic:excuses"},
 	{"da", "En af mine medarbejdere har henvendt sig om en ubehagelig oplevelse. Hvordan tager jeg imod det?", "playbook:receive-report"},

@@ -147,3 +147,31 @@ func TestOwnManagerNamed(t *testing.T) {
 		t.Errorf("no manager named: %v, want touching first", rs)
 	}
 }
+
+// TestOwnManagerOverWhatWasDone: an employee naming their own manager gets
+// the own-manager situation when it is among the choices, even far behind
+// a situation of what was done that has more words in the question; not
+// when someone else's manager is named, not over a situation with a boost
+// of its own (who was involved, such as criticism), and not in a question
+// put as a condition (hvis/if).
+func TestOwnManagerOverWhatWasDone(t *testing.T) {
+	m := match.New([]match.Doc{
+		{ID: "situation:own-manager", Words: content.Words{"da": {"chef"}, "en": {"boss"}}},
+		{ID: "situation:touching", Words: content.Words{"da": {"hånden", "låret", "rører"}, "en": {"hand", "thigh", "touches"}}},
+		{ID: "situation:criticism", Words: content.Words{"da": {"kritik", "skælder"}, "en": {"criticism", "tells off"}}, Boost: 1.2},
+		{ID: "topic:other", Words: content.Words{"da": {"kaffe"}}},
+	})
+	for q, want := range map[string]string{
+		"min chef rører mig og lægger hånden på låret":      "situation:own-manager",
+		"my boss touches me and puts his hand on my thigh":  "situation:own-manager",
+		"hendes chef rører hende og lægger hånden på låret": "situation:touching",
+		"en kollega rører mig og lægger hånden på låret":    "situation:touching",
+		"min chef giver mig kritik og skælder ud":           "situation:criticism",
+		// A condition asks about the act, whoever does it.
+		"er det chikane hvis min chef rører mig og lægger hånden på låret": "situation:touching",
+	} {
+		if d := m.Decide("da", q); d.Best != want {
+			t.Errorf("%q: %+v %v, want %q", q, d, m.Match("da", q), want)
+		}
+	}
+}
