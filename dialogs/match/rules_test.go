@@ -68,17 +68,13 @@ func TestCompoundAndParticiple(t *testing.T) {
 		{ID: "topic:privacy", Words: content.Words{"da": {"gemmer"}}},
 		{ID: "topic:other", Words: content.Words{"da": {"kaffe"}}},
 	})
-	for q, want := range map[string]string{
+	decides(t, m, map[string]string{
 		"nøgenbillede": "situation:online",
 		"arbejdsskade": "playbook:injury", // with the linking s
 		"gemt":         "topic:privacy",
 		"xyzbillede":   "", // the first part is no known word
 		"kaffet":       "topic:other",
-	} {
-		if d := m.Decide("da", q); d.Best != want {
-			t.Errorf("%q: %+v %v, want %q", q, d, m.Match("da", q), want)
-		}
-	}
+	})
 }
 
 // TestRoleWitnessJoin: a manager asking about another manager gets the
@@ -94,18 +90,14 @@ func TestRoleWitnessJoin(t *testing.T) {
 		{ID: "situation:assault", Words: content.Words{"da": {"fastholdt"}}},
 		{ID: "topic:other", Words: content.Words{"da": {"kaffe"}}},
 	})
-	for q, want := range map[string]string{
+	decides(t, m, map[string]string{
 		"jeg er leder og har fået en klage over en anden leder": "playbook:manager-colleague",
 		"jeg vil klage over min leder":                          "situation:own-manager",
 		"jeg så at en kollega blev rørt":                        "situation:bystander",
 		"en kollega blev rørt":                                  "situation:touching",
 		"han sendte et nøgen billede":                           "situation:online",
 		"han holdt mig fast":                                    "situation:assault",
-	} {
-		if d := m.Decide("da", q); d.Best != want {
-			t.Errorf("%q: %+v %v, want %q", q, d, m.Match("da", q), want)
-		}
-	}
+	})
 }
 
 // TestSaidExcuseAndSeekingQuestions: reported speech ("han siger", "he
@@ -161,7 +153,7 @@ func TestOwnManagerOverWhatWasDone(t *testing.T) {
 		{ID: "situation:criticism", Words: content.Words{"da": {"kritik", "skælder"}, "en": {"criticism", "tells off"}}, Boost: 1.2},
 		{ID: "topic:other", Words: content.Words{"da": {"kaffe"}}},
 	})
-	for q, want := range map[string]string{
+	decides(t, m, map[string]string{
 		"min chef rører mig og lægger hånden på låret":      "situation:own-manager",
 		"my boss touches me and puts his hand on my thigh":  "situation:own-manager",
 		"hendes chef rører hende og lægger hånden på låret": "situation:touching",
@@ -169,7 +161,13 @@ func TestOwnManagerOverWhatWasDone(t *testing.T) {
 		"min chef giver mig kritik og skælder ud":           "situation:criticism",
 		// A condition asks about the act, whoever does it.
 		"er det chikane hvis min chef rører mig og lægger hånden på låret": "situation:touching",
-	} {
+	})
+}
+
+// decides checks m's answer to each question (want "" for none).
+func decides(t *testing.T, m *match.Matcher, cases map[string]string) {
+	t.Helper()
+	for q, want := range cases {
 		if d := m.Decide("da", q); d.Best != want {
 			t.Errorf("%q: %+v %v, want %q", q, d, m.Match("da", q), want)
 		}
