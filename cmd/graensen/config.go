@@ -32,6 +32,10 @@ type Config struct {
 	RedisPrefix    string // GRAENSEN_REDIS_PREFIX, default "g:"
 	ConvTTL        time.Duration
 	UserTTL        time.Duration
+	// TurnCache is how many conversations (and as many users) a replica
+	// keeps from its own turns to spare the next turn its read
+	// (GRAENSEN_TURN_CACHE, default 10000; 0 off; redisstore.CacheTurns).
+	TurnCache int
 	// ReportRetention is how long a closed report is kept (GRAENSEN_REPORT_RETENTION, default 2160h = 90 days).
 	ReportRetention time.Duration
 	// Release is when the unit sees new reports and messages
@@ -135,6 +139,14 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	var err error
 	if c.ConvTTL, err = duration(getenv, "GRAENSEN_CONV_TTL", 7*24*time.Hour); err != nil {
 		return c, err
+	}
+	c.TurnCache = 10000
+	if v := strings.TrimSpace(getenv("GRAENSEN_TURN_CACHE")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 1_000_000 {
+			return c, fmt.Errorf("GRAENSEN_TURN_CACHE must be a number of conversations from 0 (off) to 1000000: %q", v)
+		}
+		c.TurnCache = n
 	}
 	if c.UserTTL, err = duration(getenv, "GRAENSEN_USER_TTL", 400*24*time.Hour); err != nil {
 		return c, err

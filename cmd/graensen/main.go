@@ -199,6 +199,9 @@ func wire(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	renderer := cards.New(locales.MustBundle())
 	lib := content.MustLoad()
 	a.store = redisstore.New(a.rdb, cfg.RedisPrefix)
+	if err := a.store.CacheTurns(cfg.TurnCache); err != nil {
+		return nil, fmt.Errorf("turn cache: %w", err)
+	}
 	a.sched = &schedule.Runner{Store: a.store, Log: log, Handlers: map[string]schedule.Handler{}}
 	ob, err := newOutbox(cfg, a.store, keys, metrics, log) // welcomes share the tenant budget (issue 15)
 	if err != nil {

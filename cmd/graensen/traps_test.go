@@ -251,7 +251,12 @@ func TestProfileIsSealedAndOldProfilesMigrate(t *testing.T) {
 	}
 	// An older version's unsealed profile: English, a manager.
 	old, _ := json.Marshal(dialogs.Profile{Lang: dialogs.English, Role: dialogs.RoleManager, Asked: true})
+	// Written as an older replica's commit wrote it: with a new version
+	// (a replica's turn cache then sees that it changed).
 	m.HSet(userKey, "p", string(old))
+	if _, err := m.HIncrBy(userKey, "v", 1); err != nil {
+		t.Fatal(err)
+	}
 	if code, _ := post(t, r.base, bf.message("p2", "menu"), ""); code != http.StatusOK {
 		t.Fatalf("status %d", code)
 	}

@@ -116,6 +116,8 @@ type Store struct {
 	prefix string
 	// noConfig is logged once when CONFIG is refused (managed Redis).
 	noConfig sync.Once
+	// cache, when set, spares turns LoadTurn's round trip (CacheTurns).
+	cache *turnCache
 }
 
 // New returns a Store using keys under prefix (e.g. "g:"; tests use their own).
@@ -154,10 +156,20 @@ type TurnData struct {
 	Profile []byte
 	UserVer int64
 	RefSum  string
+	// Cached: the data came from this process's turn cache (CacheTurns),
+	// not from a read; the commit checks it like any other.
+	Cached bool
 }
 
-// LoadTurn reads a conversation and a user in one round trip.
+// LoadTurn reads a conversation and a user in one round trip, or none
+// when the turn cache has both (CacheTurns). conv "-" reads the user only,
+// always from Redis.
 func (s *Store) LoadTurn(ctx context.Context, conv, user string) (TurnData, error) {
+	if s.cache != nil && conv != "-" {
+		if d, ok := s.cache.cached(conv, user); ok {
+			return d, nil
+		}
+	}
 	pipe := s.rdb.Pipeline()
 	c := pipe.HMGet(ctx, s.Key("conv", conv), "v", "s")
 	u := pipe.HMGet(ctx, s.Key("user", user), "v", "p", "rs")
@@ -165,10 +177,14 @@ func (s *Store) LoadTurn(ctx context.Context, conv, user string) (TurnData, erro
 		return TurnData{}, fmt.Errorf("load turn: %w", err)
 	}
 	cv, uv := c.Val(), u.Val()
-	return TurnData{
+	d := TurnData{
 		ConvVer: num(cv[0]), Conv: bytesOf(cv[1]),
 		UserVer: num(uv[0]), Profile: bytesOf(uv[1]), RefSum: str(uv[2]),
-	}, nil
+	}
+	if s.cache != nil && conv != "-" {
+		s.cache.loaded(conv, user, d)
+	}
+	return d, nil
 }
 
 // TurnCommit is what a turn writes.
@@ -243,11 +259,12 @@ if ARGV[9] == '1' then
   redis.call('SREM', KEYS[3], ARGV[10])
   return 1
 end
-if ARGV[4] ~= '-' then
+if ARGV[5] ~= '' then
   redis.call('HSET', KEYS[2], 'v', tonumber(ARGV[4]) + 1, 'p', ARGV[5])
 end
 if ARGV[7] ~= '' then
   redis.call('HSET', KEYS[2], 'ref', ARGV[7], 'rs', ARGV[8])
+  redis.call('HINCRBY', KEYS[2], 'v', 1)
   redis.call('SADD', KEYS[3], ARGV[10])
 end
 if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PEXPIREAT', KEYS[2], ARGV[6]) end
@@ -255,7 +272,9 @@ return 1
 `)
 
 // CommitTurn writes a turn's state atomically if neither the conversation
-// nor (when changed) the profile moved since LoadTurn; else ErrConflict.
+// nor (when changed, or always with the turn cache on) the profile moved
+// since LoadTurn; else ErrConflict. Writing the profile or the reference
+// raises the profile's version.
 // The idle TTLs become absolute expiries on the next whole hour (CeilHour).
 // A commit whose ops touch a case's keys is refused (ErrLinked).
 func (s *Store) CommitTurn(ctx context.Context, c TurnCommit) error {
@@ -267,7 +286,7 @@ func (s *Store) CommitTurn(ctx context.Context, c TurnCommit) error {
 		now = time.Now()
 	}
 	userVer := "-"
-	if c.Profile != nil {
+	if c.Profile != nil || s.cache != nil {
 		userVer = strconv.FormatInt(c.UserVer, 10)
 	}
 	forget := "0"
@@ -287,7 +306,13 @@ func (s *Store) CommitTurn(ctx context.Context, c TurnCommit) error {
 		return fmt.Errorf("commit turn: %w", err)
 	}
 	if res == 0 {
+		if s.cache != nil {
+			s.cache.forget(c.Conv, c.User)
+		}
 		return ErrConflict
+	}
+	if s.cache != nil {
+		s.cache.committed(c)
 	}
 	return nil
 }
@@ -304,13 +329,26 @@ func (s *Store) Ref(ctx context.Context, user string) ([]byte, error) {
 	return b, nil
 }
 
+// dropRefScript deletes the reference and raises the profile's version,
+// so a turn from a cached copy (CacheTurns, in any replica) conflicts and
+// rereads: a stale "rs" would otherwise keep the reference from being
+// written again. A user without keys gets none.
+var dropRefScript = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('HDEL', KEYS[1], 'ref', 'rs')
+  redis.call('HINCRBY', KEYS[1], 'v', 1)
+end
+redis.call('SREM', KEYS[2], ARGV[1])
+return 1
+`)
+
 // DropRef deletes a user's conversation reference (the recipient is
 // unreachable: uninstalled or blocked), keeping the profile.
 func (s *Store) DropRef(ctx context.Context, user string) error {
-	pipe := s.rdb.TxPipeline()
-	pipe.HDel(ctx, s.Key("user", user), "ref", "rs")
-	pipe.SRem(ctx, s.Key("users"), user)
-	if _, err := pipe.Exec(ctx); err != nil {
+	if s.cache != nil {
+		s.cache.forgetUser(user)
+	}
+	if err := dropRefScript.Run(ctx, s.rdb, []string{s.Key("user", user), s.Key("users")}, user).Err(); err != nil && !errors.Is(err, redis.Nil) {
 		return fmt.Errorf("drop reference: %w", err)
 	}
 	return nil

@@ -191,6 +191,11 @@ func New(t testing.TB, o Options) *Harness {
 	t.Helper()
 	rdb, prefix := redistest.New(t)
 	store := redisstore.New(rdb, prefix)
+	// As cmd/graensen runs it (GRAENSEN_TURN_CACHE): turns read from the
+	// process's turn cache where they can.
+	if err := store.CacheTurns(1000); err != nil {
+		t.Fatal(err)
+	}
 	if o.Store != nil {
 		store = o.Store
 	}
