@@ -119,7 +119,7 @@ func ParseAadIDs(s string) (ids []string, bad string) {
 		if !aadRE.MatchString(f) {
 			return nil, f
 		}
-		ids = append(ids, strings.ToLower(f))
+		ids = append(ids, ObjectID(f))
 	}
 	slices.Sort(ids)
 	return slices.Compact(ids), ""
@@ -408,7 +408,7 @@ func specFromForm(v map[string]string, now time.Time) (CampaignSpec, string) {
 		}
 		s.Audience = CampaignAudience{Kind: AudienceList, AadIDs: ids}
 	case aud == AudienceGroup:
-		s.Audience = CampaignAudience{Kind: AudienceGroup, Group: strings.ToLower(strings.TrimSpace(v[cfGroup]))}
+		s.Audience = CampaignAudience{Kind: AudienceGroup, Group: ObjectID(v[cfGroup])}
 	default:
 		return s, "campaign.err.audience"
 	}

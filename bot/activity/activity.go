@@ -122,7 +122,7 @@ func UserKeyID(a *schema.Activity) string {
 // lists, handler lists and admins all derive it: object ids are GUIDs,
 // case-insensitive, so the id is folded to lower case and trimmed.
 func AADKeyID(aadObjectID string) string {
-	return "aad:" + strings.ToLower(strings.TrimSpace(aadObjectID))
+	return "aad:" + dialogs.ObjectID(aadObjectID)
 }
 
 // LegacyUserKeyID is the id a user's profile was kept under before

@@ -25,6 +25,7 @@ import (
 
 	"github.com/kk/graensen/bot/apierr"
 	"github.com/kk/graensen/bot/auth"
+	"github.com/kk/graensen/dialogs"
 )
 
 // ErrForbidden is returned for a valid token of someone who is not an admin.
@@ -66,7 +67,7 @@ type Authenticator struct {
 func NewAuthenticator(cfg AuthConfig) (*Authenticator, error) {
 	a := &Authenticator{cfg: cfg, admins: map[string]bool{}}
 	for _, id := range cfg.Admins {
-		if id = strings.ToLower(strings.TrimSpace(id)); id != "" {
+		if id = dialogs.ObjectID(id); id != "" {
 			a.admins[id] = true
 		}
 	}
@@ -119,10 +120,10 @@ func (a *Authenticator) Check(ctx context.Context, header string) (string, error
 		return "", fmt.Errorf("%w: wrong issuer or tenant", ErrUnauthenticated)
 	}
 	oid, _ := claims["oid"].(string)
-	if oid == "" || !a.admins[strings.ToLower(oid)] {
+	if oid = dialogs.ObjectID(oid); oid == "" || !a.admins[oid] {
 		return "", ErrForbidden
 	}
-	return strings.ToLower(oid), nil
+	return oid, nil
 }
 
 // Checker checks an Authorization header and returns the caller's Entra

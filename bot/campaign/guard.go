@@ -51,7 +51,7 @@ func ParseScopes(s string) (map[string]Scope, error) {
 			continue
 		}
 		admin, rest, ok := strings.Cut(entry, "=")
-		admin = strings.ToLower(strings.TrimSpace(admin))
+		admin = dialogs.ObjectID(admin)
 		if !ok || admin == "" {
 			return nil, fmt.Errorf("admin scope %q: want <admin-aad-id>=<audience>|…", entry)
 		}
@@ -96,7 +96,7 @@ func (sc Scope) Allows(a dialogs.CampaignAudience) bool {
 	case a.Kind == dialogs.AudienceRole:
 		return sc.AnyRole || slices.Contains(sc.Roles, a.Role)
 	case a.Kind == dialogs.AudienceGroup:
-		return sc.AnyGroup || slices.Contains(sc.Groups, strings.ToLower(a.Group))
+		return sc.AnyGroup || slices.Contains(sc.Groups, dialogs.ObjectID(a.Group))
 	case a.Kind == dialogs.AudienceChannels:
 		return sc.Channels
 	case a.Kind == dialogs.AudienceList:

@@ -35,7 +35,7 @@ func (s *Service) aadOps(c effect.Commit) []redisstore.Op {
 	if a.From.AadObjectID == "" {
 		return nil
 	}
-	sealed := s.cfg.Keys.Seal([]byte(strings.ToLower(a.From.AadObjectID)), []byte("aad:"+c.User))
+	sealed := s.cfg.Keys.Seal([]byte(dialogs.ObjectID(a.From.AadObjectID)), []byte("aad:"+c.User))
 	return []redisstore.Op{{Cmd: "HSET", Key: s.cfg.Store.Key("user", c.User), Args: []any{"aad", sealed}}}
 }
 

@@ -33,6 +33,8 @@ import (
 
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/kk/graensen/dialogs"
 )
 
 // DefaultBaseURL is Microsoft Graph's global endpoint.
@@ -178,7 +180,7 @@ func (c *Client) GroupMembers(ctx context.Context, groupID string, fn func(ids [
 		ids := make([]string, 0, len(page.Value))
 		for _, u := range page.Value {
 			if ValidID(u.ID) {
-				ids = append(ids, strings.ToLower(u.ID))
+				ids = append(ids, dialogs.ObjectID(u.ID))
 			}
 		}
 		if err := fn(ids); err != nil {
