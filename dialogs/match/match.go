@@ -21,7 +21,12 @@
 //     word after "hvilken"/"which"/"what" counts more;
 //   - in Decide: danger first (an urgent situation near the top is the
 //     answer), and a question told in the first or third person gets the
-//     situation near a topic at the top rather than the definition.
+//     situation near a topic at the top rather than the definition;
+//   - NewLearned (the bot's FromLibrary) adds a learned ranker (learn.go,
+//     naive Bayes trained on the word lists and labelled questions) whose
+//     probabilities are blended in when it all but rules out the word
+//     lists' top answer; the floor and the danger rule stay with the word
+//     lists.
 package match
 
 import (
@@ -428,6 +433,9 @@ type Matcher struct {
 	surface map[string][]string // folded token -> its stems
 	loose   map[string][]string // loose form -> stems
 	vocab   [][]rune            // folded tokens for typo matching, sorted
+	// rank is the learned ranker (learn.go), nil for a matcher of word
+	// lists only.
+	rank *ranker
 }
 
 // Result is one ranked document.
@@ -441,6 +449,18 @@ type Result struct {
 type Decision struct {
 	Best    string
 	Choices []string
+}
+
+// NewLearned indexes docs as New does and trains the learned ranker
+// (learn.go) on the docs' word lists and titles and on examples; Match
+// blends its probabilities into the word-list scores. Rankers are cached by
+// what they were trained on, so building the same matcher again is cheap.
+func NewLearned(docs []Doc, examples []Example) *Matcher {
+	m := New(docs)
+	if len(m.ids) > 0 {
+		m.rank = learn(m.ids, docs, examples)
+	}
+	return m
 }
 
 // New indexes docs. Docs with an empty or repeated id are skipped.
@@ -586,7 +606,7 @@ func put(idx map[string]map[int]float64, term string, n int, w float64) {
 // message; titles and short texts are indexed with a lower weight than the
 // word lists. A text that is empty or equal to its id counts as missing.
 func FromLibrary(lib *content.Library, text func(lang, msgID string) string) *Matcher {
-	return New(LibraryDocs(lib, text))
+	return NewLearned(LibraryDocs(lib, text), Training())
 }
 
 // langs are the languages FromLibrary asks text() for.
@@ -806,7 +826,55 @@ var endings = set("", "a", "e", "r", "n", "t", "s", "er", "en", "et", "ne", "re"
 // sorted by id. lang ("da" or "en") is a hint only, not used for now: both
 // languages are always understood, whatever the user's setting.
 func (m *Matcher) Match(lang, text string) []Result {
-	_ = lang
+	_, blended := m.rankings(lang, text)
+	return blended
+}
+
+// rankings returns the word-list ranking of text and the ranking blended
+// with the learned ranker's probabilities (the same when there is none).
+// Both languages are understood whatever lang says (a hint, unused).
+func (m *Matcher) rankings(_, text string) (words, blended []Result) {
+	scores := m.scores(text)
+	if scores == nil {
+		return nil, nil
+	}
+	words = sorted(m.ids, scores)
+	if m.rank == nil || len(words) == 0 {
+		return words, words
+	}
+	p := m.rank.probs(text)
+	if p[m.index[words[0].ID]] >= vetoShare {
+		// The learned ranker finds the word lists' answer plausible.
+		return words, words
+	}
+	top := words[0].Score
+	mixed := make([]float64, len(scores))
+	for n := range scores {
+		mixed[n] = top * ((1-blend)*scores[n]/top + blend*p[n])
+	}
+	return words, sorted(m.ids, mixed)
+}
+
+// sorted returns the documents with a positive score, best first, ties by id.
+func sorted(ids []string, scores []float64) []Result {
+	var out []Result
+	for n, s := range scores {
+		if s > 0 {
+			out = append(out, Result{ID: ids[n], Score: round(s)})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Score != out[j].Score {
+			return out[i].Score > out[j].Score
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+// scores are the word-list scores of text per document, nil when no
+// content word is left.
+func (m *Matcher) scores(text string) []float64 {
 	if m == nil || len(m.ids) == 0 {
 		return nil
 	}
@@ -902,19 +970,7 @@ func (m *Matcher) Match(lang, text string) []Result {
 			scores[n] *= ownBoost
 		}
 	}
-	var out []Result
-	for n, s := range scores {
-		if s > 0 {
-			out = append(out, Result{ID: m.ids[n], Score: round(s)})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Score != out[j].Score {
-			return out[i].Score > out[j].Score
-		}
-		return out[i].ID < out[j].ID
-	})
-	return out
+	return scores
 }
 
 // round keeps scores short and stable to compare: floating-point noise in
@@ -925,25 +981,34 @@ func round(f float64) float64 { return math.Round(f*1e6) / 1e6 }
 // well and clearly leads, or leads by far; otherwise the two or three
 // likeliest as Choices; nothing when even the top scores too little.
 func (m *Matcher) Decide(lang, text string) Decision {
-	rs := m.Match(lang, text)
+	ws, rs := m.rankings(lang, text)
 	floor := minScore
 	if len(contentTokens(tokenize(text))) == 1 {
 		// One word that many answers share ("chikane", "report") scores
 		// low by its IDF, yet it is a question: offer the likeliest.
 		floor = singleMin
 	}
-	if len(rs) == 0 || rs[0].Score < floor {
+	// The word lists decide whether anything fits at all: the learned
+	// ranker always has a likeliest answer, even for "pizza recipe".
+	if len(ws) == 0 || ws[0].Score < floor || len(rs) == 0 {
 		return Decision{}
 	}
-	top, second := rs[0].Score, 0.0
-	own := ownNamed(m.join(tokenize(text)))
 	// Danger first (issue 13): an urgent document that ranks near the top
-	// is the answer, even when another one leads.
+	// is the answer, even when another one leads. The word lists' ranking
+	// decides this, whatever the learned ranker says, and so does the
+	// blended one.
+	for _, r := range ws[:min(len(ws), maxChoice)] {
+		if m.urgent[r.ID] && r.Score >= urgentShare*ws[0].Score && r.Score >= floor {
+			return Decision{Best: r.ID}
+		}
+	}
+	top, second := rs[0].Score, 0.0
 	for _, r := range rs[:min(len(rs), maxChoice)] {
 		if m.urgent[r.ID] && r.Score >= urgentShare*top && r.Score >= floor {
 			return Decision{Best: r.ID}
 		}
 	}
+	own := ownNamed(m.join(tokenize(text)))
 	// Who outweighs what: an employee's own manager doing it is answered
 	// as such, whatever was done.
 	if own && strings.HasPrefix(rs[0].ID, "situation:") && m.boost[m.index[rs[0].ID]] <= 1 {

@@ -76,7 +76,7 @@ func testMatcher(tb testing.TB) *match.Matcher {
 				docs = append(docs, match.Doc{ID: "playbook:" + id, Words: managerPlaybooks[id]})
 			}
 		}
-		matcher = match.New(docs)
+		matcher = match.NewLearned(docs, match.Training())
 	})
 	if len(standIns) > 0 {
 		tb.Logf("stand-in docs for playbooks not yet in guide.toml: %v", standIns)
