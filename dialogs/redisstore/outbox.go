@@ -143,6 +143,6 @@ return start - now_us
 // proactive senders' next slots move back by one); the outbox waits for
 // it before the second message of an entry.
 func (s *Store) TakeBudget(ctx context.Context, now time.Time, interval time.Duration) (time.Duration, error) {
-	us, err := takeBudgetScript.Run(ctx, s.rdb, []string{s.Key("rate", "tenant")}, now.UnixMicro(), interval.Microseconds()).Int64()
+	us, err := s.batch.run(ctx, s.rdb, takeBudgetScript, []string{s.Key("rate", "tenant")}, now.UnixMicro(), interval.Microseconds()).Int64()
 	return time.Duration(us) * time.Microsecond, err
 }

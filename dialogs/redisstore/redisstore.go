@@ -118,6 +118,9 @@ type Store struct {
 	noConfig sync.Once
 	// cache, when set, spares turns LoadTurn's round trip (CacheTurns).
 	cache *turnCache
+	// batch sends the commits (and budget takes) of concurrent turns
+	// together (batch.go).
+	batch batcher
 }
 
 // New returns a Store using keys under prefix (e.g. "g:"; tests use their own).
@@ -301,7 +304,7 @@ func (s *Store) CommitTurn(ctx context.Context, c TurnCommit) error {
 	if err != nil {
 		return fmt.Errorf("commit turn: %w", err)
 	}
-	res, err := commitScript.Run(ctx, s.rdb, keys, args...).Int()
+	res, err := s.batch.run(ctx, s.rdb, commitScript, keys, args...).Int()
 	if err != nil {
 		return fmt.Errorf("commit turn: %w", err)
 	}

@@ -3,7 +3,6 @@ package redisstore_test
 import (
 	"context"
 	"errors"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,25 +12,14 @@ import (
 	"github.com/kk/graensen/dialogs/redisstore/redistest"
 )
 
-// counter counts the commands a client sends (pipelines included).
-type counter struct{ n atomic.Int64 }
-
-func (c *counter) DialHook(next redis.DialHook) redis.DialHook { return next }
-func (c *counter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error { c.n.Add(1); return next(ctx, cmd) }
-}
-func (c *counter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error { c.n.Add(int64(len(cmds))); return next(ctx, cmds) }
-}
-
 // replica is one bot process's store with the turn cache on, and a count
 // of what it asks Redis.
-func replica(t *testing.T, shared redis.UniversalClient, prefix string) (*redisstore.Store, *counter) {
+func replica(t *testing.T, shared redis.UniversalClient, prefix string) (*redisstore.Store, *redisCounter) {
 	t.Helper()
 	o := shared.(*redis.Client).Options() // the same server and database
 	rdb := redis.NewClient(&redis.Options{Addr: o.Addr, DB: o.DB, Username: o.Username, Password: o.Password})
 	t.Cleanup(func() { _ = rdb.Close() })
-	c := &counter{}
+	c := &redisCounter{}
 	rdb.AddHook(c)
 	s := redisstore.New(rdb, prefix)
 	if err := s.CacheTurns(100); err != nil {
@@ -89,12 +77,12 @@ func TestTurnCacheSparesTheReadAndRedisStaysTheTruth(t *testing.T) {
 
 	// Second turn: no command reaches Redis until the commit, and the data
 	// is what the commit wrote, at the versions Redis has.
-	before := aCount.n.Load()
+	before := aCount.cmds.Load()
 	d, err = a.LoadTurn(ctx, "c1", "u1")
 	if err != nil || !d.Cached || string(d.Conv) != "s1" || string(d.Profile) != "p1" || d.RefSum != "rs1" {
 		t.Fatalf("cached load: %+v, %v", d, err)
 	}
-	if n := aCount.n.Load() - before; n != 0 {
+	if n := aCount.cmds.Load() - before; n != 0 {
 		t.Fatalf("a cached load sent %d commands to Redis", n)
 	}
 	fresh, _ := b.LoadTurn(ctx, "c1", "u1")
