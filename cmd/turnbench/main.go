@@ -133,9 +133,10 @@ func run() error {
 	}
 	rows = append(rows, e)
 
-	fmt.Printf("\n%-46s %9s %8s %8s %7s\n", "bot", "turns/s", "p50", "p99", "ratio")
+	fmt.Printf("\n%-46s %9s %8s %8s %7s %14s %16s\n", "bot", "turns/s", "p50", "p99", "ratio", "CPU/turn (bot)", "CPU/turn (Redis)")
 	for _, r := range rows {
-		fmt.Printf("%-46s %9.0f %8s %8s %6.2f×\n", r.name, r.tps, ms(r.p50), ms(r.p99), r.tps/e.tps)
+		fmt.Printf("%-46s %9.0f %8s %8s %6.2f× %12.0fµs %14.0fµs\n", r.name, r.tps, ms(r.p50), ms(r.p99), r.tps/e.tps,
+			float64(r.botCPU.Nanoseconds())/1e3, float64(r.redisCPU.Nanoseconds())/1e3)
 	}
 	return nil
 }
@@ -154,6 +155,10 @@ type row struct {
 	name     string
 	tps      float64
 	p50, p99 time.Duration
+	// CPU per turn of the bot's process, and of Redis (Grænsen only),
+	// during the measured turns: the work a turn costs, which the machine's
+	// other load moves far less than turns/s or the percentiles.
+	botCPU, redisCPU time.Duration
 }
 
 // runGraensen starts the bot binary, production-like: production mode with
@@ -213,7 +218,8 @@ func runGraensen(o opts, lg *loadGen, idp *issuer, auth bool) (row, error) {
 	if o.cpuprofile != "" && auth {
 		prof = func() error { return cpuProfile("http://127.0.0.1:"+pprofPort, o.cpuprofile) }
 	}
-	return lg.measure(name, prof)
+	pid := cmd.Process.Pid
+	return lg.measure(name, prof, func() (time.Duration, time.Duration) { return procCPU(pid), redisCPU(rdb) })
 }
 
 // fcTokenURL is the fake's token endpoint, for both bots' outbound token.
@@ -245,7 +251,42 @@ func runEcho(o opts, lg *loadGen) (row, error) {
 	// local issuer: it runs with authentication off (no app id), which it
 	// grants to a header that is not a JWT.
 	lg.authz = "Bearer none"
-	return lg.measure("echo bot (msbotbuilder-go v0.2.5, auth off)", nil)
+	pid := cmd.Process.Pid
+	return lg.measure("echo bot (msbotbuilder-go v0.2.5, auth off)", nil, func() (time.Duration, time.Duration) { return procCPU(pid), 0 })
+}
+
+// procCPU is the user and system CPU time a process has used so far
+// (/proc/<pid>/stat, in clock ticks of 1/100 s, Linux's USER_HZ).
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	_, rest, _ := strings.Cut(string(b), ") ") // after the command name
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// redisCPU is the CPU time the Redis server has used so far (INFO cpu).
+func redisCPU(rdb *redis.Client) time.Duration {
+	info, err := rdb.Info(context.Background(), "cpu").Result()
+	if err != nil {
+		return 0
+	}
+	var total float64
+	for line := range strings.SplitSeq(info, "\n") {
+		k, v, _ := strings.Cut(strings.TrimSpace(line), ":")
+		if k == "used_cpu_sys" || k == "used_cpu_user" {
+			f, _ := strconv.ParseFloat(v, 64)
+			total += f
+		}
+	}
+	return time.Duration(total * float64(time.Second))
 }
 
 func stop(cmd *exec.Cmd) {
@@ -519,7 +560,7 @@ func (l *loadGen) phase(n int) ([]time.Duration, time.Duration, error) {
 	return slices.Concat(lat...), wall, nil
 }
 
-func (l *loadGen) measure(name string, profile func() error) (row, error) {
+func (l *loadGen) measure(name string, profile func() error, cpu func() (bot, redis time.Duration)) (row, error) {
 	fmt.Printf("%s: warming up…\n", name)
 	if _, _, err := l.phase(l.o.warmup); err != nil {
 		return row{}, fmt.Errorf("%s: %w", name, err)
@@ -529,7 +570,9 @@ func (l *loadGen) measure(name string, profile func() error) (row, error) {
 	if profile != nil {
 		pwg.Go(func() { perr = profile() })
 	}
+	bot0, redis0 := cpu()
 	all, wall, err := l.phase(l.o.turns)
+	bot1, redis1 := cpu()
 	pwg.Wait()
 	if err != nil {
 		return row{}, fmt.Errorf("%s: %w", name, err)
@@ -541,7 +584,8 @@ func (l *loadGen) measure(name string, profile func() error) (row, error) {
 	}
 	slices.Sort(all)
 	p := func(q float64) time.Duration { return all[int(q*float64(len(all)-1))] }
-	r := row{name: name, tps: float64(len(all)) / wall.Seconds(), p50: p(0.50), p99: p(0.99)}
+	r := row{name: name, tps: float64(len(all)) / wall.Seconds(), p50: p(0.50), p99: p(0.99),
+		botCPU: (bot1 - bot0) / time.Duration(len(all)), redisCPU: (redis1 - redis0) / time.Duration(len(all))}
 	fmt.Printf("%s: %d turns in %v\n", name, len(all), wall.Round(time.Millisecond))
 	return r, nil
 }
