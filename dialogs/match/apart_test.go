@@ -52,3 +52,42 @@ func TestEvalSetsApartFromWords(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainApartFromSets: no question of the training set (train.*.tsv,
+// written in round 7 for the ranker to learn from) is, after plain, a
+// question of another labelled set or of TestAccuracy's table, so what is
+// measured on those sets and the table is not copied into the training set.
+func TestTrainApartFromSets(t *testing.T) {
+	others := map[string]string{} // plain question -> where
+	for _, q := range questions {
+		others[plain(q.text)] = "TestAccuracy's table"
+	}
+	for _, set := range evalset.Sets {
+		if set == "train" {
+			continue
+		}
+		for _, lang := range []string{"da", "en"} {
+			cases, err := evalset.LoadSet(set, lang)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range cases {
+				others[plain(c.Text)] = set + " " + lang
+			}
+		}
+	}
+	for _, lang := range []string{"da", "en"} {
+		cases, err := evalset.LoadSet("train", lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cases) < 200 {
+			t.Errorf("train %s: %d questions, want about 220", lang, len(cases))
+		}
+		for _, c := range cases {
+			if where, ok := others[plain(c.Text)]; ok {
+				t.Errorf("train %s: %q is a question of %s", lang, c.Text, where)
+			}
+		}
+	}
+}
