@@ -21,3 +21,29 @@ func (m *Matcher) Explain(text string) string {
 	}
 	return b.String()
 }
+
+// TrainingFrom and TrainingSets are for the cross-validation test.
+var (
+	TrainingFrom = trainingFrom
+	TrainingSets = trainingSets
+)
+
+// LearnSettings sets the learning settings (cross-validation) and returns
+// a function that restores them; trained rankers are forgotten.
+func LearnSettings(alpha, words, blendShare, veto float64) (restore func()) {
+	a, w, b, v := nbAlpha, wordsWeight, blend, vetoShare
+	nbAlpha, wordsWeight, blend, vetoShare = alpha, words, blendShare, veto
+	rankers.Clear()
+	return func() {
+		nbAlpha, wordsWeight, blend, vetoShare = a, w, b, v
+		rankers.Clear()
+	}
+}
+
+// SetBlend sets only the blend and the veto (no training needed) and
+// returns a function that restores them.
+func SetBlend(blendShare, veto float64) (restore func()) {
+	b, v := blend, vetoShare
+	blend, vetoShare = blendShare, veto
+	return func() { blend, vetoShare = b, v }
+}

@@ -1,6 +1,7 @@
 package match
 
 import (
+	"fmt"
 	"hash/fnv"
 	"math"
 	"slices"
@@ -24,7 +25,10 @@ import (
 // Bayes answered more questions directly than a logistic regression over
 // the same features (SGD, 5-20 epochs) and trains in a fraction of the time;
 // one model for both languages as well as one per language (people mix
-// languages, and lang is only a hint).
+// languages, and lang is only a hint). Round 7 learns from a training set
+// written for it and from fresh3 and fresh4 too, and chose the smoothing,
+// the word lists' weight and the blend by leave-one-set-out
+// cross-validation over fresh2, practice, fresh3 and fresh4 (cv_test.go).
 
 // Example is one labelled question to learn from: the text and the
 // documents that answer it (several when they are equally right).
@@ -34,14 +38,28 @@ type Example struct {
 	Want []string
 }
 
-// Learning settings, chosen on fresh3.
-const (
+// Learning settings, chosen by leave-one-set-out cross-validation in round
+// 7 (docs/matching.md). They are variables only so that the
+// cross-validation test (cv_test.go) can try others; nothing else sets them.
+var (
 	// nbAlpha is the additive smoothing of the feature counts.
 	nbAlpha = 0.01
 	// wordsWeight is how much a word-list entry or a title counts as an
 	// example, against 1 for a labelled question.
 	wordsWeight = 0.5
-	// Feature group weights, before a text's vector is L2-normalised.
+	// blend is the learned probability's share of a blended score,
+	// (1-blend)·score/top + blend·p, scaled to the word lists' top score.
+	blend = 0.6
+	// vetoShare: the blend applies only when the learned ranker gives the
+	// word lists' top answer less than this probability; 1 blends every
+	// question. Round 6 blended only under 0.01 (the ranker all but sure
+	// the word lists were wrong); round 7's cross-validation favoured
+	// blending every question (docs/matching.md).
+	vetoShare = 1.0
+)
+
+// Feature group weights, before a text's vector is L2-normalised.
+const (
 	wordW   = 1.0 // a folded content word, its loose spelling (×0.5), each stem
 	gramW   = 0.5 // the character n-grams of a word, together
 	bigramW = 0.5 // two neighbouring content words (first stems)
@@ -49,16 +67,6 @@ const (
 	cueW    = 0.7 // a role cue (see features)
 	gramMin = 3   // shortest character n-gram
 	gramMax = 5   // longest
-	// blend is the learned probability's share of a blended score:
-	// top·((1-blend)·score/top + blend·p), in the word lists' units.
-	blend = 0.6
-	// vetoShare: the blend applies only when the learned ranker gives the
-	// word lists' top answer less than this probability, that is when it
-	// is all but sure the word lists are wrong. Blending every question
-	// answered more of fresh3 directly (da 61, en 60 of 70) but lost 11
-	// questions of TestAccuracy's table, several of them labelled there
-	// otherwise than in the newer sets (docs/matching.md, round 6).
-	vetoShare = 0.01
 )
 
 // ranker is a trained naive Bayes classifier over the matcher's documents.
@@ -239,6 +247,7 @@ func learn(ids []string, docs []Doc, examples []Example) *ranker {
 		}
 	}
 	write(ids...)
+	write(fmt.Sprint(nbAlpha, wordsWeight))
 	for _, d := range docs {
 		write(d.ID)
 		for _, l := range sortedKeys(d.Words) {

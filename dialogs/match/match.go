@@ -24,9 +24,9 @@
 //     situation near a topic at the top rather than the definition;
 //   - NewLearned (the bot's FromLibrary) adds a learned ranker (learn.go,
 //     naive Bayes trained on the word lists and labelled questions) whose
-//     probabilities are blended in when it all but rules out the word
-//     lists' top answer; the floor and the danger rule stay with the word
-//     lists.
+//     probabilities are blended into every question's scores (round 7; round
+//     6 blended only when it all but ruled out the word lists' top answer);
+//     the floor stays with the word lists, the danger rule looks at both.
 package match
 
 import (
@@ -843,14 +843,24 @@ func (m *Matcher) rankings(_, text string) (words, blended []Result) {
 		return words, words
 	}
 	p := m.rank.probs(text)
-	if p[m.index[words[0].ID]] >= vetoShare {
+	if vetoShare < 1 && p[m.index[words[0].ID]] >= vetoShare {
 		// The learned ranker finds the word lists' answer plausible.
 		return words, words
 	}
+	// The blend (1-blend)·score/top + blend·p orders the answers; it is
+	// scaled so that its best scores as the word lists' best, so Decide's
+	// thresholds keep their meaning: the word lists tell how much the
+	// question says, the blend which answer it says it about and by how
+	// much (round 7, docs/matching.md).
 	top := words[0].Score
 	mixed := make([]float64, len(scores))
+	high := 0.0
 	for n := range scores {
-		mixed[n] = top * ((1-blend)*scores[n]/top + blend*p[n])
+		mixed[n] = (1-blend)*scores[n]/top + blend*p[n]
+		high = max(high, mixed[n])
+	}
+	for n := range mixed {
+		mixed[n] *= top / high
 	}
 	return words, sorted(m.ids, mixed)
 }

@@ -47,35 +47,44 @@ var (
 	standIns    []string
 )
 
+// testDocs are the documents the bot builds its matcher from: the embedded
+// content and the locales, plus stand-ins for missing manager playbooks
+// (their ids returned too).
+func testDocs() (docs []match.Doc, standIns []string) {
+	lib := content.MustLoad()
+	b := locales.MustBundle()
+	locs := map[string]*i18n.Localizer{
+		"da": i18n.NewLocalizer(b, "da"),
+		"en": i18n.NewLocalizer(b, "en"),
+	}
+	text := func(lang, id string) string {
+		loc, ok := locs[lang]
+		if !ok {
+			return ""
+		}
+		s, err := loc.Localize(&i18n.LocalizeConfig{MessageID: id})
+		if err != nil {
+			return ""
+		}
+		return s
+	}
+	docs = match.LibraryDocs(lib, text)
+	for _, id := range sortedKeys(managerPlaybooks) {
+		if _, ok := lib.Playbook(id); !ok {
+			standIns = append(standIns, id)
+			docs = append(docs, match.Doc{ID: "playbook:" + id, Words: managerPlaybooks[id]})
+		}
+	}
+	return docs, standIns
+}
+
 // testMatcher is the matcher the bot builds: FromLibrary over the embedded
 // content and the locales, plus stand-ins for missing manager playbooks.
 func testMatcher(tb testing.TB) *match.Matcher {
 	tb.Helper()
 	matcherOnce.Do(func() {
-		lib := content.MustLoad()
-		b := locales.MustBundle()
-		locs := map[string]*i18n.Localizer{
-			"da": i18n.NewLocalizer(b, "da"),
-			"en": i18n.NewLocalizer(b, "en"),
-		}
-		text := func(lang, id string) string {
-			loc, ok := locs[lang]
-			if !ok {
-				return ""
-			}
-			s, err := loc.Localize(&i18n.LocalizeConfig{MessageID: id})
-			if err != nil {
-				return ""
-			}
-			return s
-		}
-		docs := match.LibraryDocs(lib, text)
-		for _, id := range sortedKeys(managerPlaybooks) {
-			if _, ok := lib.Playbook(id); !ok {
-				standIns = append(standIns, id)
-				docs = append(docs, match.Doc{ID: "playbook:" + id, Words: managerPlaybooks[id]})
-			}
-		}
+		var docs []match.Doc
+		docs, standIns = testDocs()
 		matcher = match.NewLearned(docs, match.Training())
 	})
 	if len(standIns) > 0 {
@@ -94,7 +103,12 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 type question struct {
-	lang, text, want string
+	lang, text, want string // want: a document id, or several separated by |
+}
+
+// right reports whether got is one of the answers q accepts.
+func (q question) right(got string) bool {
+	return got != "" && slices.Contains(strings.Split(q.want, "|"), got)
 }
 
 // questions are typed the way employees and managers write in a chat,
@@ -112,7 +126,8 @@ var questions = []question{
 	{"da", "hvad er kraenkende adfaerd?", "topic:offensive-behaviour"},
 	{"da", "han sagde at han ikke mente noget ondt med det", "excuse:not-meant-badly"},
 	{"da", "på min arbejdsplads siger de at man skal kunne tåle lidt drilleri", "excuse:loving-teasing"},
-	{"da", "Min leder gav mig skarp kritik på mødet, er det krænkende?", "topic:not-everything"},
+	// own situation (round 7; was topic:not-everything)
+	{"da", "Min leder gav mig skarp kritik på mødet, er det krænkende?", "situation:criticism"},
 	{"da", "jeg ved ikke om jeg bare overreagerer", "situation:my-fault"},
 	{"da", "hvordan vurderer man hvor alvorligt det er", "topic:load-triangle"},
 	{"da", "hvad er belastingstrekanten", "topic:load-triangle"},
@@ -122,10 +137,13 @@ var questions = []question{
 	{"da", "kan jeg henvende mig anonymt?", "topic:unit"},
 	{"da", "jeg har brug for at snakke med en psykolog", "topic:psychological-help"},
 	{"da", "har i en quiz vi kan tage i teamet", "topic:quiz"},
-	{"da", "hvad gør man hvis det er en borger der opfører sig krænkende", "situation:citizen"},
+	// a general question: the sets accept both (round 7; was situation:citizen)
+	{"da", "hvad gør man hvis det er en borger der opfører sig krænkende", "topic:internal-external|situation:citizen"},
 	{"da", "er der en lov der beskytter mig mod det", "topic:laws"},
-	{"da", "kollegerne griner af ham fordi han går på barsel", "topic:sexism"},
-	{"da", "de siger at kvinder ikke kan lede", "topic:sexism"},
+	// gender remarks: the sets accept both (round 7; was topic:sexism)
+	{"da", "kollegerne griner af ham fordi han går på barsel", "situation:gender-remarks|topic:sexism"},
+	// own situation (round 7; was topic:sexism)
+	{"da", "de siger at kvinder ikke kan lede", "situation:gender-remarks"},
 	{"da", "hun bliver ved med at lægge an på mig selvom jeg har sagt nej", "situation:advances"},
 	{"da", "må man så slet ikke flirte mere på jobbet??", "excuse:flirting"},
 	{"da", "han undskylder med at det bare er hans personlighed", "excuse:just-how-i-am"},
@@ -134,7 +152,8 @@ var questions = []question{
 	{"da", "hun siger at hun bare er ærlig", "excuse:telling-it-like-it-is"},
 	{"da", "hvad er forskellen på hensigt og virkning", "topic:intention-effect"},
 	{"da", "skal jeg kunne bevise noget for at blive taget alvorligt", "topic:experience-door"},
-	{"da", "gælder det også hvis det er en borger og ikke en kollega", "situation:citizen"},
+	// a general question, as in the sets (round 7; was situation:citizen)
+	{"da", "gælder det også hvis det er en borger og ikke en kollega", "topic:internal-external|situation:citizen"},
 	{"da", "min chef roerte ved mig til julefrokosten", "situation:own-manager"}, // who did it decides the ways forward (round 5)
 	{"da", "Tidlig indsats - hvordan kommer jeg i kontakt med dem", "topic:psychological-help"},
 	{"da", "hvilke typiske undskyldninger hører man", "topic:excuses"},
@@ -157,7 +176,8 @@ var questions = []question{
 	{"en", "Is flirting at work not allowed now?", "excuse:flirting"},
 	{"en", "we just need to let off some steam after a hard shift", "excuse:blow-off-steam"},
 	{"en", "he claims he's simply being honest", "excuse:telling-it-like-it-is"},
-	{"en", "my manager criticised my work, is that offensive?", "topic:not-everything"},
+	// own situation (round 7; was topic:not-everything)
+	{"en", "my manager criticised my work, is that offensive?", "situation:criticism"},
 	{"en", "who can I talk to about this", "topic:talk-to-someone"},
 	{"en", "where do I get help", "topic:get-help"},
 	{"en", "Can I report it anonymously?", "topic:unit"},
@@ -167,14 +187,18 @@ var questions = []question{
 	{"en", "what's the difference between intent and impact", "topic:intention-effect"},
 	{"en", "how do I know if it's serious enough", "topic:load-triangle"},
 	{"en", "what is the load triangle", "topic:load-triangle"},
-	{"en", "I'm not sure if I'm overreacting", "topic:experience-door"},
+	// as the da line and the sets (round 7; was topic:experience-door)
+	{"en", "I'm not sure if I'm overreacting", "situation:my-fault"},
 	{"en", "is there a quiz we can do with the team", "topic:quiz"},
-	{"en", "what if the harassment comes from a citizen", "situation:citizen"},
+	// a general question: the sets accept both (round 7; was situation:citizen)
+	{"en", "what if the harassment comes from a citizen", "topic:internal-external|situation:citizen"},
 	{"en", "which laws apply", "topic:laws"},
 	{"en", "what is offensive behaviour", "topic:offensive-behaviour"},
 	{"en", "what counts as bullying at work", "topic:offensive-behaviour"},
-	{"en", "jokes about women being bad drivers", "topic:sexism"},
-	{"en", "men on paternity leave get mocked in my team", "topic:sexism"},
+	// gender remarks: the sets accept both (round 7; was topic:sexism)
+	{"en", "jokes about women being bad drivers", "situation:gender-remarks|topic:sexism"},
+	// gender remarks: the sets accept both (round 7; was topic:sexism)
+	{"en", "men on paternity leave get mocked in my team", "situation:gender-remarks|topic:sexism"},
 	{"en", "common excuses people make", "topic:excuses"},
 	{"en", "a colleague keeps sending me messages with sexual comments", "situation:online"},
 	{"en", "I feel awful and need to see a psychologist", "topic:psychological-help"},
@@ -191,7 +215,8 @@ var questions = []question{
 	// check that it generalises (kept in the table; not tuned on). ---
 	{"da", "Hvad kan jeg gøre hvis en kollega bliver ved med at sende mig frække billeder", "situation:online"},
 	{"da", "vi har en kollega der altid laver jokes om bøsser", "topic:sexism"},
-	{"da", "er der forskel på om det er en patient eller en kollega der krænker mig", "situation:citizen"},
+	// a general question, as in the sets (round 7; was situation:citizen)
+	{"da", "er der forskel på om det er en patient eller en kollega der krænker mig", "topic:internal-external|situation:citizen"},
 	{"da", "Hvad står der i arbejdsmiljøloven om krænkelser", "topic:laws"},
 	{"da", "hvordan siger jeg fra over for min kollega", "topic:responsibility"},
 	{"da", "hvor ofte skal det ske før det er et problem", "topic:load-triangle"},
@@ -208,15 +233,18 @@ var questions = []question{
 	{"da", "hvordan tager jeg en god samtale med en medarbejder der har oplevet chikane", "playbook:receive-report"},
 	{"da", "hvordan undgår vi at det sker igen", "playbook:prevention"},
 	{"da", "må jeg kræve at medarbejderne fortæller hvem det handler om", "playbook:anonymity-trap"},
-	{"da", "min mandlige kollega bliver drillet fordi han er på barsel", "topic:sexism"},
+	// gender remarks: the sets accept both (round 7; was topic:sexism)
+	{"da", "min mandlige kollega bliver drillet fordi han er på barsel", "situation:gender-remarks|topic:sexism"},
 	{"da", "må min kollega give mig et kram uden at spørge", "situation:touching"},
 	{"da", "vi har brug for sort humor for at holde til jobbet", "excuse:blow-off-steam"},
 	{"da", "folk siger jeg er for sart", "situation:my-fault"},
 	{"da", "han glor hele tiden på min barm", "situation:body-comments"},
 	{"da", "hvilke bortforklaringer bruger folk", "topic:excuses"},
 	{"en", "what can I do if a coworker keeps sending me explicit pictures", "situation:online"},
-	{"en", "our team lead makes fun of gay people", "topic:sexism"},
-	{"en", "is it different if a patient harasses me instead of a colleague", "situation:citizen"},
+	// own manager named (round 7; was topic:sexism)
+	{"en", "our team lead makes fun of gay people", "situation:own-manager"},
+	// a general question, as in the sets (round 7; was situation:citizen)
+	{"en", "is it different if a patient harasses me instead of a colleague", "topic:internal-external|situation:citizen"},
 	{"en", "what does the law say about harassment at work", "topic:laws"},
 	{"en", "how often does it have to happen before it counts", "topic:load-triangle"},
 	{"en", "can the municipality get me a psychologist", "topic:psychological-help"},
@@ -229,7 +257,8 @@ var questions = []question{
 	{"en", "how do I have a good conversation with an employee who reports harassment", "playbook:receive-report"},
 	{"en", "how do we stop it from happening again", "playbook:prevention"},
 	{"en", "can I ask staff to tell me who they meant in the survey", "playbook:anonymity-trap"},
-	{"en", "my male colleague is teased for taking leave", "topic:sexism"},
+	// gender remarks: the sets accept both (round 7; was topic:sexism)
+	{"en", "my male colleague is teased for taking leave", "situation:gender-remarks|topic:sexism"},
 	{"en", "he keeps staring at my chest", "situation:body-comments"},
 	{"en", "people say I'm too sensitive", "situation:my-fault"},
 	{"en", "is a hug from a colleague ok", "situation:touching"},
@@ -256,7 +285,7 @@ func TestAccuracy(t *testing.T) {
 		total[q.lang]++
 		d := m.Decide(q.lang, q.text)
 		got := firstAnswer(d)
-		if got == q.want {
+		if q.right(got) {
 			hits[q.lang]++
 			continue
 		}
@@ -284,7 +313,7 @@ func TestRequiredQuestions(t *testing.T) {
 		{"da", "min kollega siger det bare var en joke", "excuse:just-a-joke"},
 		{"da", "hvem kan jeg tale med?", "topic:talk-to-someone"},
 	} {
-		if got := firstAnswer(m.Decide(q.lang, q.text)); got != q.want {
+		if got := firstAnswer(m.Decide(q.lang, q.text)); !q.right(got) {
 			t.Errorf("%q: got %q, want %q", q.text, got, q.want)
 		}
 	}

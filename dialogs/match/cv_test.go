@@ -1,0 +1,101 @@
+package match_test
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/kk/graensen/dialogs/match"
+	"github.com/kk/graensen/dialogs/match/evalset"
+)
+
+// cvSets are the sets cross-validation holds out, one at a time: the
+// ranker is trained without the held-out set and measured on it.
+var cvSets = []string{"fresh2", "practice", "fresh3", "fresh4"}
+
+// round6Sets are the sets round 6's ranker learnt from.
+var round6Sets = []string{"main", "heldout", "fresh", "fresh2", "practice"}
+
+// TestCrossValidation (GRAENSEN_CV=1; slow) is round 7's leave-one-set-out
+// cross-validation (docs/matching.md): for each set of cvSets, train
+// without it and count its questions answered directly, for the round-6
+// training sets and settings and for round 7's, and (GRAENSEN_CV=grid)
+// over a grid of settings. TestAccuracy's table is counted too.
+func TestCrossValidation(t *testing.T) {
+	mode := os.Getenv("GRAENSEN_CV")
+	if mode == "" {
+		t.Skip("GRAENSEN_CV=1 runs the cross-validation")
+	}
+	docs, _ := testDocs()
+	type learnt struct {
+		held []*match.Matcher // one per cvSets, trained without it
+		all  *match.Matcher   // trained on every set, for the table
+	}
+	train := func(base []string, alpha, words float64) learnt {
+		restore := match.LearnSettings(alpha, words, 0.6, 0.01)
+		defer restore()
+		var l learnt
+		for _, held := range cvSets {
+			sets := slices.DeleteFunc(slices.Clone(base), func(x string) bool { return x == held })
+			l.held = append(l.held, match.NewLearned(docs, match.TrainingFrom(sets)))
+		}
+		l.all = match.NewLearned(docs, match.TrainingFrom(base))
+		return l
+	}
+	measure := func(l learnt, blend, veto float64, misses bool) string {
+		restore := match.SetBlend(blend, veto)
+		defer restore()
+		var out []string
+		sum := 0
+		for i, held := range cvSets {
+			for _, lang := range []string{"da", "en"} {
+				cases, err := evalset.LoadSet(held, lang)
+				if err != nil {
+					t.Fatal(err)
+				}
+				rep := evalset.Run(lang, cases, func(lg, q string) (string, []string) {
+					d := l.held[i].Decide(lg, q)
+					return d.Best, d.Choices
+				})
+				sum += rep.Direct
+				wrong := 0 // answered directly, wrongly
+				for _, l := range rep.Lines {
+					if l.Outcome != evalset.Direct && l.Best != "" {
+						wrong++
+					}
+				}
+				out = append(out, fmt.Sprintf("%s %s %d/%d (wrong %d)", held, lang, rep.Direct, rep.Total(), wrong))
+			}
+		}
+		table := 0
+		for _, q := range questions {
+			d := l.all.Decide(q.lang, q.text)
+			if q.right(firstAnswer(d)) {
+				table++
+			} else if misses {
+				t.Logf("table miss %q want %s got %s %v", q.text, q.want, d.Best, d.Choices)
+			}
+		}
+		return fmt.Sprintf("sum %d table %d/%d: %s", sum, table, len(questions), strings.Join(out, ", "))
+	}
+	r6 := train(round6Sets, 0.01, 0.5)
+	t.Logf("round 6 sets, round 6 settings: %s", measure(r6, 0.6, 0.01, false))
+	r7 := train(match.TrainingSets, 0.01, 0.5)
+	t.Logf("round 7 sets, round 6 settings: %s", measure(r7, 0.6, 0.01, false))
+	t.Logf("round 7 sets and settings (every question blended): %s", measure(r7, 0.6, 1, mode == "misses"))
+	if mode != "grid" {
+		return
+	}
+	for _, alpha := range []float64{0.003, 0.01, 0.03} {
+		for _, words := range []float64{0.25, 0.5, 1} {
+			l := train(match.TrainingSets, alpha, words)
+			for _, blend := range []float64{0.4, 0.5, 0.6, 0.7, 0.8} {
+				for _, veto := range []float64{0.01, 0.05, 0.2, 1} {
+					t.Logf("alpha %g words %g blend %g veto %g: %s", alpha, words, blend, veto, measure(l, blend, veto, false))
+				}
+			}
+		}
+	}
+}
