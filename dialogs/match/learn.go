@@ -134,6 +134,7 @@ func features(text string, add func(name string, v float64)) {
 		{"told", told(text)},
 		{"witness", witnessed(raw)},
 		{"acted", actedMe(raw)},
+		{"threat", threatened(raw)},
 		{"said", slices.ContainsFunc(raw, func(w string) bool { return saysCues[w] })},
 		{"cond", slices.ContainsFunc(raw, func(w string) bool { return conditions[w] })},
 		{"seek", len(raw) > 0 && seekCues[raw[0]]},

@@ -284,6 +284,63 @@ func witnessed(toks []string) bool {
 	return false
 }
 
+// A threat in everyday words (round 9): a demand put as a condition ("hvis
+// jeg ikke sender flere billeder", "if I don't sleep with him", "unless I
+// go out with him") or a promise of harm ("så skal jeg nok fortryde det",
+// "you'll regret it", "make my life hell"). The question counts as if it
+// said "threat" too (a word of the urgent assault situation).
+const threatWord = "threat"
+
+// threatConditions are the conditions of a threat, folded token sequences.
+var threatConditions = [][]string{
+	{"hvis", "jeg", "ikke"}, {"hvis", "du", "ikke"}, {"hvis", "jeg", "naegter"}, {"hvis", "jeg", "siger", "nej"},
+	{"medmindre", "jeg"}, {"medmindre", "du"},
+	{"if", "i", "don"}, {"if", "i", "dont"}, {"if", "i", "do", "not"}, {"if", "i", "won"}, {"if", "i", "wont"},
+	{"if", "i", "refuse"}, {"if", "i", "say", "no"}, {"if", "you", "don"}, {"if", "you", "dont"},
+	{"unless", "i"}, {"unless", "you"},
+}
+
+// threatDemands are what a conditional threat demands or holds over
+// someone: sex, a date, pictures.
+var threatDemands = set("sex", "seng", "sove", "sover", "billeder", "billede", "nøgenbilleder", "noegenbilleder",
+	"video", "kysse", "kys", "date", "sleep", "bed", "pictures", "picture", "photos", "photo", "pics",
+	"nudes", "nude", "naked", "kiss", "video", "videos")
+
+// threatHarms are a promise of harm, folded token sequences.
+var threatHarms = [][]string{
+	{"fortryde", "det"}, {"fortryder", "det"}, {"ll", "regret", "it"}, {"will", "regret", "it"},
+	{"gonna", "regret", "it"}, {"life", "hell"}, {"liv", "til", "et", "helvede"}, {"livet", "til", "et", "helvede"},
+	{"or", "else"},
+}
+
+// threatened reports whether toks (all tokens) tell a threat.
+func threatened(toks []string) bool {
+	for _, h := range threatHarms {
+		if hasSeq(toks, h) {
+			return true
+		}
+	}
+	if !slices.ContainsFunc(toks, func(w string) bool { return threatDemands[w] }) {
+		return false
+	}
+	for _, c := range threatConditions {
+		if hasSeq(toks, c) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasSeq reports whether seq occurs in toks, in a row.
+func hasSeq(toks, seq []string) bool {
+	for i := 0; i+len(seq) <= len(toks); i++ {
+		if slices.Equal(toks[i:i+len(seq)], seq) {
+			return true
+		}
+	}
+	return false
+}
+
 // The asker as the one who did it ("a colleague says I harassed her",
 // "hun siger jeg har krænket hende"): the question counts as if it said
 // "accused" too (a word of the accused situation).
@@ -336,7 +393,10 @@ func (m *Matcher) join(toks []string) []string {
 				i++
 				continue
 			}
-			if j := b + a; particles[b] && len(j) >= 6 && len(m.exact(j, qExact)) > 0 {
+			// "af" straight after a verb is mostly the agent ("presset
+			// af min chef", pressured by), not a particle: "afpresset" is
+			// blackmail (round 9).
+			if j := b + a; particles[b] && b != "af" && len(j) >= 6 && len(m.exact(j, qExact)) > 0 {
 				out = append(out, j)
 				i++
 				continue
@@ -501,6 +561,13 @@ func New(docs []Doc) *Matcher {
 					weight = wPhraseOne
 				}
 				for _, t := range toks {
+					if d.Urgent && len(toks) > 1 {
+						// Danger is told by the whole phrase: the parts of
+						// "holdt mig fast", "låste døren", "presset til sex"
+						// are everyday words (holde, dør, presset) and count
+						// only together, as a phrase (round 9).
+						break
+					}
 					m.add(fields, t, n, fWords, weight)
 				}
 				for i := 1; i < len(toks); i++ {
@@ -901,6 +968,10 @@ func (m *Matcher) scores(text string) []float64 {
 	if witnessed(raw) && !slices.Contains(toks, witnessWord) {
 		toks = append(toks, witnessWord)
 	}
+	if threatened(raw) && !slices.Contains(toks, threatWord) {
+		toks = append(toks, threatWord)
+		asked[threatWord] = true
+	}
 	if actedMe(raw) && !slices.Contains(toks, accusedWord) {
 		// It says who did it: it counts as a word asked for.
 		toks = append(toks, accusedWord)
@@ -987,6 +1058,22 @@ func (m *Matcher) scores(text string) []float64 {
 // the last digits must not decide a tie (ties sort by id).
 func round(f float64) float64 { return math.Round(f*1e6) / 1e6 }
 
+// urgentBlendShare: the word lists' urgent answer must also score at least
+// this share of the blended top (round 9): an everyday word the urgent
+// list shares ("presset", "holde") lifts it in the word lists alone.
+var urgentBlendShare = 0.5
+
+// blendedNear reports whether id ranks among the first maxChoice of the
+// blended ranking rs and scores at least urgentBlendShare of its top.
+func (m *Matcher) blendedNear(rs []Result, id string) bool {
+	for _, r := range rs[:min(len(rs), maxChoice)] {
+		if r.ID == id {
+			return r.Score >= urgentBlendShare*rs[0].Score
+		}
+	}
+	return false
+}
+
 // Decide turns the ranking into an answer: Best when the top result scores
 // well and clearly leads, or leads by far; otherwise the two or three
 // likeliest as Choices; nothing when even the top scores too little.
@@ -1007,12 +1094,12 @@ func (m *Matcher) Decide(lang, text string) Decision {
 	// is the answer, even when another one leads. The word lists' ranking
 	// decides this, whatever the learned ranker says, and so does the
 	// blended one.
+	top, second := rs[0].Score, 0.0
 	for _, r := range ws[:min(len(ws), maxChoice)] {
-		if m.urgent[r.ID] && r.Score >= urgentShare*ws[0].Score && r.Score >= floor {
+		if m.urgent[r.ID] && r.Score >= urgentShare*ws[0].Score && r.Score >= floor && m.blendedNear(rs, r.ID) {
 			return Decision{Best: r.ID}
 		}
 	}
-	top, second := rs[0].Score, 0.0
 	for _, r := range rs[:min(len(rs), maxChoice)] {
 		if m.urgent[r.ID] && r.Score >= urgentShare*top && r.Score >= floor {
 			return Decision{Best: r.ID}

@@ -173,3 +173,34 @@ func decides(t *testing.T, m *match.Matcher, cases map[string]string) {
 		}
 	}
 }
+
+// TestEverydayWordsAreNotDanger (round 9): words the assault list shares
+// with everyday speech (pressured, held, a door, "presset af" = pressured
+// by) do not bring the urgent card when nothing dangerous is told; and a
+// threat told in everyday words (a demand as a condition, a promise of
+// harm) does.
+func TestEverydayWordsAreNotDanger(t *testing.T) {
+	m := testMatcher(t)
+	const assault = "situation:assault"
+	for _, q := range []struct{ lang, text string }{
+		{"da", "jeg bliver presset af min teamkoordinator som altid siger mine notater er for dårlige"},
+		{"da", "en kollega sagde jeg måtte holde mig fra frokostbuffeten fordi jeg har taget på"},
+		{"da", "på seminaret kom han og bankede på min hoteldør sent og ville ind, nu lægger han an på mig hele tiden"},
+		{"en", "i feel so pressured by our shift coordinator who keeps saying my reports are sloppy"},
+		{"en", "he keeps putting little notes in my locker and showing up wherever i go even though i said no"},
+	} {
+		if d := m.Decide(q.lang, q.text); d.Best == assault {
+			t.Errorf("%s %q: the urgent card, though nothing dangerous is told", q.lang, q.text)
+		}
+	}
+	for _, q := range []struct{ lang, text string }{
+		{"da", "han siger han deler mine private billeder med hele afdelingen hvis jeg ikke sender ham nogle nye"},
+		{"da", "min kollega tog fat i mig på lageret og sagde at jeg nok skal fortryde det hvis jeg fortæller nogen om det"},
+		{"en", "my supervisor hinted i won't get my contract renewed if i don't go to bed with him"},
+		{"en", "he says he will post my photos online unless i send him more"},
+	} {
+		if d := m.Decide(q.lang, q.text); d.Best != assault {
+			t.Errorf("%s %q: %+v, want the urgent card (a threat)", q.lang, q.text, d)
+		}
+	}
+}
