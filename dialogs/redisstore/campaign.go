@@ -24,7 +24,8 @@ import (
 //	<p>campaign:<id>:x      hash recipient → sealed id of the message sent
 //	<p>uninstalled          set of user hashes who removed the app
 //	<p>campaign:active      set; <p>campaign:index sorted set
-//	<p>rate:tenant, <p>rate:c:<h>, <p>rate:hold:<h>  the shared limits
+//	<p>rate:tenant, <p>rate:c:<h>, <p>rate:hold:<h>  the shared limits;
+//	<p>rate:proactive  set for 2 s by every proactive slot (ProactiveActive)
 //
 // Campaigns is the only place that reads or writes them; bot/campaign
 // holds the logic.
@@ -363,7 +364,7 @@ type CampaignWindow struct {
 // (n µs until the slot), 1 skip, 2 busy (n ms), 3 conversation waits n
 // ms, 4 tenant waits n ms.
 func (c *Campaigns) Acquire(ctx context.Context, id, member string, now time.Time, lease time.Duration, intervalUs float64, maxAheadUs int64, unique string, windows []CampaignWindow) (code, n int64, err error) {
-	keys := []string{c.Key(id, "r"), c.s.Key("rate", "tenant"), c.s.Key("rate", "c", member), c.s.Key("rate", "hold", member), c.s.OutboxKey()}
+	keys := []string{c.Key(id, "r"), c.s.Key("rate", "tenant"), c.s.Key("rate", "c", member), c.s.Key("rate", "hold", member), c.s.OutboxKey(), c.s.proactiveKey()}
 	args := []any{member, now.UnixMicro(), lease.Milliseconds(), strconv.FormatFloat(intervalUs, 'f', 3, 64), maxAheadUs, unique}
 	for _, w := range windows {
 		args = append(args, w.Window.Milliseconds(), w.Limit)

@@ -30,7 +30,8 @@ return n
 
 // campaignAcquireScript decides whether a worker may send to a recipient now:
 // KEYS r, tenant (GCRA theoretical arrival time, µs), conversation window
-// zset, conversation hold (value: until, unix ms), outbox queue; ARGV member, now µs, lease ms, interval µs,
+// zset, conversation hold (value: until, unix ms), outbox queue, the
+// proactive mark (Store.ProactiveActive); ARGV member, now µs, lease ms, interval µs,
 // max-ahead µs, unique window member, then window ms / limit pairs.
 //
 // Returns {code, n}: 0 go (n = µs until the reserved slot), 1 skip (already
@@ -79,6 +80,7 @@ if ahead > tonumber(ARGV[5]) then
   return {4, math.max(1, math.ceil((ahead - tonumber(ARGV[5])) / 1000))}
 end
 redis.call('SET', KEYS[2], string.format('%.0f', start + tonumber(ARGV[4])), 'PX', 60000)
+if KEYS[6] then redis.call('SET', KEYS[6], '1', 'PX', 2000) end
 redis.call('ZADD', KEYS[3], math.floor(start / 1000), ARGV[6])
 redis.call('PEXPIRE', KEYS[3], 3700000)
 redis.call('HSET', KEYS[1], ARGV[1], 'inflight|' .. (now_ms + tonumber(ARGV[3])) .. '||' .. prev)

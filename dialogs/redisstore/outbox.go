@@ -38,7 +38,7 @@ func (s *Store) OutboxOps(id string, prio int, notBefore time.Time, sealed []byt
 	}
 }
 
-// outboxClaimScript: KEYS q, l, tenant; ARGV now µs, lease until ms,
+// outboxClaimScript: KEYS q, l, tenant, proactive (ProactiveActive); ARGV now µs, lease until ms,
 // interval µs, max ahead µs, entry key prefix, max priority. Returns
 // {-1} when nothing is due, {1, ms} when the tenant must wait, else {0,
 // µs until the slot, id, payload}.
@@ -65,6 +65,7 @@ if ahead > tonumber(ARGV[4]) then
   return {1, math.max(1, math.ceil((ahead - tonumber(ARGV[4])) / 1000))}
 end
 redis.call('SET', KEYS[3], string.format('%.0f', start + tonumber(ARGV[3])), 'PX', 60000)
+redis.call('SET', KEYS[4], '1', 'PX', 2000)
 redis.call('ZREM', KEYS[1], found)
 redis.call('ZADD', KEYS[2], ARGV[2], found)
 local payload = redis.call('HGET', ARGV[5] .. found, 'p') or ''
@@ -82,7 +83,7 @@ type OutboxItem struct {
 // slot of the tenant budget for it. ok=false with wait > 0: the budget is
 // spent for that long; with wait 0: nothing is due.
 func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, lease time.Duration, interval time.Duration, maxAhead time.Duration, maxPrio int) (it OutboxItem, ok bool, wait time.Duration, err error) {
-	res, err := outboxClaimScript.Run(ctx, s.rdb, []string{s.OutboxKey(), s.Key("ob", "l"), s.Key("rate", "tenant")},
+	res, err := outboxClaimScript.Run(ctx, s.rdb, []string{s.OutboxKey(), s.Key("ob", "l"), s.Key("rate", "tenant"), s.proactiveKey()},
 		now.UnixMicro(), now.Add(lease).UnixMilli(), interval.Microseconds(), maxAhead.Microseconds(), s.Key("ob", "e", ""), maxPrio).Slice()
 	if err != nil {
 		return it, false, 0, fmt.Errorf("outbox claim: %w", err)
@@ -137,6 +138,21 @@ local start = math.max(tat, now_us)
 redis.call('SET', KEYS[1], string.format('%.0f', start + tonumber(ARGV[2])), 'PX', 60000)
 return start - now_us
 `)
+
+// proactiveKey marks, for two seconds, that a proactive sender (the
+// outbox or a campaign) took a slot of the tenant budget.
+func (s *Store) proactiveKey() string { return s.Key("rate", "proactive") }
+
+// ProactiveActive says whether a proactive sender of any replica took a
+// slot of the tenant budget in the last two seconds: while none did, a
+// reply's slot pushes nobody back, and taking it can be skipped.
+func (s *Store) ProactiveActive(ctx context.Context) (bool, error) {
+	n, err := s.rdb.Exists(ctx, s.proactiveKey()).Result()
+	if err != nil {
+		return false, fmt.Errorf("proactive: %w", err)
+	}
+	return n > 0, nil
+}
 
 // TakeBudget takes the next slot of the tenant budget and says how far
 // ahead it is. A reply in a turn ignores that and is sent at once (the
