@@ -152,7 +152,20 @@ const ownShare = 0.25
 // the act crosses the line, whoever does it: it does not count.
 func ownNamed(raw []string) bool {
 	asker, _ := managerAsks(raw)
-	return !asker && !othersManager(raw) && mine(raw) && !slices.ContainsFunc(raw, func(w string) bool { return conditions[w] })
+	if asker || othersManager(raw) || !mine(raw) {
+		return false
+	}
+	// The condition counts only when it comes before the manager: "min
+	// vagtleder siger … hvis jeg vil have de gode vagter" tells (round 10).
+	for _, w := range raw {
+		if isManager(w) {
+			return true
+		}
+		if conditions[w] {
+			return false
+		}
+	}
+	return true
 }
 
 // conditions put a question as a hypothesis.
@@ -195,6 +208,37 @@ const (
 	notOwnShare = 0.5
 )
 
+// The answers of round 10's doubt and names rules.
+const (
+	talkToSomeone  = "topic:talk-to-someone"
+	getHelp        = "topic:get-help"
+	experienceDoor = "topic:experience-door"
+	anonymityTrap  = "playbook:anonymity-trap"
+)
+
+// doubtCues tell that the asker is unsure whether it counts (folded).
+var doubtCues = set("sikker", "usikker", "tvivl", "taeller", "sure", "unsure", "certain", "counts", "count", "doubt")
+
+// doubts reports whether raw (all tokens) doubts whether it counts.
+func doubts(raw []string) bool {
+	return slices.ContainsFunc(raw, func(w string) bool { return doubtCues[w] })
+}
+
+// repWords name an employee representative (folded): tillidsrepræsentant,
+// arbejdsmiljørepræsentant, TR, AMR, a safety or union rep.
+var repWords = set("tillidsrepraesentant", "tillidsrepraesentanten", "tillidsmand", "tr", "amr", "arbejdsmiljorepraesentant",
+	"arbejdsmiljoerepraesentant", "arbejdsmiljorepraesentanten", "arbejdsmiljoerepraesentanten", "rep", "steward", "representative")
+
+// nameWords ask for who it is (folded).
+var nameWords = set("navn", "navne", "navnet", "navnene", "name", "names", "identity")
+
+// pressedForNames reports whether raw names a representative and names
+// or who asked for.
+func pressedForNames(raw []string) bool {
+	return slices.ContainsFunc(raw, func(w string) bool { return repWords[w] }) &&
+		slices.ContainsFunc(raw, func(w string) bool { return nameWords[w] })
+}
+
 // ownManager is the situation of an employee whose manager is involved.
 const ownManager = "situation:own-manager"
 
@@ -202,6 +246,38 @@ const ownManager = "situation:own-manager"
 var managerWords = set("leder", "lederen", "chef", "chefen", "boss", "manager", "supervisor",
 	"afdelingsleder", "teamleder", "lederkollega", "mellemleder", "direktoer", "skoleleder",
 	"institutionsleder", "souschef", "forstander", "leader", "headteacher", "principal", "manger")
+
+// managerEnds end a Danish compound title of a manager (folded):
+// områdeleder, vagtleder, sektionsleder, afdelingschef (round 10).
+var managerEnds = []string{"leder", "lederen", "chef", "chefen"}
+
+// notManagers end like a title but are none: a counsellor, a verb.
+var notManagers = set("vejleder", "vejlederen", "afleder", "udleder", "indleder", "anfører")
+
+// isManager reports whether the folded token t names a manager: a manager
+// word or a compound title ending in one.
+func isManager(t string) bool {
+	if managerWords[t] {
+		return true
+	}
+	if notManagers[t] {
+		return false
+	}
+	for _, e := range managerEnds {
+		if len(t) >= len(e)+3 && strings.HasSuffix(t, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// opensWithOwn reports whether the account opens with the asker's own
+// manager as the one who acts: an ownCue and a manager word among the
+// first three tokens ("min områdeleder skriver", "my area manager jokes").
+func opensWithOwn(raw []string) bool {
+	head := raw[:min(len(raw), 3)]
+	return mine(head) && !othersManager(head)
+}
 
 // askerCues are token sequences (folded, stop words kept) by which the
 // asker says they manage people.
@@ -226,7 +302,7 @@ func managerAsks(toks []string) (bool, []string) {
 			if slices.Equal(out[i:i+len(cue)], cue) {
 				found = true
 				for j := i; j < i+len(cue); j++ {
-					if managerWords[out[j]] {
+					if isManager(out[j]) {
 						out[j] = "jeg" // a stop word: keeps positions, counts nothing
 					}
 				}
@@ -251,7 +327,7 @@ func mine(toks []string) bool { return managerAfter(toks, ownCues) }
 
 func managerAfter(toks []string, cues map[string]bool) bool {
 	for i, t := range toks {
-		if !managerWords[t] {
+		if !isManager(t) {
 			continue
 		}
 		for j := max(0, i-2); j < i; j++ {
@@ -376,6 +452,10 @@ func actedMe(toks []string) bool {
 // it is written as one word ("holdt fast" = fastholdt, "tog op" = optog).
 var particles = set("fast", "op", "ned", "ud", "ind", "af", "paa", "over", "frem", "med")
 
+// holdVerbs before "up" mean delayed ("held up in traffic"), not held
+// down: the word is the urgent list's (round 10).
+var holdVerbs = set("held", "hold", "holds", "holding")
+
 // objects are the Danish object pronouns a particle verb may enclose.
 var objects = set("mig", "dig", "ham", "hende", "os", "jer", "dem", "den", "det")
 
@@ -388,6 +468,12 @@ func (m *Matcher) join(toks []string) []string {
 	for i := 0; i < len(toks); i++ {
 		if i+1 < len(toks) {
 			a, b := toks[i], toks[i+1]
+			if holdVerbs[a] && b == "up" {
+				// "held up in traffic" is delayed, not held down (round 10).
+				out = append(out, "delayed")
+				i++
+				continue
+			}
 			if j := a + b; len(j) >= 6 && len(m.exact(j, qExact)) > 0 {
 				out = append(out, j)
 				i++
@@ -1113,6 +1199,32 @@ func (m *Matcher) Decide(lang, text string) Decision {
 			if r.ID == ownManager && r.Score >= ownShare*top && r.Score >= bestScore {
 				return Decision{Best: r.ID}
 			}
+		}
+	}
+	// An account that opens with the asker's own manager acting ("min
+	// områdeleder skriver …", "my boss put his hand …") is answered as
+	// such even when what was done outweighs it in the blend (round 10).
+	// (A situation weighed up for who it is about, fear or criticism,
+	// stays: letting it give way lost in the cross-validation.)
+	if own && top >= bestScore && !m.urgent[rs[0].ID] && opensWithOwn(m.join(tokenize(text))) &&
+		(strings.HasPrefix(rs[0].ID, "situation:") && m.boost[m.index[rs[0].ID]] <= 1 || strings.HasPrefix(rs[0].ID, "excuse:")) {
+		if _, ok := m.index[ownManager]; ok {
+			return Decision{Best: ownManager}
+		}
+	}
+	// Doubt before talking (round 10): "ikke sikker på om det tæller, kan
+	// jeg snakke med nogen", "do I have to be sure first" asks whether the
+	// experience is enough, the experience door, not for a person.
+	if (rs[0].ID == talkToSomeone || rs[0].ID == getHelp || rs[0].ID == experienceDoor) && doubts(m.join(tokenize(text))) {
+		if _, ok := m.index[experienceDoor]; ok {
+			return Decision{Best: experienceDoor}
+		}
+	}
+	// A representative pressed for names (round 10): a safety or union rep
+	// asked by a manager who told them something is the anonymity trap.
+	if !m.urgent[rs[0].ID] && pressedForNames(m.join(tokenize(text))) {
+		if _, ok := m.index[anonymityTrap]; ok {
+			return Decision{Best: anonymityTrap}
 		}
 	}
 	// A described situation is not answered with a definition (issue

@@ -204,3 +204,55 @@ func TestEverydayWordsAreNotDanger(t *testing.T) {
 		}
 	}
 }
+
+// TestRound10Rules (round 10, docs/matching.md): the own manager by any
+// title or opening the account with what they did, a condition inside the
+// account, doubt before talking to someone, a representative pressed for
+// names and "held up" (delayed) are answered by who and what is told.
+func TestRound10Rules(t *testing.T) {
+	m := match.New([]match.Doc{
+		{ID: "situation:own-manager", Words: content.Words{"da": {"ledelse"}, "en": {"management"}}, Boost: 1.3},
+		{ID: "situation:touching", Words: content.Words{"da": {"hånden", "låret", "rører", "nederdel"}, "en": {"hand", "thigh", "touches", "skirt"}}},
+		{ID: "situation:gender-remarks", Words: content.Words{"da": {"kvinder bag rattet"}, "en": {"women drivers"}}},
+		{ID: "situation:assault", Words: content.Words{"da": {"holdt mig fast"}, "en": {"held"}}, Urgent: true, Boost: 1.8},
+		{ID: "topic:talk-to-someone", Words: content.Words{"da": {"snakke med nogen", "snakke"}, "en": {"talk to someone", "talk"}}},
+		{ID: "topic:experience-door", Words: content.Words{"da": {"oplevelse"}, "en": {"experience"}}},
+		{ID: "playbook:anonymity-trap", Words: content.Words{"da": {"anonym"}, "en": {"anonymous"}}},
+		{ID: "topic:other", Words: content.Words{"da": {"kaffe", "fortrolighed"}, "en": {"coffee", "confidence"}}},
+	})
+	decides(t, m, map[string]string{
+		// The own manager by a compound title, and opening the account.
+		"min områdeleder rører mig og lægger hånden på låret":     "situation:own-manager",
+		"min sektionsleder lægger hånden på låret":                "situation:own-manager",
+		"my shift manager touches me and puts a hand on my thigh": "situation:own-manager",
+		"en kollega rører mig og lægger hånden på låret":          "situation:touching",
+		"hendes teamleder rører hende og lægger hånden på låret":  "situation:touching",
+		// A condition after the manager is part of the account.
+		"min vagtleder siger jeg skal gå i kortere nederdel hvis jeg vil have de gode vagter": "situation:own-manager",
+		// Doubt before talking is the experience door.
+		"jeg er ikke sikker på om det tæller, kan jeg snakke med nogen": "topic:experience-door",
+		"do i need to be sure first before i can talk to someone":       "topic:experience-door",
+		"kan jeg snakke med nogen":                                      "topic:talk-to-someone",
+		// A representative pressed for names.
+		"jeg er TR og lederen vil have navnene på dem der har fortalt mig noget i fortrolighed": "playbook:anonymity-trap",
+		"as the union rep i was told things in confidence and management wants names":           "playbook:anonymity-trap",
+		// Held up is delayed, held down is danger.
+		"i was held up in traffic and a colleague said women drivers": "situation:gender-remarks",
+		"he held me down": "situation:assault",
+	})
+}
+
+// TestForcingOneselfInIsDanger (round 10): forcing one's way into
+// someone's home or room is the urgent card.
+func TestForcingOneselfInIsDanger(t *testing.T) {
+	m := testMatcher(t)
+	for _, q := range []struct{ lang, text string }{
+		{"en", "after the staff party a coworker walked me to my door and forced his way into my apartment"},
+		{"en", "a man from the crew barged into my room at the hostel late at night"},
+		{"da", "efter julefrokosten maste en kollega sig ind i min lejlighed selvom jeg ikke ville"},
+	} {
+		if d := m.Decide(q.lang, q.text); d.Best != "situation:assault" {
+			t.Errorf("%s %q: %+v, want the urgent card", q.lang, q.text, d)
+		}
+	}
+}
