@@ -94,7 +94,10 @@ func TestHelpCardDoesNotSendYouToItself(t *testing.T) {
 }
 
 func TestWhoDoICallPointsToTheUnitsPage(t *testing.T) {
-	for _, tc := range []struct{ loc, q string }{{"da-DK", "hvem ringer jeg til"}, {"en-US", "who do I call"}} {
+	for _, tc := range []struct{ loc, q string }{
+		{"da-DK", "hvem ringer jeg til"}, {"da-DK", "hvem kan jeg ringe til"}, {"da-DK", "hvem kan jeg ringe til om det her?"},
+		{"en-US", "who do I call"}, {"en-US", "who can I call"}, {"en-US", "who do i call about this"},
+	} {
 		s := newGSess(t, tc.loc, matcherConfig())
 		c := s.say(tc.q).Cards()[0]
 		if c.Name != "topic:unit" {
