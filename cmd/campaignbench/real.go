@@ -21,11 +21,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/kk/graensen/bot/campaign"
 	"github.com/kk/graensen/bot/campaign/fakeconn"
 	"github.com/kk/graensen/internal/randid"
+	"github.com/kk/graensen/internal/testissuer"
 )
 
 // The "real" mode (issue 15, point 4): the bot's own binary (cmd/graensen,
@@ -102,7 +104,20 @@ func benchReal(o opts, ro realOpts, rdb *redis.Client) error {
 		return err
 	}
 	hk, dk := benchKeyStrings()
-	const token = "bench-admin-token-0123456789"
+	// The admin API takes Entra ID tokens only once Redis is real (the static
+	// token is for a laptop): a local issuer plays the tenant's Entra ID.
+	const tenant, audience, adminID = "00000000-0000-4000-8000-0000000077e7", "api://graensen-bench", "00000000-0000-4000-8000-00000000ad01"
+	idp, err := testissuer.New("https://login.microsoftonline.com/" + tenant + "/v2.0")
+	if err != nil {
+		return err
+	}
+	defer idp.Close()
+	now := time.Now()
+	token, err := idp.Token(jwt.MapClaims{"iss": "https://login.microsoftonline.com/" + tenant + "/v2.0", "tid": tenant,
+		"aud": audience, "oid": adminID, "nbf": now.Add(-time.Minute).Unix(), "exp": now.Add(2 * time.Hour).Unix(), "iat": now.Unix()})
+	if err != nil {
+		return err
+	}
 	var urls []string
 	for i := range o.procs {
 		port, err := freePort()
@@ -112,7 +127,9 @@ func benchReal(o opts, ro realOpts, rdb *redis.Client) error {
 		cmd := exec.Command(ro.bin)
 		cmd.Env = append(os.Environ(), "GRAENSEN_ENV=local", "REDIS_URL="+o.redisURL, "GRAENSEN_REDIS_PREFIX="+o.prefix,
 			"GRAENSEN_HASH_KEY="+hk, "GRAENSEN_DATA_KEYS="+dk, "PORT="+port, "GRAENSEN_TENANT_RATE="+fmt.Sprint(o.rate),
-			"GRAENSEN_REPLY_RESERVE=0", "GRAENSEN_ADMIN_TOKEN="+token, "LOG_LEVEL=error")
+			"GRAENSEN_REPLY_RESERVE=0", "LOG_LEVEL=error", "MicrosoftAppTenantId="+tenant, "GRAENSEN_ADMIN_AUDIENCE="+audience,
+			"GRAENSEN_ADMIN_OPENID_METADATA="+idp.MetadataURL(), "GRAENSEN_ADMINS="+adminID,
+			"GRAENSEN_CAMPAIGN_APPROVAL_OVER=0") // one admin: no second one to approve (the sending is measured)
 		if o.workers > 0 {
 			cmd.Env = append(cmd.Env, "GRAENSEN_CAMPAIGN_WORKERS="+strconv.Itoa(o.workers))
 		}

@@ -45,6 +45,7 @@ func loadCampaignConfig(c *Config, getenv func(string) string) error {
 	}
 	c.AdminToken = strings.TrimSpace(getenv("GRAENSEN_ADMIN_TOKEN"))
 	c.AdminAudience = strings.TrimSpace(getenv("GRAENSEN_ADMIN_AUDIENCE"))
+	c.AdminOpenIDMetadata = strings.TrimSpace(getenv("GRAENSEN_ADMIN_OPENID_METADATA"))
 	if c.AdminToken != "" && c.Env == "production" {
 		return errors.New("GRAENSEN_ADMIN_TOKEN is for local use only; production uses Entra ID tokens (GRAENSEN_ADMIN_AUDIENCE)")
 	}
@@ -154,7 +155,7 @@ func newCampaigns(cfg Config, store *redisstore.Store, keys *seal.Keyring, hashe
 func mountCampaignAPI(cfg Config, b *bot.Bot, keys *auth.Keys, s *campaign.Service, log *slog.Logger, more ...func(admin.Checker) func(*gin.Engine)) error {
 	ac := admin.AuthConfig{Admins: cfg.Admins, Keys: keys} // one signing-key cache with inbound auth
 	if cfg.TenantID != "" && cfg.AdminAudience != "" {
-		ac.TenantID, ac.Audience = cfg.TenantID, cfg.AdminAudience
+		ac.TenantID, ac.Audience, ac.OpenIDMetadataURL = cfg.TenantID, cfg.AdminAudience, cfg.AdminOpenIDMetadata
 	}
 	if cfg.Local() {
 		ac.StaticToken = cfg.AdminToken

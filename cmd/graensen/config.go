@@ -52,6 +52,11 @@ type Config struct {
 	TenantRate    float64
 	AdminToken    string
 	AdminAudience string
+	// AdminOpenIDMetadata overrides the admin tenant's Entra ID metadata
+	// document (GRAENSEN_ADMIN_OPENID_METADATA; default
+	// https://login.microsoftonline.com/{tenant}/v2.0/.well-known/openid-configuration):
+	// for a sovereign cloud's login host, or a benchmark's own issuer.
+	AdminOpenIDMetadata string
 	// CampaignRetention: a finished campaign's keys are purged this long after it finished (GRAENSEN_CAMPAIGN_RETENTION, default 2160h).
 	CampaignRetention time.Duration
 	// Issue 15: GraphURL is Microsoft Graph's base (GRAENSEN_GRAPH_URL,

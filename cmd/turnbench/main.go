@@ -22,7 +22,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/rsa"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -30,7 +29,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -47,12 +45,13 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/kk/graensen/internal/testissuer"
 )
 
 const (
 	appID    = "00000000-0000-4000-8000-00000000b0b0"
 	tenantID = "00000000-0000-4000-8000-0000000077e7"
-	kid      = "turnbench"
 )
 
 func main() {
@@ -105,7 +104,7 @@ func run() error {
 
 	fc := newFakeConnector()
 	defer fc.Close()
-	idp, err := newIssuer()
+	idp, err := testissuer.New("https://api.botframework.com", "msteams")
 	if err != nil {
 		return err
 	}
@@ -165,7 +164,7 @@ type row struct {
 // inbound authentication against the issuer's keys (or, auth false, local
 // mode without), real Redis under a random prefix, keys of its own, the
 // connector's token from the fake.
-func runGraensen(o opts, lg *loadGen, idp *issuer, auth bool) (row, error) {
+func runGraensen(o opts, lg *loadGen, idp *testissuer.Issuer, auth bool) (row, error) {
 	rdb, prefix, err := redisFor(o.redisURL)
 	if err != nil {
 		return row{}, err
@@ -191,9 +190,9 @@ func runGraensen(o opts, lg *loadGen, idp *issuer, auth bool) (row, error) {
 	lg.authz = ""
 	if auth {
 		env = append(env, "GRAENSEN_ENV=production", "MicrosoftAppId="+appID, "MicrosoftAppPassword=bench-secret",
-			"MicrosoftAppTenantId="+tenantID, "BotOpenIdMetadata="+idp.metadataURL(),
+			"MicrosoftAppTenantId="+tenantID, "BotOpenIdMetadata="+idp.MetadataURL(),
 			"ToChannelFromBotLoginUrl="+fcTokenURL(lg.fc))
-		tok, err := idp.token(lg.fc.serviceURL())
+		tok, err := token(idp, lg.fc.serviceURL())
 		if err != nil {
 			return row{}, err
 		}
@@ -435,52 +434,15 @@ func (f *fakeConnector) arrived(replyTo string) {
 
 func (f *fakeConnector) Close() { f.srv.Close() }
 
-// issuer plays the Bot Framework's token service: its OpenID metadata and
-// keys document are what graensen verifies inbound tokens against.
-type issuer struct {
-	srv *httptest.Server
-	key *rsa.PrivateKey
-}
-
-func newIssuer() (*issuer, error) {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		return nil, err
-	}
-	i := &issuer{key: k}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/.well-known/openidconfiguration", func(w http.ResponseWriter, r *http.Request) {
-		_ = json.NewEncoder(w).Encode(map[string]any{
-			"issuer": "https://api.botframework.com", "jwks_uri": i.srv.URL + "/v1/.well-known/keys",
-			"id_token_signing_alg_values_supported": []string{"RS256"},
-		})
-	})
-	mux.HandleFunc("GET /v1/.well-known/keys", func(w http.ResponseWriter, r *http.Request) {
-		b64 := base64.RawURLEncoding.EncodeToString
-		_ = json.NewEncoder(w).Encode(map[string]any{"keys": []map[string]any{{
-			"kty": "RSA", "use": "sig", "kid": kid, "n": b64(k.N.Bytes()),
-			"e": b64(big.NewInt(int64(k.E)).Bytes()), "endorsements": []string{"msteams"},
-		}}})
-	})
-	i.srv = httptest.NewServer(mux)
-	return i, nil
-}
-
-func (i *issuer) metadataURL() string { return i.srv.URL + "/v1/.well-known/openidconfiguration" }
-
 // token is a channel → bot token as the Bot Connector sends it; like the
 // Connector, the load generator reuses it for its lifetime.
-func (i *issuer) token(serviceURL string) (string, error) {
+func token(idp *testissuer.Issuer, serviceURL string) (string, error) {
 	now := time.Now()
-	t := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{
+	return idp.Token(jwt.MapClaims{
 		"iss": "https://api.botframework.com", "aud": appID, "serviceurl": serviceURL,
 		"nbf": now.Add(-time.Minute).Unix(), "exp": now.Add(time.Hour).Unix(), "iat": now.Unix(),
 	})
-	t.Header["kid"] = kid
-	return t.SignedString(i.key)
 }
-
-func (i *issuer) Close() { i.srv.Close() }
 
 // loadGen drives one bot: conversations in parallel, each one turn at a time.
 type loadGen struct {
