@@ -387,6 +387,14 @@ var threatHarms = [][]string{
 	{"fortryde", "det"}, {"fortryder", "det"}, {"ll", "regret", "it"}, {"will", "regret", "it"},
 	{"gonna", "regret", "it"}, {"life", "hell"}, {"liv", "til", "et", "helvede"}, {"livet", "til", "et", "helvede"},
 	{"or", "else"},
+	// Fear for one's safety (after fresh8): someone who knows where one
+	// lives, waits for one, or one dares not go home.
+	{"ved", "hvor", "jeg", "bor"}, {"ved", "hvor", "du", "bor"}, {"knows", "where", "i", "live"},
+	{"know", "where", "you", "live"}, {"knows", "where", "you", "live"},
+	{"toer", "ikke", "gaa", "hjem"}, {"tor", "ikke", "ga", "hjem"}, {"vente", "paa", "mig", "efter"}, {"venter", "paa", "mig", "efter"},
+	{"venter", "paa", "mig", "udenfor"}, {"scared", "to", "walk", "home"}, {"afraid", "to", "walk", "home"},
+	{"scared", "to", "go", "home"}, {"afraid", "to", "go", "home"}, {"waiting", "for", "me", "after"}, {"waits", "for", "me", "after"},
+	{"waiting", "for", "me", "outside"}, {"waits", "for", "me", "outside"},
 }
 
 // threatened reports whether toks (all tokens) tell a threat.
@@ -1189,6 +1197,17 @@ func (m *Matcher) Decide(lang, text string) Decision {
 	for _, r := range rs[:min(len(rs), maxChoice)] {
 		if m.urgent[r.ID] && r.Score >= urgentShare*top && r.Score >= floor {
 			return Decision{Best: r.ID}
+		}
+	}
+	// A threat told (threatened: a demand put as a condition, a promise of
+	// harm, fear for one's safety) is danger whoever made it: an urgent
+	// document among the top choices is the answer, even when a situation
+	// of who made it (a citizen, a colleague) scores higher.
+	if threatened(m.join(tokenize(text))) {
+		for _, r := range rs[:min(len(rs), maxChoice)] {
+			if m.urgent[r.ID] && r.Score >= floor {
+				return Decision{Best: r.ID}
+			}
 		}
 	}
 	own := ownNamed(m.join(tokenize(text)))

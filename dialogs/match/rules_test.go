@@ -198,6 +198,11 @@ func TestEverydayWordsAreNotDanger(t *testing.T) {
 		{"da", "min kollega tog fat i mig på lageret og sagde at jeg nok skal fortryde det hvis jeg fortæller nogen om det"},
 		{"en", "my supervisor hinted i won't get my contract renewed if i don't go to bed with him"},
 		{"en", "he says he will post my photos online unless i send him more"},
+		// fear for one's safety, without a threat word
+		{"da", "en beboer råbte efter mig at han ved hvor jeg bor"},
+		{"da", "jeg tør ikke gå hjem alene efter vagten fordi han står og venter på mig udenfor"},
+		{"en", "a man at the library told me he knows where i live"},
+		{"en", "im scared to walk home because he waits for me outside after work"},
 	} {
 		if d := m.Decide(q.lang, q.text); d.Best != assault {
 			t.Errorf("%s %q: %+v, want the urgent card (a threat)", q.lang, q.text, d)
