@@ -1173,8 +1173,10 @@ func (m *Matcher) blendedNear(rs []Result, id string) bool {
 // likeliest as Choices; nothing when even the top scores too little.
 func (m *Matcher) Decide(lang, text string) Decision {
 	ws, rs := m.rankings(lang, text)
+	toks := tokenize(text)
+	raw := m.join(toks) // for the rules below: who tells, about whom
 	floor := minScore
-	if len(contentTokens(tokenize(text))) == 1 {
+	if len(contentTokens(toks)) == 1 {
 		// One word that many answers share ("chikane", "report") scores
 		// low by its IDF, yet it is a question: offer the likeliest.
 		floor = singleMin
@@ -1203,14 +1205,14 @@ func (m *Matcher) Decide(lang, text string) Decision {
 	// harm, fear for one's safety) is danger whoever made it: an urgent
 	// document among the top choices is the answer, even when a situation
 	// of who made it (a citizen, a colleague) scores higher.
-	if threatened(m.join(tokenize(text))) {
+	if threatened(raw) {
 		for _, r := range rs[:min(len(rs), maxChoice)] {
 			if m.urgent[r.ID] && r.Score >= floor {
 				return Decision{Best: r.ID}
 			}
 		}
 	}
-	own := ownNamed(m.join(tokenize(text)))
+	own := ownNamed(raw)
 	// Who outweighs what: an employee's own manager doing it is answered
 	// as such, whatever was done.
 	if own && strings.HasPrefix(rs[0].ID, "situation:") && m.boost[m.index[rs[0].ID]] <= 1 {
@@ -1225,7 +1227,7 @@ func (m *Matcher) Decide(lang, text string) Decision {
 	// such even when what was done outweighs it in the blend (round 10).
 	// (A situation weighed up for who it is about, fear or criticism,
 	// stays: letting it give way lost in the cross-validation.)
-	if own && top >= bestScore && !m.urgent[rs[0].ID] && opensWithOwn(m.join(tokenize(text))) &&
+	if own && top >= bestScore && !m.urgent[rs[0].ID] && opensWithOwn(raw) &&
 		(strings.HasPrefix(rs[0].ID, "situation:") && m.boost[m.index[rs[0].ID]] <= 1 || strings.HasPrefix(rs[0].ID, "excuse:")) {
 		if _, ok := m.index[ownManager]; ok {
 			return Decision{Best: ownManager}
@@ -1234,14 +1236,14 @@ func (m *Matcher) Decide(lang, text string) Decision {
 	// Doubt before talking (round 10): "ikke sikker på om det tæller, kan
 	// jeg snakke med nogen", "do I have to be sure first" asks whether the
 	// experience is enough, the experience door, not for a person.
-	if (rs[0].ID == talkToSomeone || rs[0].ID == getHelp || rs[0].ID == experienceDoor) && doubts(m.join(tokenize(text))) {
+	if (rs[0].ID == talkToSomeone || rs[0].ID == getHelp || rs[0].ID == experienceDoor) && doubts(raw) {
 		if _, ok := m.index[experienceDoor]; ok {
 			return Decision{Best: experienceDoor}
 		}
 	}
 	// A representative pressed for names (round 10): a safety or union rep
 	// asked by a manager who told them something is the anonymity trap.
-	if !m.urgent[rs[0].ID] && pressedForNames(m.join(tokenize(text))) {
+	if !m.urgent[rs[0].ID] && pressedForNames(raw) {
 		if _, ok := m.index[anonymityTrap]; ok {
 			return Decision{Best: anonymityTrap}
 		}
