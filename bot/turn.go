@@ -66,7 +66,11 @@ func (b *Bot) runTurn(ctx context.Context, a *schema.Activity, kind dialogs.Kind
 		if attempt == maxAttempts {
 			return turnResult{outcome: "conflict"}, fmt.Errorf("turn: %d conflicting attempts", attempt)
 		}
-		data, err := b.cfg.Store.LoadTurn(ctx, conv, user)
+		load := b.cfg.Store.LoadTurn
+		if attempt > 0 {
+			load = b.cfg.Store.ReloadTurn // after a conflict: what Redis holds
+		}
+		data, err := load(ctx, conv, user)
 		if err != nil {
 			return turnResult{outcome: "store_error"}, fmt.Errorf("%w: %w", errStore, err)
 		}

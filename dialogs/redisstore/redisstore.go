@@ -173,6 +173,14 @@ func (s *Store) LoadTurn(ctx context.Context, conv, user string) (TurnData, erro
 			return d, nil
 		}
 	}
+	return s.ReloadTurn(ctx, conv, user)
+}
+
+// ReloadTurn reads a conversation and a user from Redis, never from the
+// turn cache: a turn runs again after a conflict on what Redis holds, so
+// among many concurrent turns of one conversation none can conflict again
+// and again on copies the others keep putting back.
+func (s *Store) ReloadTurn(ctx context.Context, conv, user string) (TurnData, error) {
 	pipe := s.rdb.Pipeline()
 	c := pipe.HMGet(ctx, s.Key("conv", conv), "v", "s")
 	u := pipe.HMGet(ctx, s.Key("user", user), "v", "p", "rs")

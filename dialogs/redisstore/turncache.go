@@ -91,7 +91,11 @@ func (c *turnCache) loaded(conv, user string, d TurnData) {
 func (c *turnCache) committed(t TurnCommit) {
 	prev, hadPrev := c.users.Peek(t.User)
 	hadPrev = hadPrev && prev.ver == t.UserVer
-	c.convs.Add(t.Conv, convEntry{ver: t.ConvVer + 1, data: t.ConvData})
+	// A commit whose bookkeeping comes late must not put back an older
+	// version over a newer one another turn wrote or read meanwhile.
+	if old, ok := c.convs.Peek(t.Conv); !ok || old.ver < t.ConvVer+1 {
+		c.convs.Add(t.Conv, convEntry{ver: t.ConvVer + 1, data: t.ConvData})
+	}
 	if t.Forget {
 		c.users.Remove(t.User)
 		return
