@@ -66,11 +66,12 @@ func (b *Bot) runTurn(ctx context.Context, a *schema.Activity, kind dialogs.Kind
 		if attempt == maxAttempts {
 			return turnResult{outcome: "conflict"}, fmt.Errorf("turn: %d conflicting attempts", attempt)
 		}
-		load := b.cfg.Store.LoadTurn
-		if attempt > 0 {
-			load = b.cfg.Store.ReloadTurn // after a conflict: what Redis holds
+		var data redisstore.TurnData
+		if attempt == 0 {
+			data, err = b.cfg.Store.LoadTurn(ctx, conv, user)
+		} else {
+			data, err = b.cfg.Store.ReloadTurn(ctx, conv, user) // after a conflict: what Redis holds
 		}
-		data, err := load(ctx, conv, user)
 		if err != nil {
 			return turnResult{outcome: "store_error"}, fmt.Errorf("%w: %w", errStore, err)
 		}

@@ -252,7 +252,7 @@ var managerWords = set("leder", "lederen", "chef", "chefen", "boss", "manager", 
 var managerEnds = []string{"leder", "lederen", "chef", "chefen"}
 
 // notManagers end like a title but are none: a counsellor, a verb.
-var notManagers = set("vejleder", "vejlederen", "afleder", "udleder", "indleder", "anfører")
+var notManagers = set("vejleder", "vejlederen", "afleder", "udleder", "indleder", "anfoerer")
 
 // isManager reports whether the folded token t names a manager: a manager
 // word or a compound title ending in one.
@@ -378,9 +378,9 @@ var threatConditions = [][]string{
 
 // threatDemands are what a conditional threat demands or holds over
 // someone: sex, a date, pictures.
-var threatDemands = set("sex", "seng", "sove", "sover", "billeder", "billede", "nøgenbilleder", "noegenbilleder",
+var threatDemands = set("sex", "seng", "sove", "sover", "billeder", "billede", "noegenbilleder",
 	"video", "kysse", "kys", "date", "sleep", "bed", "pictures", "picture", "photos", "photo", "pics",
-	"nudes", "nude", "naked", "kiss", "video", "videos")
+	"nudes", "nude", "naked", "kiss", "videos")
 
 // threatHarms are a promise of harm, folded token sequences.
 var threatHarms = [][]string{

@@ -86,28 +86,28 @@ func (c *turnCache) loaded(conv, user string, d TurnData) {
 }
 
 // committed keeps what a commit wrote: the versions it checked, each
-// raised by the writes the script made. prev is the user's entry at the
-// version the commit checked (hadPrev false when there is none).
+// raised by the writes the script made. A commit whose bookkeeping comes
+// late never puts an older copy back over a newer one another turn wrote
+// or read meanwhile (that made concurrent turns conflict until one gave
+// up).
 func (c *turnCache) committed(t TurnCommit) {
-	prev, hadPrev := c.users.Peek(t.User)
-	hadPrev = hadPrev && prev.ver == t.UserVer
-	// A commit whose bookkeeping comes late must not put back an older
-	// version over a newer one another turn wrote or read meanwhile.
 	if old, ok := c.convs.Peek(t.Conv); !ok || old.ver < t.ConvVer+1 {
 		c.convs.Add(t.Conv, convEntry{ver: t.ConvVer + 1, data: t.ConvData})
 	}
-	if t.Forget {
-		c.users.Remove(t.User)
+	prev, ok := c.users.Peek(t.User)
+	if t.Forget || !ok || prev.ver != t.UserVer {
+		// Forgotten, or the copy is not the one this commit built on: what
+		// the user holds now is unknown here. Keep a newer copy (checked
+		// at its own commit), drop an older one.
+		if ok && (t.Forget || prev.ver < t.UserVer) {
+			c.users.Remove(t.User)
+		}
 		return
 	}
-	ue := userEntry{ver: t.UserVer, profile: t.Profile, refSum: prev.refSum}
+	ue := prev
 	if t.Profile != nil {
 		ue.ver++
-	} else if hadPrev {
-		ue.profile = prev.profile
-	} else {
-		c.users.Remove(t.User) // the profile it kept is not known here
-		return
+		ue.profile = t.Profile
 	}
 	if t.Ref != nil {
 		ue.ver++
