@@ -18,7 +18,7 @@ func matchEval(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("matcheval", flag.ContinueOnError)
 	fs.SetOutput(out)
 	lang := fs.String("lang", "da", "the language of the set: da or en")
-	set := fs.String("set", "main", "the labelled set: main, heldout, fresh, fresh2, fresh3, practice, fresh4, train, fresh5, fresh6, fresh7 or fresh8")
+	set := fs.String("set", "main", "the labelled set: main or the name of any <name>.<lang>.tsv in dialogs/match/evalset (heldout, fresh, fresh2 … fresh8, practice, train)")
 	half := fs.Int("half", 0, "1: only the 1st, 3rd ... question (the held-out set's tuning half), 2: only the 2nd, 4th ... (its unseen half), 0: all")
 	figures := fs.Bool("figures", false, "print the figures only, no questions")
 	verbose := fs.Bool("v", false, "list every question, not only those not answered directly")
