@@ -12,6 +12,8 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/schema"
 
 	"github.com/kk/graensen/bot/activity"
+	"github.com/kk/graensen/bot/cards"
+	"github.com/kk/graensen/bot/connector"
 	"github.com/kk/graensen/bot/effect"
 	"github.com/kk/graensen/bot/profile"
 	"github.com/kk/graensen/dialogs"
@@ -310,6 +312,9 @@ func (b *Bot) carryOut(ctx context.Context, a *schema.Activity, lang dialogs.Lan
 }
 
 // replyActivity addresses a card back to the conversation of a.
+// A rendered card is sent as it is (connector.Verbatim).
+var _ connector.Verbatim = cards.JSON(nil)
+
 func (b *Bot) replyActivity(a *schema.Activity, lang dialogs.Lang, c dialogs.Card) *schema.Activity {
 	return activity.Reply(a, lang, b.cfg.Renderer.Attachment(lang, c))
 }

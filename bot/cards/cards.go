@@ -3,7 +3,6 @@
 package cards
 
 import (
-	"encoding/json"
 	"errors"
 	"strings"
 	"sync"
@@ -95,9 +94,29 @@ func (r *Renderer) localize(lang dialogs.Lang, m dialogs.Msg) (string, error) {
 }
 
 // Attachment renders a card as an activity attachment; its content is
-// the card's JSON (CardJSON).
+// the card's JSON (CardJSON), which the connector sends as it is.
 func (r *Renderer) Attachment(lang dialogs.Lang, c dialogs.Card) schema.Attachment {
-	return schema.Attachment{ContentType: ContentType, Content: json.RawMessage(r.CardJSON(lang, c))}
+	return schema.Attachment{ContentType: ContentType, Content: JSON(r.CardJSON(lang, c))}
+}
+
+// JSON is a rendered card: exactly the bytes encoding/json.Marshal writes
+// for the card's map. It marshals as itself, and the connector sends it
+// without scanning it again (connector.Verbatim).
+type JSON []byte
+
+// MarshalJSON returns the card's bytes.
+func (j JSON) MarshalJSON() ([]byte, error) {
+	if len(j) == 0 {
+		return []byte("null"), nil
+	}
+	return j, nil
+}
+
+// VerbatimJSON returns the card's bytes, which are already what
+// encoding/json writes.
+func (j JSON) VerbatimJSON() []byte {
+	b, _ := j.MarshalJSON()
+	return b
 }
 
 // Card renders a card as Adaptive Card 1.5 JSON (a map, ready to marshal).

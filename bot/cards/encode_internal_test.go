@@ -44,13 +44,3 @@ func TestCardJSONIsWhatEncodingJSONWrites(t *testing.T) {
 		}
 	}
 }
-
-func FuzzAppendString(f *testing.F) {
-	f.Add("a<b>&\"\\\n\u2028\xff")
-	f.Fuzz(func(t *testing.T, s string) {
-		want, _ := json.Marshal(s)
-		if got := appendString(nil, s); string(got) != string(want) {
-			t.Fatalf("%q: got %s want %s", s, got, want)
-		}
-	})
-}

@@ -437,7 +437,7 @@ func (c *Client) do(ctx context.Context, op, method, u string, payload any) ([]b
 	var body []byte
 	if payload != nil {
 		var err error
-		if body, err = json.Marshal(payload); err != nil {
+		if body, err = encode(payload); err != nil {
 			return nil, fmt.Errorf("connector: %s: encode request: %w", op, err)
 		}
 	}
