@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/infracloudio/msbotbuilder-go/schema"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 
@@ -22,6 +23,8 @@ type Renderer struct {
 	// plain caches texts without template data: most of a card's texts,
 	// localized on every turn otherwise. Keyed by lang + "\x00" + id.
 	plain sync.Map
+	// cards keeps rendered cards made only of content (cache.go).
+	cards *lru.Cache[string, []byte]
 	// Missing is called with a message id that exists in neither language
 	// (a content bug; tests make sure it never happens).
 	Missing func(id string)
@@ -32,7 +35,7 @@ func New(b *i18n.Bundle) *Renderer {
 	return &Renderer{locs: map[dialogs.Lang]*i18n.Localizer{
 		dialogs.Danish:  i18n.NewLocalizer(b, "da"),
 		dialogs.English: i18n.NewLocalizer(b, "en"),
-	}}
+	}, cards: newCardCache()}
 }
 
 // Text localizes one message. A message missing in the requested language

@@ -14,7 +14,15 @@ import (
 // escaped), written directly, since reflecting over the map was a tenth
 // of a turn's CPU time. Values of other types than the renderer makes go
 // through encoding/json.
+//
+// A card made only of content is rendered once per language and then
+// taken from a cache (cache.go); the bytes must not be changed.
 func (r *Renderer) CardJSON(lang dialogs.Lang, c dialogs.Card) []byte {
+	return r.cachedJSON(lang, c)
+}
+
+// renderJSON renders a card without the cache.
+func (r *Renderer) renderJSON(lang dialogs.Lang, c dialogs.Card) []byte {
 	return appendJSON(make([]byte, 0, 2048), r.Card(lang, c))
 }
 
