@@ -15,29 +15,43 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"hash"
 	"strings"
+	"sync"
 )
 
 // Hasher makes keyed hashes (HMAC-SHA256) of identifiers, for Redis keys.
-type Hasher struct{ key []byte }
+type Hasher struct {
+	key []byte
+	// macs are HMAC states keyed once and reset for each sum: keying
+	// HMAC-SHA256 hashes two blocks and allocates, and a turn makes several
+	// sums (issue 14).
+	macs sync.Pool
+}
 
 // NewHasher returns a Hasher; the key must be at least 32 bytes.
 func NewHasher(key []byte) (*Hasher, error) {
 	if len(key) < 32 {
 		return nil, fmt.Errorf("hash key: need at least 32 bytes, got %d", len(key))
 	}
-	return &Hasher{key: append([]byte(nil), key...)}, nil
+	h := &Hasher{key: append([]byte(nil), key...)}
+	h.macs.New = func() any { return hmac.New(sha256.New, h.key) }
+	return h, nil
 }
 
 // Sum hashes an identifier within a purpose ("conv", "user", ...), so the
 // same id hashes differently per keyspace. The result is 128 bits in
 // base64url: short keys, and collisions are not a practical concern.
 func (h *Hasher) Sum(purpose, id string) string {
-	m := hmac.New(sha256.New, h.key)
-	m.Write([]byte(purpose))
-	m.Write([]byte{0})
-	m.Write([]byte(id))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+	var in [128]byte
+	msg := append(append(append(in[:0], purpose...), 0), id...)
+	m := h.macs.Get().(hash.Hash)
+	m.Reset()
+	m.Write(msg)
+	var out [sha256.Size]byte
+	sum := m.Sum(out[:0])
+	h.macs.Put(m)
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
 }
 
 // ErrOpen is returned when sealed data cannot be opened: an unknown key id,

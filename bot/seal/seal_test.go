@@ -2,8 +2,12 @@ package seal_test
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kk/graensen/bot/seal"
@@ -83,5 +87,43 @@ func TestParseKeys(t *testing.T) {
 		if _, err := seal.ParseKeys(bad); err == nil {
 			t.Errorf("ParseKeys(%q) accepted", bad)
 		}
+	}
+}
+
+// TestSumIsHMACSHA256: a sum is the first 128 bits of HMAC-SHA256 over
+// purpose, a zero byte and the id, in base64url, however many sums run at
+// once and however long the id (the HMAC states are pooled and reused).
+func TestSumIsHMACSHA256(t *testing.T) {
+	key := bytes.Repeat([]byte{7}, 32)
+	h, err := seal.NewHasher(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := func(purpose, id string) string {
+		m := hmac.New(sha256.New, key)
+		m.Write([]byte(purpose + "\x00" + id))
+		return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+	}
+	ids := []string{"", "a:1", strings.Repeat("x", 300), "29:æøå"}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range 200 {
+				id := ids[(i+g)%len(ids)]
+				if got, w := h.Sum("conv", id), want("conv", id); got != w {
+					t.Errorf("Sum(conv, %.20q) = %s, want %s", id, got, w)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func BenchmarkSum(b *testing.B) {
+	h, _ := seal.NewHasher(bytes.Repeat([]byte{7}, 32))
+	b.ReportAllocs()
+	for b.Loop() {
+		h.Sum("conv", "a:1Ab2Cd3Ef4Gh5Ij6Kl7Mn8Op9Qr0St-personal-chat-id")
 	}
 }
