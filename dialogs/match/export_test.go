@@ -47,3 +47,21 @@ func SetBlend(blendShare, veto float64) (restore func()) {
 	blend, vetoShare = blendShare, veto
 	return func() { blend, vetoShare = b, v }
 }
+
+// SetWeights sets how much the questions of each named set count in
+// training (cross-validation) and returns a function that restores them;
+// trained rankers are forgotten.
+func SetWeights(w map[string]float64) (restore func()) {
+	old := setWeights
+	setWeights = w
+	rankers.Clear()
+	return func() {
+		setWeights = old
+		rankers.Clear()
+	}
+}
+
+// NBAlpha, WordsWeight and Blend are the current learning settings.
+func NBAlpha() float64     { return nbAlpha }
+func WordsWeight() float64 { return wordsWeight }
+func Blend() float64       { return blend }

@@ -17,14 +17,14 @@ var toyDocs = []Doc{
 }
 
 var toyExamples = []Example{
-	{"da", "min kollega rører hele tiden ved min arm", []string{"situation:touching"}},
-	{"da", "han tog fat i mig til julefrokosten", []string{"situation:touching"}},
-	{"en", "he keeps grabbing my waist at work", []string{"situation:touching"}},
-	{"da", "han sender mig beskeder om natten", []string{"situation:online"}},
-	{"en", "she sent me pictures on snapchat late at night", []string{"situation:online"}},
-	{"en", "he texts me messages all the time", []string{"situation:online"}},
-	{"da", "hvordan kontakter jeg enheden", []string{"topic:unit"}},
-	{"en", "how do I contact the unit", []string{"topic:unit"}},
+	{Lang: "da", Text: "min kollega rører hele tiden ved min arm", Want: []string{"situation:touching"}},
+	{Lang: "da", Text: "han tog fat i mig til julefrokosten", Want: []string{"situation:touching"}},
+	{Lang: "en", Text: "he keeps grabbing my waist at work", Want: []string{"situation:touching"}},
+	{Lang: "da", Text: "han sender mig beskeder om natten", Want: []string{"situation:online"}},
+	{Lang: "en", Text: "she sent me pictures on snapchat late at night", Want: []string{"situation:online"}},
+	{Lang: "en", Text: "he texts me messages all the time", Want: []string{"situation:online"}},
+	{Lang: "da", Text: "hvordan kontakter jeg enheden", Want: []string{"topic:unit"}},
+	{Lang: "en", Text: "how do I contact the unit", Want: []string{"topic:unit"}},
 }
 
 // TestRankerLearnsToy: the ranker learns the toy set and ranks unseen
@@ -76,16 +76,17 @@ func TestRankerLearnsToy(t *testing.T) {
 
 // TestTrainingSets: the ranker learns only from sets named in
 // trainingSets, each a set evalset knows by name and measured before it was
-// learnt from; a blind set written after round 9 (fresh8) is never learnt from.
+// learnt from; a blind set written after round 10 (fresh9, fresh10) is
+// never learnt from before it is measured.
 func TestTrainingSets(t *testing.T) {
-	known := []string{"train", "main", "heldout", "fresh", "fresh2", "practice", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7"}
+	known := []string{"train", "main", "heldout", "fresh", "fresh2", "practice", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "train2", "train3"}
 	for _, s := range trainingSets {
 		if !slices.Contains(known, s) {
-			t.Errorf("the ranker learns from %q, not a set measured before round 10", s)
+			t.Errorf("the ranker learns from %q, not a set measured before round 11", s)
 		}
 	}
-	if n := len(Training()); n < 1600 {
-		t.Errorf("%d training questions, want the eleven sets (over 1600)", n)
+	if n := len(Training()); n < 2400 {
+		t.Errorf("%d training questions, want the fourteen sets (over 2400)", n)
 	}
 }
 

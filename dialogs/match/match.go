@@ -245,7 +245,18 @@ const ownManager = "situation:own-manager"
 // managerWords name a manager, folded.
 var managerWords = set("leder", "lederen", "chef", "chefen", "boss", "manager", "supervisor",
 	"afdelingsleder", "teamleder", "lederkollega", "mellemleder", "direktoer", "skoleleder",
-	"institutionsleder", "souschef", "forstander", "leader", "headteacher", "principal", "manger")
+	"institutionsleder", "souschef", "forstander", "leader", "headteacher", "principal", "manger",
+	// Titles of one who leads the work without "leder"/"chef" (round 11):
+	// a foreman, a school's head, a ward's head nurse.
+	"formand", "formanden", "foreman", "forewoman", "vaerkfoerer", "vaerkfoereren", "inspektoer",
+	"skoleinspektoer", "viceinspektoer", "rektor", "oversygeplejerske", "afdelingssygeplejerske", "director")
+
+// headTitles name a manager when the next token is one of theirs: "head of
+// unit", "team lead", "shift lead" (round 11).
+var headTitles = map[string]map[string]bool{
+	"head": set("of"),
+	"team": set("lead"), "shift": set("lead"),
+}
 
 // managerEnds end a Danish compound title of a manager (folded):
 // områdeleder, vagtleder, sektionsleder, afdelingschef (round 10).
@@ -275,9 +286,20 @@ func isManager(t string) bool {
 // manager as the one who acts: an ownCue and a manager word among the
 // first three tokens ("min områdeleder skriver", "my area manager jokes").
 func opensWithOwn(raw []string) bool {
+	// A cleft ("det er min afdelingsleder der …", "it's my boss who …")
+	// opens with the manager too (round 11).
+	for _, c := range clefts {
+		if len(raw) > len(c) && slices.Equal(raw[:len(c)], c) {
+			raw = raw[len(c):]
+			break
+		}
+	}
 	head := raw[:min(len(raw), 3)]
 	return mine(head) && !othersManager(head)
 }
+
+// clefts open an account that names who did it: "det er …", "it's …".
+var clefts = [][]string{{"det", "er"}, {"it", "is"}, {"it"}, {"its"}}
 
 // askerCues are token sequences (folded, stop words kept) by which the
 // asker says they manage people.
@@ -288,6 +310,14 @@ var askerCues = [][]string{
 	{"am", "manager"}, {"im", "manager"}, {"as", "manager"}, {"as", "new", "manager"}, {"manager", "myself"},
 	{"my", "employee"}, {"my", "employees"}, {"my", "staff"}, {"an", "employee"}, {"staff", "member"},
 	{"i", "manage"},
+	// A representative receiving what staff tell them asks as a manager
+	// does (round 11): "som TR", "jeg er AMR", "as a union rep".
+	{"som", "tr"}, {"som", "amr"}, {"som", "tillidsrepraesentant"}, {"som", "arbejdsmiljoerepraesentant"},
+	{"som", "arbejdsmiljorepraesentant"}, {"jeg", "er", "tr"}, {"jeg", "er", "amr"},
+	{"jeg", "er", "tillidsrepraesentant"}, {"jeg", "er", "arbejdsmiljoerepraesentant"}, {"jeg", "er", "arbejdsmiljorepraesentant"},
+	{"as", "union", "rep"}, {"as", "safety", "rep"}, {"as", "shop", "steward"}, {"as", "the", "union", "rep"},
+	{"as", "the", "safety", "rep"}, {"im", "union", "rep"}, {"im", "safety", "rep"}, {"am", "union", "rep"},
+	{"am", "safety", "rep"}, {"im", "the", "union", "rep"}, {"im", "the", "safety", "rep"},
 }
 
 // managerAsks reports whether toks (all tokens) contain an askerCue, and
@@ -327,7 +357,7 @@ func mine(toks []string) bool { return managerAfter(toks, ownCues) }
 
 func managerAfter(toks []string, cues map[string]bool) bool {
 	for i, t := range toks {
-		if !isManager(t) {
+		if !isManager(t) && !(i+1 < len(toks) && headTitles[t][toks[i+1]]) {
 			continue
 		}
 		for j := max(0, i-2); j < i; j++ {
@@ -395,6 +425,13 @@ var threatHarms = [][]string{
 	{"venter", "paa", "mig", "udenfor"}, {"scared", "to", "walk", "home"}, {"afraid", "to", "walk", "home"},
 	{"scared", "to", "go", "home"}, {"afraid", "to", "go", "home"}, {"waiting", "for", "me", "after"}, {"waits", "for", "me", "after"},
 	{"waiting", "for", "me", "outside"}, {"waits", "for", "me", "outside"},
+	// Forcing one's way into one's room or home (round 11; round 10 made
+	// these assault words); not "barged in on our meeting" nor squeezing
+	// into a bus.
+	{"barged", "into", "my"}, {"forced", "his", "way", "into"}, {"forced", "her", "way", "into"},
+	{"forced", "his", "way", "in"}, {"forced", "her", "way", "in"}, {"tvang", "sig", "ind"},
+	{"maste", "sig", "ind", "i", "min"}, {"masede", "sig", "ind", "i", "min"}, {"maste", "sig", "ind", "hos", "mig"},
+	{"masede", "sig", "ind", "hos", "mig"},
 }
 
 // threatened reports whether toks (all tokens) tell a threat.
@@ -437,9 +474,28 @@ var offences = set("harassed", "offended", "touched", "groped", "abused", "kraen
 // auxiliaries may stand between the asker and the verb ("jeg har krænket").
 var auxiliaries = set("har", "havde", "skulle", "skal", "have", "ve", "had", "should", "supposedly", "angiveligt")
 
+// myConduct are what the asker did, after "min/mine/my" (folded): "mine
+// kommentarer", "my jokes" (round 11).
+var myConduct = set("kommentar", "kommentarer", "bemaerkning", "bemaerkninger", "jokes", "vittigheder",
+	"opfoersel", "adfaerd", "komplimenter", "comment", "comments", "remarks", "remark", "joke",
+	"behaviour", "behavior", "conduct", "compliments", "compliment")
+
+// conductEffects tell how the asker's conduct was taken (folded): "gjorde
+// hende utilpas", "made her uncomfortable".
+var conductEffects = set("utilpas", "ubehageligt", "ubehagelig", "kraenket", "kraenkende", "stoedt",
+	"upassende", "sygemeldt", "uncomfortable", "offended", "offensive", "upset", "inappropriate", "hurt")
+
 // actedMe reports whether toks (all tokens) have jeg/I as the subject of an
-// offence verb, with at most auxiliaries between.
+// offence verb, with at most auxiliaries between, or tell that the asker's
+// own conduct made someone uncomfortable ("mine kommentarer … gjorde hende
+// utilpas", round 11).
 func actedMe(toks []string) bool {
+	for i := 1; i < len(toks); i++ {
+		if myConduct[toks[i]] && (toks[i-1] == "min" || toks[i-1] == "mine" || toks[i-1] == "my") &&
+			slices.ContainsFunc(toks[i:], func(w string) bool { return conductEffects[w] }) {
+			return true
+		}
+	}
 	for i, t := range toks {
 		if t != "jeg" && t != "i" {
 			continue
@@ -1221,6 +1277,11 @@ func (m *Matcher) Decide(lang, text string) Decision {
 				return Decision{Best: r.ID}
 			}
 		}
+	}
+	// The own manager named and leading: answered, even when what was done
+	// comes close behind (round 11).
+	if own && rs[0].ID == ownManager && top >= bestScore {
+		return Decision{Best: ownManager}
 	}
 	// An account that opens with the asker's own manager acting ("min
 	// områdeleder skriver …", "my boss put his hand …") is answered as

@@ -188,6 +188,9 @@ func TestEverydayWordsAreNotDanger(t *testing.T) {
 		{"da", "på seminaret kom han og bankede på min hoteldør sent og ville ind, nu lægger han an på mig hele tiden"},
 		{"en", "i feel so pressured by our shift coordinator who keeps saying my reports are sloppy"},
 		{"en", "he keeps putting little notes in my locker and showing up wherever i go even though i said no"},
+		// pushing in, not forcing one's way into a home (round 11)
+		{"en", "he barged in on our team meeting and made a joke about my skirt"},
+		{"da", "en kollega masede sig ind foran mig i køen i kantinen og kaldte mig skat"},
 	} {
 		if d := m.Decide(q.lang, q.text); d.Best == assault {
 			t.Errorf("%s %q: the urgent card, though nothing dangerous is told", q.lang, q.text)
@@ -258,6 +261,44 @@ func TestForcingOneselfInIsDanger(t *testing.T) {
 	} {
 		if d := m.Decide(q.lang, q.text); d.Best != "situation:assault" {
 			t.Errorf("%s %q: %+v, want the urgent card", q.lang, q.text, d)
+		}
+	}
+}
+
+// TestRound11Rules (round 11, docs/matching.md): the own manager by a
+// title without "leder"/"chef" (formand, foreman, head of unit, team lead)
+// and in a cleft ("det er min … der", "it's my … who"); the asker's own
+// conduct told by its effect as the accused situation; a representative
+// receiving a complaint asks as a manager does. The toy matcher's cases
+// fail without the rules; the library's fail on round 10's matcher.
+func TestRound11Rules(t *testing.T) {
+	toy := match.New([]match.Doc{
+		{ID: "situation:own-manager", Words: content.Words{"da": {"ledelse"}, "en": {"management"}}, Boost: 1.3},
+		{ID: "situation:touching", Words: content.Words{"da": {"hånden", "låret", "rører"}, "en": {"hand", "thigh", "touches"}}},
+	})
+	decides(t, toy, map[string]string{
+		"min formand rører mig og lægger hånden på låret":                 "situation:own-manager",
+		"my foreman touches me and puts a hand on my thigh":               "situation:own-manager",
+		"my head of unit touches me and puts a hand on my thigh":          "situation:own-manager",
+		"my team lead touches me and puts a hand on my thigh":             "situation:own-manager",
+		"det er min områdeleder der rører mig og lægger hånden på låret":  "situation:own-manager",
+		"it's my area manager who touches me and puts a hand on my thigh": "situation:own-manager",
+		// Not one's own, not a title.
+		"the head of a colleague touches my thigh":       "situation:touching",
+		"my team touches me and puts a hand on my thigh": "situation:touching",
+	})
+	m := testMatcher(t)
+	for _, q := range []struct{ lang, text, want string }{
+		{"da", "min formand kalder mig skat og siger at kvinder ikke hører til på vejholdet", "situation:own-manager"},
+		{"en", "my foreman calls me sweetheart and says women don't belong on the crew", "situation:own-manager"},
+		{"en", "my head of unit keeps commenting on my legs", "situation:own-manager"},
+		{"da", "min skoleinspektør sender mig beskeder sent om aftenen om hvordan jeg så ud", "situation:own-manager"},
+		{"da", "en kollega sagde at mine kommentarer om hendes hår gjorde hende utilpas", "situation:accused"},
+		{"en", "i heard my jokes made a new colleague uncomfortable", "situation:accused"},
+		{"en", "as a safety rep how do i handle a harassment complaint someone brought me", "playbook:receive-report"},
+	} {
+		if d := m.Decide(q.lang, q.text); d.Best != q.want {
+			t.Errorf("%s %q: %+v, want %s", q.lang, q.text, d, q.want)
 		}
 	}
 }

@@ -45,8 +45,11 @@ func Load(lang string) ([]Case, error) { return LoadSet("", lang) }
 // "fresh5" (measured after round 7, learnt from in round 8) and "fresh6"
 // (measured after round 8, learnt from in round 9), "fresh7" (measured
 // after round 9, learnt from in round 10) and "fresh8" (measured after
-// round 10) were written blind likewise.
-var Sets = []string{"main", "heldout", "fresh", "fresh2", "fresh3", "practice", "fresh4", "train", "fresh5", "fresh6", "fresh7", "fresh8"}
+// round 10, learnt from in round 11) were written blind likewise. "train2"
+// and "train3" (train2.<lang>.tsv, train3.<lang>.tsv) were written blind
+// from the source and the answer catalogue in round 11 for the ranker to
+// learn from (not measurements).
+var Sets = []string{"main", "heldout", "fresh", "fresh2", "fresh3", "practice", "fresh4", "train", "fresh5", "fresh6", "fresh7", "fresh8", "train2", "train3"}
 
 // LoadSet reads one language of a named set: "" or "main" is <lang>.tsv,
 // any other name <name>.<lang>.tsv in this directory, so a new set needs
