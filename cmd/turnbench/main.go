@@ -30,7 +30,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,6 +43,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/redis/go-redis/v9"
+	"github.com/valyala/fasthttp"
 
 	"github.com/kk/graensen/internal/testissuer"
 )
@@ -101,14 +101,17 @@ func run() error {
 		}
 	}
 
-	fc := newFakeConnector()
+	fc, err := newFakeConnector()
+	if err != nil {
+		return err
+	}
 	defer fc.Close()
 	idp, err := testissuer.New("https://api.botframework.com", "msteams")
 	if err != nil {
 		return err
 	}
 	defer idp.Close()
-	lg := &loadGen{o: o, fc: fc, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.conversations * 2}}}
+	lg := &loadGen{o: o, fc: fc}
 
 	fmt.Printf("turnbench: %d conversations, %d turns each bot after %d warm-up, text %q, %d CPUs\n",
 		o.conversations, o.turns, o.warmup, o.text, numCPU())
@@ -131,10 +134,10 @@ func run() error {
 	}
 	rows = append(rows, e)
 
-	fmt.Printf("\n%-46s %9s %8s %8s %7s %14s %16s %15s\n", "bot", "turns/s", "p50", "p99", "ratio", "CPU/turn (bot)", "CPU/turn (Redis)", "CPU/turn (load)")
+	fmt.Printf("\n%-46s %9s %8s %8s %7s %14s %16s %15s %9s\n", "bot", "turns/s", "p50", "p99", "ratio", "CPU/turn (bot)", "CPU/turn (Redis)", "CPU/turn (load)", "peak RSS")
 	for _, r := range rows {
-		fmt.Printf("%-46s %9.0f %8s %8s %6.2f× %12.0fµs %14.0fµs %13.0fµs\n", r.name, r.tps, ms(r.p50), ms(r.p99), r.tps/e.tps,
-			float64(r.botCPU.Nanoseconds())/1e3, float64(r.redisCPU.Nanoseconds())/1e3, float64(r.genCPU.Nanoseconds())/1e3)
+		fmt.Printf("%-46s %9.0f %8s %8s %6.2f× %12.0fµs %14.0fµs %13.0fµs %6.0f MB\n", r.name, r.tps, ms(r.p50), ms(r.p99), r.tps/e.tps,
+			float64(r.botCPU.Nanoseconds())/1e3, float64(r.redisCPU.Nanoseconds())/1e3, float64(r.genCPU.Nanoseconds())/1e3, float64(r.peakRSS)/1024)
 	}
 	return nil
 }
@@ -160,6 +163,24 @@ type row struct {
 	// genCPU is the load generator's and fake connector's CPU per turn
 	// (this process), which the bots' share of the machine leaves out.
 	genCPU time.Duration
+	// peakRSS is the bot process's largest resident memory (VmHWM), in KiB.
+	peakRSS int64
+}
+
+// peakRSS is a process's peak resident set size in KiB (/proc/<pid>/status
+// VmHWM), or 0.
+func peakRSS(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return n
+		}
+	}
+	return 0
 }
 
 // runGraensen starts the bot binary, production-like: production mode with
@@ -221,16 +242,19 @@ func runGraensen(o opts, lg *loadGen, idp *testissuer.Issuer, auth bool) (row, e
 		return row{}, err
 	}
 	lg.url = base + "/api/messages"
+	lg.client = &fasthttp.HostClient{Addr: "127.0.0.1:" + port, MaxConns: o.conversations * 2}
 	var prof func() error
 	if o.cpuprofile != "" && auth {
 		prof = func() error { return cpuProfile("http://127.0.0.1:"+pprofPort, o.cpuprofile) }
 	}
 	pid := cmd.Process.Pid
-	return lg.measure(name, prof, func() (time.Duration, time.Duration) { return procCPU(pid), redisCPU(rdb) })
+	r, err := lg.measure(name, prof, func() (time.Duration, time.Duration) { return procCPU(pid), redisCPU(rdb) })
+	r.peakRSS = peakRSS(pid)
+	return r, err
 }
 
 // fcTokenURL is the fake's token endpoint, for both bots' outbound token.
-func fcTokenURL(f *fakeConnector) string { return f.srv.URL + "/botframework.com/oauth2/v2.0/token" }
+func fcTokenURL(f *fakeConnector) string { return f.url + "/botframework.com/oauth2/v2.0/token" }
 
 // runEcho starts the msbotbuilder-go echo bot as its own process.
 func runEcho(o opts, lg *loadGen) (row, error) {
@@ -253,13 +277,16 @@ func runEcho(o opts, lg *loadGen) (row, error) {
 		return row{}, err
 	}
 	lg.url = base + "/api/messages"
+	lg.client = &fasthttp.HostClient{Addr: "127.0.0.1:" + port, MaxConns: o.conversations * 2}
 	// msbotbuilder-go v0.2.5 reads the Bot Framework's OpenID metadata from
 	// a fixed address on every request, so it cannot verify tokens of a
 	// local issuer: it runs with authentication off (no app id), which it
 	// grants to a header that is not a JWT.
 	lg.authz = "Bearer none"
 	pid := cmd.Process.Pid
-	return lg.measure("echo bot (msbotbuilder-go v0.2.5, auth off)", nil, func() (time.Duration, time.Duration) { return procCPU(pid), 0 })
+	r, err := lg.measure("echo bot (msbotbuilder-go v0.2.5, auth off)", nil, func() (time.Duration, time.Duration) { return procCPU(pid), 0 })
+	r.peakRSS = peakRSS(pid)
+	return r, err
 }
 
 // procCPU is the user and system CPU time a process has used so far
@@ -385,32 +412,42 @@ func cpuProfile(base, path string) error {
 
 // fakeConnector is the Bot Connector both bots reply to, and the token
 // endpoint both get their outbound token from. It tells the load
-// generator when the reply to a message has arrived.
+// generator when the reply to a message has arrived. It is served by
+// fasthttp, as the load generator's client is: the harness shares the
+// two cores with the bot, Redis and the echo bot, and what it spends per
+// turn it takes from both bots alike (net/http on both sides cost 120-170
+// µs a turn, about two thirds of a bot's own turn).
 type fakeConnector struct {
-	srv     *httptest.Server
+	ln      net.Listener
+	srv     *fasthttp.Server
+	url     string
 	mu      sync.Mutex
 	waiting map[string]chan struct{}
 	replies atomic.Int64
 }
 
-func newFakeConnector() *fakeConnector {
-	f := &fakeConnector{waiting: map[string]chan struct{}{}}
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /botframework.com/oauth2/v2.0/token", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"token_type":"Bearer","expires_in":3600,"ext_expires_in":3600,"access_token":"bench-outbound-token"}`)
-	})
-	mux.HandleFunc("POST /v3/conversations/", func(w http.ResponseWriter, r *http.Request) {
-		// The reply's replyToId, found without decoding the whole card:
-		// the load generator shares the machine with the bot, so what it
-		// spends per turn is taken from both bots alike.
-		b, _ := io.ReadAll(r.Body)
-		f.arrived(replyTo(b))
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = io.WriteString(w, `{"id":"1"}`)
-	})
-	f.srv = httptest.NewServer(mux)
-	return f
+func newFakeConnector() (*fakeConnector, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	f := &fakeConnector{ln: ln, url: "http://" + ln.Addr().String(), waiting: map[string]chan struct{}{}}
+	f.srv = &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) {
+		path := ctx.Path()
+		switch {
+		case ctx.IsPost() && bytes.Equal(path, []byte("/botframework.com/oauth2/v2.0/token")):
+			ctx.SetContentType("application/json")
+			ctx.SetBodyString(`{"token_type":"Bearer","expires_in":3600,"ext_expires_in":3600,"access_token":"bench-outbound-token"}`)
+		case ctx.IsPost() && bytes.HasPrefix(path, []byte("/v3/conversations/")):
+			f.arrived(replyTo(ctx.PostBody()))
+			ctx.SetContentType("application/json")
+			ctx.SetBodyString(`{"id":"1"}`)
+		default:
+			ctx.SetStatusCode(fasthttp.StatusNotFound)
+		}
+	}}
+	go func() { _ = f.srv.Serve(ln) }()
+	return f, nil
 }
 
 // replyTo is the "replyToId" of an activity as json.Marshal writes it
@@ -424,7 +461,7 @@ func replyTo(body []byte) string {
 	return string(id)
 }
 
-func (f *fakeConnector) serviceURL() string { return f.srv.URL + "/" }
+func (f *fakeConnector) serviceURL() string { return f.url + "/" }
 
 func (f *fakeConnector) expect(id string) chan struct{} {
 	ch := make(chan struct{})
@@ -451,7 +488,7 @@ func (f *fakeConnector) arrived(replyTo string) {
 	}
 }
 
-func (f *fakeConnector) Close() { f.srv.Close() }
+func (f *fakeConnector) Close() { _ = f.srv.Shutdown() }
 
 // token is a channel → bot token as the Bot Connector sends it; like the
 // Connector, the load generator reuses it for its lifetime.
@@ -467,7 +504,7 @@ func token(idp *testissuer.Issuer, serviceURL string) (string, error) {
 type loadGen struct {
 	o      opts
 	fc     *fakeConnector
-	client *http.Client
+	client *fasthttp.HostClient
 	url    string
 	authz  string
 	run    atomic.Int64 // distinguishes message ids across runs
@@ -484,20 +521,22 @@ func (l *loadGen) body(conv int, id string) []byte {
 // turn sends one message and waits for both the HTTP answer and the reply.
 func (l *loadGen) turn(conv int, id string) (time.Duration, error) {
 	done := l.fc.expect(id)
-	t0 := time.Now()
-	req, _ := http.NewRequest(http.MethodPost, l.url, bytes.NewReader(l.body(conv, id)))
-	req.Header.Set("Content-Type", "application/json")
+	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	req.Header.SetMethod(fasthttp.MethodPost)
+	req.SetRequestURI(l.url)
+	req.Header.SetContentType("application/json")
 	req.Header.Set("Authorization", l.authz)
-	resp, err := l.client.Do(req)
-	if err != nil {
+	req.SetBody(l.body(conv, id))
+	t0 := time.Now()
+	if err := l.client.Do(req, resp); err != nil {
 		l.fc.forget(id)
 		return 0, err
 	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode() != http.StatusOK {
 		l.fc.forget(id)
-		return 0, fmt.Errorf("POST: status %d", resp.StatusCode)
+		return 0, fmt.Errorf("POST: status %d", resp.StatusCode())
 	}
 	select {
 	case <-done:
