@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -56,6 +57,29 @@ func main() {
 		fmt.Fprintln(os.Stderr, "graensen:", err)
 		os.Exit(1)
 	}
+}
+
+// defaultGCPercent is the garbage collector's target once the bot is
+// wired, when GOGC is not set: the heap may grow to five times what is
+// live (about 16 MB, so about 80 MB) before a collection, where Go's
+// default of 100 collects at twice. A turn allocates about 30 KB; at
+// thousands of turns a second the default collected several times a
+// second, and marking and sweeping took 5-6 % of the CPU (issue 14, README
+// "The real binary beside an echo bot"). GOGC (and GOMEMLIMIT, for a
+// container's limit) override it as usual (docs/deploy.md).
+const defaultGCPercent = 400
+
+// gcDefault is called once the bot is wired: unless GOGC is set, it
+// collects what starting left behind (training the matcher allocates ten
+// times what it keeps), returns that memory to the system, and sets
+// defaultGCPercent for serving. It returns the previous target, or -2 when
+// GOGC is set and nothing was changed.
+func gcDefault(getenv func(string) string) int {
+	if getenv("GOGC") != "" {
+		return -2
+	}
+	debug.FreeOSMemory()
+	return debug.SetGCPercent(defaultGCPercent)
 }
 
 // run is main without the process: tests call it with their own
@@ -279,6 +303,9 @@ func serve(ctx context.Context, getenv func(string) string, logw io.Writer, ln n
 		return err
 	}
 	defer a.Close()
+	if prev := gcDefault(getenv); prev != -2 {
+		defer debug.SetGCPercent(prev) // serve returns in tests; the process goes on
+	}
 	if ln == nil {
 		if ln, err = net.Listen("tcp", cfg.listenAddr()); err != nil {
 			return fmt.Errorf("listen: %w", err)
