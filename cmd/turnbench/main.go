@@ -70,6 +70,7 @@ func main() {
 type opts struct {
 	bin, redisURL, cpuprofile, text string
 	turns, warmup, conversations    int
+	rate                            int
 	noauth                          bool
 }
 
@@ -79,7 +80,8 @@ func run() error {
 	flag.StringVar(&o.redisURL, "redis", os.Getenv("GRAENSEN_TEST_REDIS"), "Redis URL for the bot's state (default $GRAENSEN_TEST_REDIS)")
 	flag.IntVar(&o.turns, "turns", 40000, "measured turns per bot")
 	flag.IntVar(&o.warmup, "warmup", 4000, "turns per bot before measuring")
-	flag.IntVar(&o.conversations, "conversations", 32, "concurrent conversations")
+	flag.IntVar(&o.conversations, "conversations", 32, "concurrent conversations (with -rate: the conversations the turns are spread over)")
+	flag.IntVar(&o.rate, "rate", 0, "send this many turns a second on a fixed schedule (open loop) instead of each conversation's next turn as soon as the last is done; latency counts from when a turn was due")
 	flag.StringVar(&o.text, "text", "menu", "what every message says")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the graensen process during the measured turns to this file")
 	flag.BoolVar(&o.noauth, "noauth", false, "also measure graensen in local mode without inbound authentication")
@@ -113,8 +115,12 @@ func run() error {
 	defer idp.Close()
 	lg := &loadGen{o: o, fc: fc}
 
-	fmt.Printf("turnbench: %d conversations, %d turns each bot after %d warm-up, text %q, %d CPUs\n",
-		o.conversations, o.turns, o.warmup, o.text, numCPU())
+	load := fmt.Sprintf("%d conversations, each its next turn when the last is done", o.conversations)
+	if o.rate > 0 {
+		load = fmt.Sprintf("%d turns/s on a fixed schedule over %d conversations", o.rate, o.conversations)
+	}
+	fmt.Printf("turnbench: %s, %d turns each bot after %d warm-up, text %q, %d CPUs\n",
+		load, o.turns, o.warmup, o.text, numCPU())
 	var rows []row
 	g, err := runGraensen(o, lg, idp, true)
 	if err != nil {
@@ -242,7 +248,7 @@ func runGraensen(o opts, lg *loadGen, idp *testissuer.Issuer, auth bool) (row, e
 		return row{}, err
 	}
 	lg.url = base + "/api/messages"
-	lg.client = &fasthttp.HostClient{Addr: "127.0.0.1:" + port, MaxConns: o.conversations * 2}
+	lg.client = &fasthttp.HostClient{Addr: "127.0.0.1:" + port, MaxConns: max(o.conversations*2, 512)}
 	var prof func() error
 	if o.cpuprofile != "" && auth {
 		prof = func() error { return cpuProfile("http://127.0.0.1:"+pprofPort, o.cpuprofile) }
@@ -277,7 +283,7 @@ func runEcho(o opts, lg *loadGen) (row, error) {
 		return row{}, err
 	}
 	lg.url = base + "/api/messages"
-	lg.client = &fasthttp.HostClient{Addr: "127.0.0.1:" + port, MaxConns: o.conversations * 2}
+	lg.client = &fasthttp.HostClient{Addr: "127.0.0.1:" + port, MaxConns: max(o.conversations*2, 512)}
 	// msbotbuilder-go v0.2.5 reads the Bot Framework's OpenID metadata from
 	// a fixed address on every request, so it cannot verify tokens of a
 	// local issuer: it runs with authentication off (no app id), which it
@@ -519,7 +525,9 @@ func (l *loadGen) body(conv int, id string) []byte {
 }
 
 // turn sends one message and waits for both the HTTP answer and the reply.
-func (l *loadGen) turn(conv int, id string) (time.Duration, error) {
+// Latency counts from t0: when the turn was sent, or (open loop) when it
+// was due, so a generator that falls behind does not hide the wait.
+func (l *loadGen) turn(conv int, id string, t0 time.Time) (time.Duration, error) {
 	done := l.fc.expect(id)
 	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
@@ -529,7 +537,9 @@ func (l *loadGen) turn(conv int, id string) (time.Duration, error) {
 	req.Header.SetContentType("application/json")
 	req.Header.Set("Authorization", l.authz)
 	req.SetBody(l.body(conv, id))
-	t0 := time.Now()
+	if t0.IsZero() {
+		t0 = time.Now()
+	}
 	if err := l.client.Do(req, resp); err != nil {
 		l.fc.forget(id)
 		return 0, err
@@ -550,6 +560,9 @@ func (l *loadGen) turn(conv int, id string) (time.Duration, error) {
 // phase runs n turns over the conversations and returns their latencies
 // and the wall time.
 func (l *loadGen) phase(n int) ([]time.Duration, time.Duration, error) {
+	if l.o.rate > 0 {
+		return l.openPhase(n)
+	}
 	run := l.run.Add(1)
 	var next atomic.Int64
 	lat := make([][]time.Duration, l.o.conversations)
@@ -563,7 +576,7 @@ func (l *loadGen) phase(n int) ([]time.Duration, time.Duration, error) {
 				if i > int64(n) {
 					return
 				}
-				d, err := l.turn(c, fmt.Sprintf("r%d-m%d", run, i))
+				d, err := l.turn(c, fmt.Sprintf("r%d-m%d", run, i), time.Time{})
 				if err != nil {
 					errs[c] = err
 					return
@@ -578,6 +591,32 @@ func (l *loadGen) phase(n int) ([]time.Duration, time.Duration, error) {
 		return nil, 0, err
 	}
 	return slices.Concat(lat...), wall, nil
+}
+
+// openPhase sends n turns on a fixed schedule of -rate a second, each in
+// its own goroutine, conversation i mod -conversations.
+func (l *loadGen) openPhase(n int) ([]time.Duration, time.Duration, error) {
+	run := l.run.Add(1)
+	interval := time.Second / time.Duration(l.o.rate)
+	lat := make([]time.Duration, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := range n {
+		due := start.Add(time.Duration(i) * interval)
+		if d := time.Until(due); d > 0 {
+			time.Sleep(d)
+		}
+		wg.Go(func() {
+			lat[i], errs[i] = l.turn(i%l.o.conversations, fmt.Sprintf("r%d-m%d", run, i), due)
+		})
+	}
+	wg.Wait()
+	wall := time.Since(start)
+	if err := errors.Join(errs...); err != nil {
+		return nil, 0, err
+	}
+	return lat, wall, nil
 }
 
 func (l *loadGen) measure(name string, profile func() error, cpu func() (bot, redis time.Duration)) (row, error) {
