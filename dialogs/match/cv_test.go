@@ -14,15 +14,16 @@ import (
 
 // cvSets are the sets cross-validation holds out, one at a time: the
 // ranker is trained without the held-out set and measured on it (fresh7
-// from round 10, fresh8 from round 11). The training sets (train, train2,
+// from round 10, fresh8 from round 11, fresh9 and fresh10 from round 12).
+// The training sets (train, train2,
 // train3) are never held out: they are not measurements.
-var cvSets = []string{"fresh2", "practice", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8"}
+var cvSets = []string{"fresh2", "practice", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "fresh9", "fresh10"}
 
 // round6Sets are the sets round 6's ranker learnt from.
 var round6Sets = []string{"main", "heldout", "fresh", "fresh2", "practice"}
 
 // TestCrossValidation (GRAENSEN_CV=1; slow) is the leave-one-set-out
-// cross-validation of rounds 7 to 11 (docs/matching.md): for each set of
+// cross-validation of rounds 7 to 12 (docs/matching.md): for each set of
 // cvSets, train without it and count its questions answered directly, for
 // the round-6 training sets and settings, round 7's settings and the
 // current ones, and (GRAENSEN_CV=grid) over a grid of settings

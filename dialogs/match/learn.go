@@ -41,13 +41,15 @@ type Example struct {
 }
 
 // Learning settings, chosen by leave-one-set-out cross-validation in round
-// 7 and again in round 11 with three times the blind training questions
-// (docs/matching.md; round 7 chose 0.01, 0.5 and 0.6). They are variables
+// 7, again in round 11 with three times the blind training questions
+// (docs/matching.md; round 7 chose 0.01, 0.5 and 0.6, round 11 0.03, 1 and
+// 0.7) and in round 12 with fresh9 and fresh10 learnt from (smoothing
+// back to 0.01). They are variables
 // only so that the cross-validation test (cv_test.go) can try others;
 // nothing else sets them.
 var (
 	// nbAlpha is the additive smoothing of the feature counts.
-	nbAlpha = 0.03
+	nbAlpha = 0.01
 	// wordsWeight is how much a word-list entry or a title counts as an
 	// example, against 1 for a labelled question.
 	wordsWeight = 1.0
@@ -88,7 +90,7 @@ type feature struct {
 
 // features passes the named features of text to add.
 func features(text string, add func(name string, v float64)) {
-	raw := tokenize(text)
+	raw := defuse(tokenize(text))
 	if len(raw) > 2*maxTokens {
 		raw = raw[:2*maxTokens]
 	}
@@ -138,6 +140,7 @@ func features(text string, add func(name string, v float64)) {
 		{"told", told(text)},
 		{"witness", witnessed(raw)},
 		{"acted", actedMe(raw)},
+		{"blame", blamesSelf(raw)},
 		{"threat", threatened(raw)},
 		{"said", slices.ContainsFunc(raw, func(w string) bool { return saysCues[w] })},
 		{"cond", slices.ContainsFunc(raw, func(w string) bool { return conditions[w] })},

@@ -152,7 +152,7 @@ const ownShare = 0.25
 // the act crosses the line, whoever does it: it does not count.
 func ownNamed(raw []string) bool {
 	asker, _ := managerAsks(raw)
-	if asker || othersManager(raw) || !mine(raw) {
+	if asker || othersManager(raw) || !mine(raw) && !titleOpens(raw) {
 		return false
 	}
 	// The condition counts only when it comes before the manager: "min
@@ -208,12 +208,22 @@ const (
 	notOwnShare = 0.5
 )
 
+// witnessShare: a witness told gets the bystander situation among the
+// top choices when it scores at least this share of the top (round 12).
+var witnessShare = 0.3
+
 // The answers of round 10's doubt and names rules.
 const (
 	talkToSomeone  = "topic:talk-to-someone"
 	getHelp        = "topic:get-help"
 	experienceDoor = "topic:experience-door"
 	anonymityTrap  = "playbook:anonymity-trap"
+	myFault        = "situation:my-fault"
+	bystander      = "situation:bystander"
+	accused        = "situation:accused"
+	citizenID      = "situation:citizen"
+	criticism      = "situation:criticism"
+	notEverything  = "topic:not-everything"
 )
 
 // doubtCues tell that the asker is unsure whether it counts (folded).
@@ -258,6 +268,42 @@ var headTitles = map[string]map[string]bool{
 	"team": set("lead"), "shift": set("lead"),
 }
 
+// headAfter name a manager when "head" follows them: "department head",
+// "deputy head", "unit head" (round 12).
+var headAfter = set("department", "deputy", "unit", "section", "division", "ward", "school", "site", "team")
+
+// titleAt reports whether toks[i] names a manager: a manager word, a
+// compound title, "head of …", "team lead", "department head".
+func titleAt(toks []string, i int) bool {
+	t := toks[i]
+	return isManager(t) || i+1 < len(toks) && headTitles[t][toks[i+1]] || t == "head" && i > 0 && headAfter[toks[i-1]]
+}
+
+// leadership are words for those who lead that are no title of one person
+// (folded): the management, one's superior (round 12).
+var leadership = set("ledelsen", "ledelse", "overordnet", "overordnede", "superior", "superiors", "management",
+	"bosses", "managers", "ledere", "lederne", "cheferne")
+
+// namesManager reports whether raw (all tokens) names a manager at all: a
+// title, the management, one's superior, "the person I report to", or a
+// title misspelt at its end (cheff) or ending in koordinator/coordinator
+// (round 12). Without one, the own-manager situation is not the answer: a
+// pupil's "kalder mig …" or "laver sexlyde" is not the boss's, however
+// often the training questions put "min chef kalder mig" (round 12).
+func namesManager(raw []string) bool {
+	for i, t := range raw {
+		if titleAt(raw, i) || leadership[t] || strings.HasPrefix(t, "chef") ||
+			strings.HasSuffix(t, "koordinator") || strings.HasSuffix(t, "coordinator") {
+			return true
+		}
+	}
+	return hasSeq(raw, []string{"report", "to"}) || hasSeq(raw, []string{"refererer", "til"})
+}
+
+// unnamedShare weighs the own-manager situation down, in the word lists
+// and in the learned ranker alike, when no manager is named (round 12).
+const unnamedShare = 0.2
+
 // managerEnds end a Danish compound title of a manager (folded):
 // områdeleder, vagtleder, sektionsleder, afdelingschef (round 10).
 var managerEnds = []string{"leder", "lederen", "chef", "chefen"}
@@ -295,8 +341,44 @@ func opensWithOwn(raw []string) bool {
 		}
 	}
 	head := raw[:min(len(raw), 3)]
-	return mine(head) && !othersManager(head)
+	return (mine(head) || titleOpens(head)) && !othersManager(head)
 }
+
+// titleOpens reports whether raw (all tokens) opens with a manager's title
+// as the one who acts, without "min": "lederen i vores institution siger
+// …", "teamlederen på jobcentret ville …", "the boss keeps …" (round 12).
+// An employee telling names their own manager so; "manager here: …" and
+// "leder selv" tell who asks.
+func titleOpens(raw []string) bool {
+	for _, c := range clefts {
+		if len(raw) > len(c) && slices.Equal(raw[:len(c)], c) {
+			raw = raw[len(c):]
+			break
+		}
+	}
+	i := 0
+	if len(raw) > 1 && (raw[0] == "the" || raw[0] == "our") {
+		i = 1
+	}
+	if i >= len(raw) || !titleAt(raw, i) {
+		return false
+	}
+	if raw[i] == "head" && i+2 < len(raw) && (someones[raw[i+2]] || personWords[raw[i+2]]) {
+		return false // "the head of a colleague", "head of my team"
+	}
+	next := i + 1
+	if next < len(raw) && headTitles[raw[i]][raw[next]] {
+		next++
+	}
+	return next >= len(raw) || !askerTails[raw[next]]
+}
+
+// someones after "head of" make it no title: "the head of a colleague".
+var someones = set("a", "an", "the", "my", "his", "her", "their", "one", "someone")
+
+// askerTails after an opening title tell who asks: "manager here",
+// "leder selv", "manager question".
+var askerTails = set("here", "question", "myself", "her", "selv", "spoergsmaal", "og", "and", "som", "as")
 
 // clefts open an account that names who did it: "det er …", "it's …".
 var clefts = [][]string{{"det", "er"}, {"it", "is"}, {"it"}, {"its"}}
@@ -356,8 +438,8 @@ func othersManager(toks []string) bool { return managerAfter(toks, otherCues) }
 func mine(toks []string) bool { return managerAfter(toks, ownCues) }
 
 func managerAfter(toks []string, cues map[string]bool) bool {
-	for i, t := range toks {
-		if !isManager(t) && !(i+1 < len(toks) && headTitles[t][toks[i+1]]) {
+	for i := range toks {
+		if !titleAt(toks, i) {
 			continue
 		}
 		for j := max(0, i-2); j < i; j++ {
@@ -379,15 +461,83 @@ const witnessWord = "witness"
 var seeing = set("saa", "saw", "witnessed", "watched", "overheard", "heard", "noticed", "hoerte",
 	"overhoerte", "overvaerede", "bemaerkede", "oplevede")
 
-// witnessed reports whether toks (all tokens) have jeg/I straight before a
-// verb of seeing.
+// dangerWords used as a joke's subject ("a rape joke", "voldtægtsjokes")
+// tell a joke, not danger (folded; round 12).
+var dangerWords = set("rape", "raping", "voldtaegt", "voldtaegts", "vold", "violence", "assault", "abuse")
+
+// jokeWords are a joke (folded).
+var jokeWords = set("joke", "jokes", "joken", "jokede", "joked", "vittighed", "vittigheder", "vittigheden", "meme", "memes", "humor")
+
+// defuse writes a danger word that names what a joke is about as "sex":
+// "made a rape joke" is a sexual joke to answer, not an assault (round
+// 12). A compound (voldtægtsjoke) becomes sexjoke(s).
+func defuse(toks []string) []string {
+	out := toks
+	copied := false
+	write := func(i int, w string) {
+		if !copied {
+			out, copied = slices.Clone(toks), true
+		}
+		out[i] = w
+	}
+	for i, t := range toks {
+		if dangerWords[t] && i+1 < len(toks) && jokeWords[toks[i+1]] {
+			write(i, "sex")
+			continue
+		}
+		for d := range dangerWords {
+			if rest, ok := strings.CutPrefix(t, d); ok && rest != t && jokeWords[rest] {
+				write(i, "sex"+rest)
+			}
+		}
+	}
+	return out
+}
+
+// witnessed reports whether toks (all tokens) have jeg/I (or "man", one)
+// straight before a verb of seeing, open with one ("så at en kollega …",
+// "saw a guy …", "overheard …", round 12), or tell that those present let
+// it pass ("nobody reacted", "ingen sagde noget", "me neither", round 12).
 func witnessed(toks []string) bool {
 	for i := 1; i < len(toks); i++ {
-		if (toks[i-1] == "jeg" || toks[i-1] == "i") && seeing[toks[i]] {
+		if (toks[i-1] == "jeg" || toks[i-1] == "i" || toks[i-1] == "man") && (seeing[toks[i]] || toks[i] == "ser") &&
+			!slices.Contains(toks[i+1:min(len(toks), i+4)], "ud") && // "jeg så lækker ud": I looked
+			!(toks[i] == "saa" && i > 1 && inverting[toks[i-2]]) { // "kan jeg så klage": then
 			return true
 		}
 	}
-	return false
+	if len(toks) > 1 && seeing[toks[0]] && !(toks[0] == "saa" && notSeen[toks[1]]) {
+		return true
+	}
+	return slices.ContainsFunc(passedBy, func(seq []string) bool { return hasSeq(toks, seq) }) ||
+		slices.ContainsFunc(steppingIn, func(seq []string) bool { return hasSeq(toks, seq) })
+}
+
+// steppingIn ask whether to step in for others (folded token sequences,
+// round 12): "skal jeg gribe ind når de andre …", "should I step in".
+var steppingIn = [][]string{
+	{"gribe", "ind"}, {"greb", "ind"}, {"blande", "mig"}, {"step", "in"}, {"stepped", "in"}, {"intervene"},
+	{"intervened"}, {"sige", "fra", "paa", "vegne"}, {"on", "behalf", "of"},
+}
+
+// inverting are the Danish verbs before "jeg" in a question or after a
+// clause, where "så" that follows is "then": "kan jeg så", "bliver jeg så".
+var inverting = set("kan", "skal", "bliver", "blev", "er", "var", "har", "havde", "maa", "vil", "toer", "boer",
+	"skulle", "kunne", "ville", "burde", "goer", "gjorde", "faar", "fik", "siger", "sagde")
+
+// notSeen after an opening "så" make it "so", not "saw": "så hvad gør
+// jeg", "så er det …".
+var notSeen = set("hvad", "hvordan", "hvorfor", "hvem", "hvor", "er", "kan", "skal", "jeg", "maa", "man", "det", "du", "vil", "bliver", "har")
+
+// passedBy tell that those present let it pass, the asker among them
+// (folded token sequences, round 12).
+var passedBy = [][]string{
+	{"nobody", "reacted"}, {"no", "one", "reacted"}, {"noone", "reacted"}, {"me", "neither"}, {"me", "included"},
+	{"neither", "did", "i"}, {"nor", "did", "i"}, {"ingen", "reagerede"}, {"ingen", "sagde", "noget"},
+	{"heller", "ikke", "mig"}, {"gjorde", "heller", "ikke", "noget"}, {"sagde", "heller", "ikke", "noget"},
+	{"jeg", "gjorde", "ingenting"}, {"jeg", "sagde", "ingenting"},
+	{"staar", "og", "ser"}, {"stod", "og", "saa"}, {"staar", "og", "kigger"}, {"stod", "og", "kiggede"},
+	{"stood", "and", "watched"}, {"stand", "and", "watch"},
 }
 
 // A threat in everyday words (round 9): a demand put as a condition ("hvis
@@ -404,6 +554,9 @@ var threatConditions = [][]string{
 	{"if", "i", "don"}, {"if", "i", "dont"}, {"if", "i", "do", "not"}, {"if", "i", "won"}, {"if", "i", "wont"},
 	{"if", "i", "refuse"}, {"if", "i", "say", "no"}, {"if", "you", "don"}, {"if", "you", "dont"},
 	{"unless", "i"}, {"unless", "you"},
+	// Leaving him as the condition (round 12): "if I stop seeing him".
+	{"if", "i", "stop"}, {"if", "i", "leave"}, {"if", "i", "break"}, {"if", "i", "end"}, {"hvis", "jeg", "stopper"},
+	{"hvis", "jeg", "slutter"}, {"hvis", "jeg", "forlader"}, {"hvis", "jeg", "dropper"},
 }
 
 // threatDemands are what a conditional threat demands or holds over
@@ -425,6 +578,10 @@ var threatHarms = [][]string{
 	{"venter", "paa", "mig", "udenfor"}, {"scared", "to", "walk", "home"}, {"afraid", "to", "walk", "home"},
 	{"scared", "to", "go", "home"}, {"afraid", "to", "go", "home"}, {"waiting", "for", "me", "after"}, {"waits", "for", "me", "after"},
 	{"waiting", "for", "me", "outside"}, {"waits", "for", "me", "outside"},
+	// Violence promised (round 12): "han banker mig hvis …", "he'll hit
+	// me"; not "bankede på min dør" (knocked).
+	{"banker", "mig"}, {"banke", "mig"}, {"taever", "mig"}, {"taeve", "mig"}, {"taesker", "mig"}, {"taeske", "mig"},
+	{"will", "hit", "me"}, {"ll", "hit", "me"}, {"gonna", "hit", "me"}, {"will", "beat", "me"}, {"ll", "beat", "me"},
 	// Forcing one's way into one's room or home (round 11; round 10 made
 	// these assault words); not "barged in on our meeting" nor squeezing
 	// into a bus.
@@ -434,12 +591,56 @@ var threatHarms = [][]string{
 	{"masede", "sig", "ind", "hos", "mig"},
 }
 
+// A promise of harm to one's job (round 12): someone else (han, hun, he,
+// she, they) will (vil, skal, will, 'll, gonna) make sure one is fired or
+// loses one's job. That is a threat (situations.toml: assault covers
+// threats and coercion); the asker's own fear of losing the job ("jeg er
+// bange for at blive fyret", "I'm scared I'll lose my job") is fear, and
+// so is a promise told after the asker's fear ("I'm afraid he'll …").
+var (
+	promisers   = set("han", "hun", "de", "he", "she", "they")
+	futures     = set("vil", "skal", "will", "ll", "gonna")
+	jobHarms    = set("fyret", "fyre", "fyrer", "fired", "fire", "sacked", "sack", "job", "jobbet", "stilling", "kontrakt", "contract")
+	firstPerson = set("jeg", "mig", "min", "mit", "i", "me", "my")
+	fears       = set("bange", "frygter", "tor", "toer", "afraid", "scared", "worried", "fear", "bekymret")
+)
+
+// promisesHarm reports whether toks (all tokens) tell someone promising to
+// cost the asker their job.
+func promisesHarm(toks []string) bool {
+	for i := 0; i+1 < len(toks); i++ {
+		f := i + 1
+		if toks[f] == "nok" && f+1 < len(toks) { // "han nok skal"
+			f++
+		}
+		if !promisers[toks[i]] || !futures[toks[f]] {
+			continue
+		}
+		if slices.ContainsFunc(toks[:i], func(w string) bool { return fears[w] }) {
+			return false
+		}
+		// The harm is the asker's: "make sure I lose my job", "få mig
+		// fyret", "fire me"; not "he will get fired if I report him".
+		w := toks[f+1 : min(len(toks), f+9)]
+		for j, h := range w {
+			if jobHarms[h] && (slices.ContainsFunc(w[:j], func(u string) bool { return firstPerson[u] }) ||
+				j+1 < len(w) && (w[j+1] == "me" || w[j+1] == "mig")) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // threatened reports whether toks (all tokens) tell a threat.
 func threatened(toks []string) bool {
 	for _, h := range threatHarms {
 		if hasSeq(toks, h) {
 			return true
 		}
+	}
+	if promisesHarm(toks) {
+		return true
 	}
 	if !slices.ContainsFunc(toks, func(w string) bool { return threatDemands[w] }) {
 		return false
@@ -460,6 +661,69 @@ func hasSeq(toks, seq []string) bool {
 		}
 	}
 	return false
+}
+
+// Self-blame asked (round 12): "er det mig der har lagt op til det", "did
+// I bring it on myself", or a cause asked about after the asker's own
+// dress or drinking ("klæder jeg mig for udfordrende, er det derfor …", "I
+// was drunk … is it because I …"): the question counts as if it said
+// "fault" too (a word of the my-fault situation). "Is that why" alone
+// asks about someone else's doing ("jeg sagde nej, er det derfor han …").
+const blameWord = "fault"
+
+var (
+	blameAsks = [][]string{
+		{"er", "det", "mig", "der"}, {"har", "jeg", "selv"}, {"did", "i", "bring"}, {"did", "i", "provoke"},
+		{"did", "i", "ask", "for"}, {"did", "i", "lead"}, {"did", "i", "invite"}, {"was", "it", "me", "who"},
+		{"is", "it", "me", "who"},
+	}
+	causeAsks = [][]string{
+		{"er", "det", "derfor"}, {"er", "det", "fordi", "jeg"}, {"var", "det", "fordi", "jeg"}, {"is", "that", "why"},
+		{"is", "it", "because", "i"}, {"was", "it", "because", "i"}, {"was", "that", "why"}, {"er", "det", "pga"},
+	}
+	ownConduct = set("klaeder", "klaedte", "klaedt", "toej", "kjole", "nederdel", "udfordrende", "fuld", "beruset",
+		"drak", "drukket", "flirtede", "flirter", "dansede", "wear", "wore", "wearing", "dressed", "dress", "skirt",
+		"outfit", "clothes", "revealing", "provocative", "drunk", "drank", "drinking", "flirted", "flirting", "danced")
+)
+
+// Criticism discussed in general (round 12): "er al kritik krænkende",
+// "is all negative feedback from a boss considered offensive", "når en
+// leder kommer med kritik", "hvor går grænsen" asks whether criticism
+// counts at all (topic:not-everything), not about criticism the asker got.
+var (
+	allWords      = set("al", "alt", "enhver", "ethvert", "all", "every", "any", "everything")
+	normalWords   = set("almindelig", "almindeligt", "normal", "ordinary", "helt", "saedvanlig")
+	critiqueWords = set("kritik", "feedback", "kritisk", "kritiske", "irettesaettelse", "irettesaettelser", "ledelse",
+		"criticism", "critical", "management", "remark", "remarks", "bemaerkning")
+	generalAsks = [][]string{
+		{"naar", "en", "leder"}, {"naar", "en", "chef"}, {"fra", "en", "leder"}, {"fra", "en", "chef"},
+		{"when", "a", "manager"}, {"when", "a", "boss"}, {"from", "a", "manager"}, {"from", "a", "boss"},
+		{"hvor", "gaar", "graensen"}, {"hvor", "gaar", "skellet"}, {"where", "is", "the", "line"}, {"wheres", "the", "line"},
+		{"where", "the", "line"}, {"where", "do", "you", "draw"}, {"where", "do", "we", "draw"},
+	}
+)
+
+// generalCritique reports whether toks (all tokens) discuss criticism in
+// general.
+func generalCritique(toks []string) bool {
+	for i, t := range toks {
+		if !allWords[t] && !normalWords[t] {
+			continue
+		}
+		if slices.ContainsFunc(toks[i+1:min(len(toks), i+4)], func(w string) bool { return critiqueWords[w] }) {
+			return true
+		}
+	}
+	return slices.ContainsFunc(generalAsks, func(seq []string) bool { return hasSeq(toks, seq) })
+}
+
+// blamesSelf reports whether toks (all tokens) ask whether it is the
+// asker's own fault.
+func blamesSelf(toks []string) bool {
+	has := func(seqs [][]string) bool {
+		return slices.ContainsFunc(seqs, func(seq []string) bool { return hasSeq(toks, seq) })
+	}
+	return has(blameAsks) || has(causeAsks) && slices.ContainsFunc(toks, func(w string) bool { return ownConduct[w] })
 }
 
 // The asker as the one who did it ("a colleague says I harassed her",
@@ -485,6 +749,26 @@ var myConduct = set("kommentar", "kommentarer", "bemaerkning", "bemaerkninger", 
 var conductEffects = set("utilpas", "ubehageligt", "ubehagelig", "kraenket", "kraenkende", "stoedt",
 	"upassende", "sygemeldt", "uncomfortable", "offended", "offensive", "upset", "inappropriate", "hurt")
 
+// colleagueWords name a colleague (folded).
+var colleagueWords = set("kollega", "kollegaen", "kollegaer", "kollegaerne", "kolleger", "kollegerne", "kolega",
+	"sidemand", "makker", "sidemakker", "colleague", "colleagues", "coworker", "coworkers", "workmate", "workmates")
+
+// colleagueOpens reports whether a colleague is named among the first
+// three tokens of raw: the one who acts.
+func colleagueOpens(raw []string) bool {
+	return slices.ContainsFunc(raw[:min(len(raw), 3)], func(w string) bool { return colleagueWords[w] })
+}
+
+// crossedAsks ask whether the asker crossed a line (folded token
+// sequences, round 12): "har jeg trådt over en grænse", "did I cross a
+// line", "was I out of line".
+var crossedAsks = [][]string{
+	{"har", "jeg", "traadt", "over"}, {"traadte", "jeg", "over"}, {"gik", "jeg", "over", "graensen"},
+	{"gik", "jeg", "for", "langt"}, {"er", "jeg", "gaaet", "over"}, {"har", "jeg", "overskredet"},
+	{"did", "i", "cross"}, {"have", "i", "crossed"}, {"was", "i", "out", "of", "line"}, {"did", "i", "go", "too", "far"},
+	{"was", "i", "inappropriate"}, {"var", "jeg", "upassende"},
+}
+
 // actedMe reports whether toks (all tokens) have jeg/I as the subject of an
 // offence verb, with at most auxiliaries between, or tell that the asker's
 // own conduct made someone uncomfortable ("mine kommentarer … gjorde hende
@@ -495,6 +779,9 @@ func actedMe(toks []string) bool {
 			slices.ContainsFunc(toks[i:], func(w string) bool { return conductEffects[w] }) {
 			return true
 		}
+	}
+	if slices.ContainsFunc(crossedAsks, func(seq []string) bool { return hasSeq(toks, seq) }) {
+		return true
 	}
 	for i, t := range toks {
 		if t != "jeg" && t != "i" {
@@ -538,7 +825,9 @@ func (m *Matcher) join(toks []string) []string {
 				i++
 				continue
 			}
-			if j := a + b; len(j) >= 6 && len(m.exact(j, qExact)) > 0 {
+			// A stop word is no part of a compound: "arbejde er" is not
+			// "arbejdeer", which stems as arbejde and swallows "er" (round 12).
+			if j := a + b; !stopWords[b] && len(j) >= 6 && len(m.exact(j, qExact)) > 0 {
 				out = append(out, j)
 				i++
 				continue
@@ -1043,26 +1332,35 @@ var endings = set("", "a", "e", "r", "n", "t", "s", "er", "en", "et", "ne", "re"
 // sorted by id. lang ("da" or "en") is a hint only, not used for now: both
 // languages are always understood, whatever the user's setting.
 func (m *Matcher) Match(lang, text string) []Result {
-	_, blended := m.rankings(lang, text)
+	_, blended, _, _ := m.rankings(lang, text)
 	return blended
 }
 
 // rankings returns the word-list ranking of text and the ranking blended
-// with the learned ranker's probabilities (the same when there is none).
-// Both languages are understood whatever lang says (a hint, unused).
-func (m *Matcher) rankings(_, text string) (words, blended []Result) {
-	scores := m.scores(text)
+// with the learned ranker's probabilities (the same when there is none),
+// and the tokens of text, as they are and joined (m.join, defuse) for the
+// rules. Both languages are understood whatever lang says (a hint, unused).
+func (m *Matcher) rankings(_, text string) (words, blended []Result, toks, raw []string) {
+	if m == nil || len(m.ids) == 0 {
+		return nil, nil, nil, nil
+	}
+	toks = tokenize(text)
+	raw = defuse(m.join(toks))
+	scores := m.scores(text, raw)
 	if scores == nil {
-		return nil, nil
+		return nil, nil, toks, raw
 	}
 	words = sorted(m.ids, scores)
 	if m.rank == nil || len(words) == 0 {
-		return words, words
+		return words, words, toks, raw
 	}
 	p := m.rank.probs(text)
+	if n, ok := m.index[ownManager]; ok && !namesManager(raw) {
+		p[n] *= unnamedShare // no manager named (round 12)
+	}
 	if vetoShare < 1 && p[m.index[words[0].ID]] >= vetoShare {
 		// The learned ranker finds the word lists' answer plausible.
-		return words, words
+		return words, words, toks, raw
 	}
 	// The blend (1-blend)·score/top + blend·p orders the answers; it is
 	// scaled so that its best scores as the word lists' best, so Decide's
@@ -1079,7 +1377,7 @@ func (m *Matcher) rankings(_, text string) (words, blended []Result) {
 	for n := range mixed {
 		mixed[n] *= top / high
 	}
-	return words, sorted(m.ids, mixed)
+	return words, sorted(m.ids, mixed), toks, raw
 }
 
 // sorted returns the documents with a positive score, best first, ties by id.
@@ -1099,13 +1397,10 @@ func sorted(ids []string, scores []float64) []Result {
 	return out
 }
 
-// scores are the word-list scores of text per document, nil when no
-// content word is left.
-func (m *Matcher) scores(text string) []float64 {
-	if m == nil || len(m.ids) == 0 {
-		return nil
-	}
-	raw := m.join(tokenize(text))
+// scores are the word-list scores per document of a question, text and
+// its tokens (raw: joined, see rankings), nil when no content word is
+// left.
+func (m *Matcher) scores(text string, raw []string) []float64 {
 	asker, rest := managerAsks(raw)
 	toks := contentTokens(rest)
 	if len(toks) == 0 {
@@ -1121,6 +1416,10 @@ func (m *Matcher) scores(text string) []float64 {
 	if threatened(raw) && !slices.Contains(toks, threatWord) {
 		toks = append(toks, threatWord)
 		asked[threatWord] = true
+	}
+	if blamesSelf(raw) && !slices.Contains(toks, blameWord) {
+		toks = append(toks, blameWord)
+		asked[blameWord] = true
 	}
 	if actedMe(raw) && !slices.Contains(toks, accusedWord) {
 		// It says who did it: it counts as a word asked for.
@@ -1176,6 +1475,7 @@ func (m *Matcher) scores(text string) []float64 {
 	isTold := told(text)
 	isSaid := slices.ContainsFunc(raw, func(w string) bool { return saysCues[w] })
 	other := othersManager(raw)
+	named := namesManager(raw)
 	for n, id := range m.ids {
 		scores[n] *= m.boost[n]
 		situation := strings.HasPrefix(id, "situation:")
@@ -1191,6 +1491,9 @@ func (m *Matcher) scores(text string) []float64 {
 		case isTold && situation, isSaid && strings.HasPrefix(id, "excuse:"):
 			// An excuse is reported speech: "he says it was just a joke".
 			scores[n] *= toldBoost
+		}
+		if id == ownManager && !named {
+			scores[n] *= unnamedShare
 		}
 		if id == ownManager && (asker || other) && !mine(raw) {
 			scores[n] *= notOwnShare
@@ -1224,13 +1527,27 @@ func (m *Matcher) blendedNear(rs []Result, id string) bool {
 	return false
 }
 
+// among reports whether id is among the first maxChoice of rs scoring at
+// least least.
+func among(rs []Result, id string, least float64) bool {
+	return slices.ContainsFunc(rs[:min(len(rs), maxChoice)], func(r Result) bool { return r.ID == id && r.Score >= least })
+}
+
+// toldDanger reports whether the word lists find something of the urgent
+// document id in the question (a word of its list), or a threat is told
+// in everyday words: the learned ranker alone does not bring the urgent
+// card ("han bankede på døren til mit kontor og spurgte om frokost" is
+// close to training questions of forcing one's way in, round 12).
+func (m *Matcher) toldDanger(ws []Result, id string, raw []string) bool {
+	return slices.ContainsFunc(ws, func(r Result) bool { return r.ID == id }) || threatened(raw)
+}
+
 // Decide turns the ranking into an answer: Best when the top result scores
 // well and clearly leads, or leads by far; otherwise the two or three
 // likeliest as Choices; nothing when even the top scores too little.
 func (m *Matcher) Decide(lang, text string) Decision {
-	ws, rs := m.rankings(lang, text)
-	toks := tokenize(text)
-	raw := m.join(toks) // for the rules below: who tells, about whom
+	// raw is for the rules below: who tells, about whom.
+	ws, rs, toks, raw := m.rankings(lang, text)
 	floor := minScore
 	if len(contentTokens(toks)) == 1 {
 		// One word that many answers share ("chikane", "report") scores
@@ -1253,7 +1570,7 @@ func (m *Matcher) Decide(lang, text string) Decision {
 		}
 	}
 	for _, r := range rs[:min(len(rs), maxChoice)] {
-		if m.urgent[r.ID] && r.Score >= urgentShare*top && r.Score >= floor {
+		if m.urgent[r.ID] && r.Score >= urgentShare*top && r.Score >= floor && m.toldDanger(ws, r.ID, raw) {
 			return Decision{Best: r.ID}
 		}
 	}
@@ -1292,6 +1609,44 @@ func (m *Matcher) Decide(lang, text string) Decision {
 		(strings.HasPrefix(rs[0].ID, "situation:") && m.boost[m.index[rs[0].ID]] <= 1 || strings.HasPrefix(rs[0].ID, "excuse:")) {
 		if _, ok := m.index[ownManager]; ok {
 			return Decision{Best: ownManager}
+		}
+	}
+	// Self-blame asked (round 12): "er det mig der har lagt op til det",
+	// "klæder jeg mig for udfordrende, er det derfor …" asks whether it is
+	// the asker's fault, whatever was done to them: the my-fault situation
+	// among the top choices is the answer.
+	if !m.urgent[rs[0].ID] && blamesSelf(raw) && among(rs, myFault, bestScore) {
+		return Decision{Best: myFault}
+	}
+	// The asker as the doer (round 12): "jeg har krænket …", "my jokes made
+	// her uncomfortable", "har jeg trådt over en grænse" is the accused
+	// situation among the top choices, whatever was done.
+	situationOnTop := strings.HasPrefix(rs[0].ID, "situation:") && !m.urgent[rs[0].ID]
+	if situationOnTop && actedMe(raw) && among(rs, accused, max(witnessShare*top, bestScore)) {
+		return Decision{Best: accused}
+	}
+	// A witness told (round 12): "så at …", "I witnessed …", "nobody
+	// reacted, me neither" is the bystander among the top choices, whatever
+	// was done to the other person.
+	if situationOnTop && witnessed(raw) && among(rs, bystander, max(witnessShare*top, bestScore)) {
+		return Decision{Best: bystander}
+	}
+	// A colleague opening the account as the one who acts (round 12):
+	// "colleagues comment on my body … I work in home care" is not a
+	// citizen's doing because the place is one of care; the next
+	// situation among the top choices is the answer.
+	if rs[0].ID == citizenID && colleagueOpens(raw) {
+		for _, r := range rs[1:min(len(rs), maxChoice)] {
+			if strings.HasPrefix(r.ID, "situation:") && r.Score >= witnessShare*top && r.Score >= bestScore {
+				return Decision{Best: r.ID}
+			}
+		}
+	}
+	// Criticism discussed in general (round 12) is not everything, not
+	// the criticism situation.
+	if rs[0].ID == criticism && generalCritique(raw) {
+		if _, ok := m.index[notEverything]; ok {
+			return Decision{Best: notEverything}
 		}
 	}
 	// Doubt before talking (round 10): "ikke sikker på om det tæller, kan

@@ -191,6 +191,13 @@ func TestEverydayWordsAreNotDanger(t *testing.T) {
 		// pushing in, not forcing one's way into a home (round 11)
 		{"en", "he barged in on our team meeting and made a joke about my skirt"},
 		{"da", "en kollega masede sig ind foran mig i køen i kantinen og kaldte mig skat"},
+		// a joke about danger, one's own fear of losing the job, someone
+		// else fired (round 12)
+		{"en", "in the team chat someone posted a rape joke and a colleague laughed"},
+		{"da", "en kollega lavede en voldtægtsjoke til frokosten og alle grinede"},
+		{"en", "if i report my colleague he will get fired and everyone will hate me"},
+		{"en", "i'm afraid he will make sure i lose my job if i complain"},
+		{"da", "han bankede på min dør på kurset og spurgte om jeg ville med i baren"},
 	} {
 		if d := m.Decide(q.lang, q.text); d.Best == assault {
 			t.Errorf("%s %q: the urgent card, though nothing dangerous is told", q.lang, q.text)
@@ -206,6 +213,11 @@ func TestEverydayWordsAreNotDanger(t *testing.T) {
 		{"da", "jeg tør ikke gå hjem alene efter vagten fordi han står og venter på mig udenfor"},
 		{"en", "a man at the library told me he knows where i live"},
 		{"en", "im scared to walk home because he waits for me outside after work"},
+		// a promise of harm to one's job or body (round 12)
+		{"en", "a colleague said if i tell anyone about the trip he'll make sure i get fired"},
+		{"da", "han siger han nok skal sørge for at jeg mister mit job hvis jeg fortæller det til nogen"},
+		{"da", "min kollega siger at han banker mig hvis jeg sladrer"},
+		{"en", "he says he'll share the photos i sent him if i stop seeing him"},
 	} {
 		if d := m.Decide(q.lang, q.text); d.Best != assault {
 			t.Errorf("%s %q: %+v, want the urgent card (a threat)", q.lang, q.text, d)
@@ -287,8 +299,7 @@ func TestRound11Rules(t *testing.T) {
 		"the head of a colleague touches my thigh":       "situation:touching",
 		"my team touches me and puts a hand on my thigh": "situation:touching",
 	})
-	m := testMatcher(t)
-	for _, q := range []struct{ lang, text, want string }{
+	answers(t, testMatcher(t), []answer{
 		{"da", "min formand kalder mig skat og siger at kvinder ikke hører til på vejholdet", "situation:own-manager"},
 		{"en", "my foreman calls me sweetheart and says women don't belong on the crew", "situation:own-manager"},
 		{"en", "my head of unit keeps commenting on my legs", "situation:own-manager"},
@@ -296,7 +307,65 @@ func TestRound11Rules(t *testing.T) {
 		{"da", "en kollega sagde at mine kommentarer om hendes hår gjorde hende utilpas", "situation:accused"},
 		{"en", "i heard my jokes made a new colleague uncomfortable", "situation:accused"},
 		{"en", "as a safety rep how do i handle a harassment complaint someone brought me", "playbook:receive-report"},
-	} {
+	})
+}
+
+// TestRound12Rules (round 12, docs/matching.md): no manager named is not
+// the own manager; "department head" is a title and one opening the
+// account without "min" is the own; a witness told without "jeg så"; the
+// asker's self-blame, the asker crossing a line; criticism discussed in
+// general; a colleague opening the account is not a citizen's doing. The
+// toy matcher's cases fail without the rules; the library's fail on round
+// 11's matcher.
+func TestRound12Rules(t *testing.T) {
+	toy := match.New([]match.Doc{
+		{ID: "situation:own-manager", Words: content.Words{"da": {"kalder mig"}, "en": {"calls me"}}, Boost: 1.3},
+		{ID: "situation:citizen", Words: content.Words{"da": {"elev", "vuggestuen"}, "en": {"pupil", "home care"}}},
+		{ID: "situation:touching", Words: content.Words{"da": {"hånden", "låret", "rører"}, "en": {"hand", "thigh", "touches"}}},
+		{ID: "situation:body-comments", Words: content.Words{"da": {"krop"}, "en": {"body", "comment"}}},
+		{ID: "situation:bystander", Words: content.Words{"da": {"vidne"}, "en": {"witness"}}},
+		{ID: "situation:my-fault", Words: content.Words{"da": {"skyld"}, "en": {"my fault"}}},
+		{ID: "situation:criticism", Words: content.Words{"da": {"kritik"}, "en": {"criticism", "feedback"}}},
+		{ID: "topic:not-everything", Words: content.Words{"da": {"ledelsesret"}, "en": {"normal management"}}},
+		{ID: "topic:other", Words: content.Words{"da": {"kaffe"}, "en": {"coffee"}}},
+	})
+	decides(t, toy, map[string]string{
+		// No manager named: a pupil calls me names.
+		"en elev kalder mig grimme ting":                               "situation:citizen",
+		"a pupil calls me names every day":                             "situation:citizen",
+		"min chef kalder mig grimme ting":                              "situation:own-manager",
+		"my department head touches my thigh and calls me things":      "situation:own-manager",
+		"lederen i vores afdeling rører mig og lægger hånden på låret": "situation:own-manager",
+		"the head of a colleague touches my thigh":                     "situation:touching",
+		// A witness without "jeg så".
+		"så at en kollega rørte en anden på låret": "situation:bystander",
+		"saw a coworker put his hand on her thigh": "situation:bystander",
+		"kan jeg så klage over at han rører mig":   "situation:touching",
+		// Self-blame through one's dress.
+		"klæder jeg mig for udfordrende, er det derfor han rører mig": "situation:my-fault",
+		// Criticism in general, and told.
+		"er al kritik krænkende":       "topic:not-everything",
+		"is all criticism offensive":   "topic:not-everything",
+		"min kollega giver mig kritik": "situation:criticism",
+		// A colleague who acts in a place of care.
+		"colleagues comment on my body, i work in home care": "situation:body-comments",
+	})
+	answers(t, testMatcher(t), []answer{
+		{"da", "en elev i 7.a kalder mig grimme ord og laver lyde når jeg går forbi", "situation:citizen"},
+		{"en", "my deputy head keeps touching my waist in the staff room", "situation:own-manager"},
+		{"en", "i was on a call where a guy made a rape joke about a new colleague and nobody reacted", "situation:bystander"},
+		{"da", "jeg var fuld til festen og flirtede, er det mig der har lagt op til at han rører mig nu", "situation:my-fault"},
+		{"en", "is all critical feedback from a manager harassment now?", "topic:not-everything"},
+	})
+}
+
+// answer is a question of the library's matcher with the answer wanted.
+type answer struct{ lang, text, want string }
+
+// answers checks m's answer to each question in its language.
+func answers(t *testing.T, m *match.Matcher, qs []answer) {
+	t.Helper()
+	for _, q := range qs {
 		if d := m.Decide(q.lang, q.text); d.Best != q.want {
 			t.Errorf("%s %q: %+v, want %s", q.lang, q.text, d, q.want)
 		}

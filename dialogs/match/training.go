@@ -3,13 +3,14 @@ package match
 import "github.com/kk/graensen/dialogs/match/evalset"
 
 // trainingSets are the labelled sets the ranker learns from, by explicit
-// name (rounds 7 to 11, docs/matching.md): the training sets written for
+// name (rounds 7 to 12, docs/matching.md): the training sets written for
 // it (train, and train2 and train3 written blind by outsiders in round
 // 11), the sets tuned on in earlier rounds and the blind sets fresh3 to
-// fresh8, each measured before a round learnt from it. A set written later
-// as a blind measurement (fresh9, fresh10) is never named here before it
-// has been measured.
-var trainingSets = []string{"train", "main", "heldout", "fresh", "fresh2", "practice", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "train2", "train3"}
+// fresh10, each measured before a round learnt from it (fresh9 and
+// fresh10 after round 11, learnt from in round 12). A set written later as
+// a blind measurement (fresh11, fresh12) is never named here before it has
+// been measured.
+var trainingSets = []string{"train", "main", "heldout", "fresh", "fresh2", "practice", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7", "fresh8", "train2", "train3", "fresh9", "fresh10"}
 
 // setWeights weigh the questions of a set against 1 (a set not named).
 // Round 11 tried weighing the training sets or the blind sets up or down

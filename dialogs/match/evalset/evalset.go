@@ -48,7 +48,8 @@ func Load(lang string) ([]Case, error) { return LoadSet("", lang) }
 // round 10, learnt from in round 11) were written blind likewise. "train2"
 // and "train3" (train2.<lang>.tsv, train3.<lang>.tsv) were written blind
 // from the source and the answer catalogue in round 11 for the ranker to
-// learn from (not measurements).
+// learn from (not measurements). "fresh9" and "fresh10" were written blind
+// before round 11, measured once after it and learnt from in round 12.
 var Sets = []string{"main", "heldout", "fresh", "fresh2", "fresh3", "practice", "fresh4", "train", "fresh5", "fresh6", "fresh7", "fresh8", "train2", "train3", "fresh9", "fresh10"}
 
 // LoadSet reads one language of a named set: "" or "main" is <lang>.tsv,
