@@ -935,7 +935,34 @@ type Matcher struct {
 	// rank is the learned ranker (learn.go), nil for a matcher of word
 	// lists only.
 	rank *ranker
+	// urgentPhrases are urgent documents' phrases that count only whole
+	// (everydayAlone).
+	urgentPhrases []urgentPhrase
 }
+
+// urgentPhrase is a phrase of an urgent document, folded tokens.
+type urgentPhrase struct {
+	doc  int
+	toks []string
+}
+
+// everydayAlone are everyday words (folded) that are the one content word
+// of a phrase of danger: "lukke mig ud" (not "lukke mine tickets"), "op
+// ad væggen", "in the face" (not "face the team"), "fik mig til at
+// kysse", "pressede mig op ad". In an urgent document such a phrase counts
+// only whole (after fresh12: "… skal lukke mine tickets hurtigere" got
+// the urgent card).
+var everydayAlone = set("lukke", "vaeggen", "face", "kysse", "roere", "pressede")
+
+// toldUrgentPhrase reports whether raw holds one of the urgent phrases
+// that count only whole.
+func (m *Matcher) toldUrgentPhrase(raw []string) bool {
+	return slices.ContainsFunc(m.urgentPhrases, func(p urgentPhrase) bool { return hasSeq(raw, p.toks) })
+}
+
+// dangerTold reports whether raw tells danger by a threat cue (threatened)
+// or by a whole phrase of danger made of everyday words.
+func (m *Matcher) dangerTold(raw []string) bool { return threatened(raw) || m.toldUrgentPhrase(raw) }
 
 // Result is one ranked document.
 type Result struct {
@@ -998,6 +1025,15 @@ func New(docs []Doc) *Matcher {
 					weight = wPhrasePart
 				case len(all) > 1:
 					weight = wPhraseOne
+				}
+				if d.Urgent && len(toks) == 1 && len(all) > 1 && everydayAlone[toks[0]] {
+					// "lukke mig ud", "op ad væggen", "in the face": the
+					// one content word is an everyday word ("lukke mine
+					// tickets", "face the team"), so the phrase counts only
+					// whole (urgentPhrase, after a false urgent answer in
+					// fresh12).
+					m.urgentPhrases = append(m.urgentPhrases, urgentPhrase{doc: n, toks: all})
+					continue
 				}
 				for _, t := range toks {
 					if d.Urgent && len(toks) > 1 {
@@ -1413,7 +1449,7 @@ func (m *Matcher) scores(text string, raw []string) []float64 {
 	if witnessed(raw) && !slices.Contains(toks, witnessWord) {
 		toks = append(toks, witnessWord)
 	}
-	if threatened(raw) && !slices.Contains(toks, threatWord) {
+	if m.dangerTold(raw) && !slices.Contains(toks, threatWord) {
 		toks = append(toks, threatWord)
 		asked[threatWord] = true
 	}
@@ -1539,7 +1575,7 @@ func among(rs []Result, id string, least float64) bool {
 // card ("han bankede på døren til mit kontor og spurgte om frokost" is
 // close to training questions of forcing one's way in, round 12).
 func (m *Matcher) toldDanger(ws []Result, id string, raw []string) bool {
-	return slices.ContainsFunc(ws, func(r Result) bool { return r.ID == id }) || threatened(raw)
+	return slices.ContainsFunc(ws, func(r Result) bool { return r.ID == id }) || m.dangerTold(raw)
 }
 
 // Decide turns the ranking into an answer: Best when the top result scores
@@ -1578,7 +1614,7 @@ func (m *Matcher) Decide(lang, text string) Decision {
 	// harm, fear for one's safety) is danger whoever made it: an urgent
 	// document among the top choices is the answer, even when a situation
 	// of who made it (a citizen, a colleague) scores higher.
-	if threatened(raw) {
+	if m.dangerTold(raw) {
 		for _, r := range rs[:min(len(rs), maxChoice)] {
 			if m.urgent[r.ID] && r.Score >= floor {
 				return Decision{Best: r.ID}

@@ -198,6 +198,11 @@ func TestEverydayWordsAreNotDanger(t *testing.T) {
 		{"en", "if i report my colleague he will get fired and everyone will hate me"},
 		{"en", "i'm afraid he will make sure i lose my job if i complain"},
 		{"da", "han bankede på min dør på kurset og spurgte om jeg ville med i baren"},
+		// an everyday word of a danger phrase, alone ("lukke mig ud", "in
+		// the face"), after fresh12
+		{"da", "min afdelingsleder vil have at jeg lukker flere sager om ugen, er det krænkende"},
+		{"da", "chefen siger jeg skal lukke mine opgaver hurtigere ellers får jeg en advarsel, er det chikane"},
+		{"en", "my boss wants me to face the team and explain my mistakes, is that harassment"},
 	} {
 		if d := m.Decide(q.lang, q.text); d.Best == assault {
 			t.Errorf("%s %q: the urgent card, though nothing dangerous is told", q.lang, q.text)
@@ -208,6 +213,8 @@ func TestEverydayWordsAreNotDanger(t *testing.T) {
 		{"da", "min kollega tog fat i mig på lageret og sagde at jeg nok skal fortryde det hvis jeg fortæller nogen om det"},
 		{"en", "my supervisor hinted i won't get my contract renewed if i don't go to bed with him"},
 		{"en", "he says he will post my photos online unless i send him more"},
+		// a danger phrase of everyday words, whole
+		{"da", "han stillede sig i døren og ville ikke lukke mig ud af kopirummet"},
 		// fear for one's safety, without a threat word
 		{"da", "en beboer råbte efter mig at han ved hvor jeg bor"},
 		{"da", "jeg tør ikke gå hjem alene efter vagten fordi han står og venter på mig udenfor"},

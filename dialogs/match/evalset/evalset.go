@@ -50,7 +50,7 @@ func Load(lang string) ([]Case, error) { return LoadSet("", lang) }
 // from the source and the answer catalogue in round 11 for the ranker to
 // learn from (not measurements). "fresh9" and "fresh10" were written blind
 // before round 11, measured once after it and learnt from in round 12.
-var Sets = []string{"main", "heldout", "fresh", "fresh2", "fresh3", "practice", "fresh4", "train", "fresh5", "fresh6", "fresh7", "fresh8", "train2", "train3", "fresh9", "fresh10"}
+var Sets = []string{"main", "heldout", "fresh", "fresh2", "fresh3", "practice", "fresh4", "train", "fresh5", "fresh6", "fresh7", "fresh8", "train2", "train3", "fresh9", "fresh10", "fresh11", "fresh12"}
 
 // LoadSet reads one language of a named set: "" or "main" is <lang>.tsv,
 // any other name <name>.<lang>.tsv in this directory, so a new set needs
