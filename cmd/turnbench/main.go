@@ -33,6 +33,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -70,7 +71,8 @@ func main() {
 type opts struct {
 	bin, redisURL, cpuprofile, text string
 	turns, warmup, conversations    int
-	rate                            int
+	rate, loadProcs                 int
+	botEnv, echoEnv                 string
 	noauth                          bool
 }
 
@@ -84,8 +86,14 @@ func run() error {
 	flag.IntVar(&o.rate, "rate", 0, "send this many turns a second on a fixed schedule (open loop) instead of each conversation's next turn as soon as the last is done; latency counts from when a turn was due")
 	flag.StringVar(&o.text, "text", "menu", "what every message says")
 	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "write a CPU profile of the graensen process during the measured turns to this file")
+	flag.StringVar(&o.botEnv, "bot-env", "", "extra environment for the graensen process only, comma-separated K=V (e.g. GOMAXPROCS=1)")
+	flag.StringVar(&o.echoEnv, "echo-env", "", "extra environment for the echo bot's process only, comma-separated K=V")
+	flag.IntVar(&o.loadProcs, "load-procs", 0, "GOMAXPROCS of this process (the load generator and fake connector); 0 leaves the runtime's choice")
 	flag.BoolVar(&o.noauth, "noauth", false, "also measure graensen in local mode without inbound authentication")
 	flag.Parse()
+	if o.loadProcs > 0 {
+		runtime.GOMAXPROCS(o.loadProcs)
+	}
 	if o.redisURL == "" {
 		return errors.New("no Redis: set GRAENSEN_TEST_REDIS or -redis (e.g. redis://127.0.0.1:6379/0)")
 	}
@@ -119,8 +127,8 @@ func run() error {
 	if o.rate > 0 {
 		load = fmt.Sprintf("%d turns/s on a fixed schedule over %d conversations", o.rate, o.conversations)
 	}
-	fmt.Printf("turnbench: %s, %d turns each bot after %d warm-up, text %q, %d CPUs\n",
-		load, o.turns, o.warmup, o.text, numCPU())
+	fmt.Printf("turnbench: %s, %d turns each bot after %d warm-up, text %q, %d CPUs; GOMAXPROCS: load %d, bot env %q, echo env %q\n",
+		load, o.turns, o.warmup, o.text, numCPU(), runtime.GOMAXPROCS(0), o.botEnv, o.echoEnv)
 	var rows []row
 	g, err := runGraensen(o, lg, idp, true)
 	if err != nil {
@@ -146,6 +154,17 @@ func run() error {
 			float64(r.botCPU.Nanoseconds())/1e3, float64(r.redisCPU.Nanoseconds())/1e3, float64(r.genCPU.Nanoseconds())/1e3, float64(r.peakRSS)/1024)
 	}
 	return nil
+}
+
+// splitEnv splits "K=V,K2=V2" into environment entries.
+func splitEnv(s string) []string {
+	var out []string
+	for kv := range strings.SplitSeq(s, ",") {
+		if kv = strings.TrimSpace(kv); kv != "" {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
@@ -215,12 +234,14 @@ func runGraensen(o opts, lg *loadGen, idp *testissuer.Issuer, auth bool) (row, e
 		"GRAENSEN_HASH_KEY=" + key(0x42), "GRAENSEN_DATA_KEYS=b1:" + key(0x24), "LOG_LEVEL=warn",
 		"GRAENSEN_PPROF_ADDR=127.0.0.1:" + pprofPort,
 	}
-	// The Go runtime's own settings pass through, to compare them.
+	// The Go runtime's own settings pass through, to compare them, and
+	// -bot-env adds to them.
 	for _, k := range []string{"GOGC", "GOMEMLIMIT", "GOMAXPROCS", "GODEBUG"} {
 		if v, ok := os.LookupEnv(k); ok {
 			env = append(env, k+"="+v)
 		}
 	}
+	env = append(env, splitEnv(o.botEnv)...)
 	name := "graensen (production mode, auth on, Redis)"
 	lg.authz = ""
 	if auth {
@@ -273,6 +294,7 @@ func runEcho(o opts, lg *loadGen) (row, error) {
 		return row{}, err
 	}
 	cmd := exec.Command(self, "echobot", "-port", port, "-token-url", fcTokenURL(lg.fc))
+	cmd.Env = append(os.Environ(), splitEnv(o.echoEnv)...)
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		return row{}, err
