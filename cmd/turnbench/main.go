@@ -269,7 +269,7 @@ func runGraensen(o opts, lg *loadGen, idp *testissuer.Issuer, auth bool) (row, e
 		return row{}, err
 	}
 	lg.url = base + "/api/messages"
-	lg.client = &fasthttp.HostClient{Addr: "127.0.0.1:" + port, MaxConns: max(o.conversations*2, 512)}
+	lg.client = &fasthttp.HostClient{Addr: "127.0.0.1:" + port, MaxConns: max(o.conversations*2, 4096)}
 	var prof func() error
 	if o.cpuprofile != "" && auth {
 		prof = func() error { return cpuProfile("http://127.0.0.1:"+pprofPort, o.cpuprofile) }
@@ -305,7 +305,7 @@ func runEcho(o opts, lg *loadGen) (row, error) {
 		return row{}, err
 	}
 	lg.url = base + "/api/messages"
-	lg.client = &fasthttp.HostClient{Addr: "127.0.0.1:" + port, MaxConns: max(o.conversations*2, 512)}
+	lg.client = &fasthttp.HostClient{Addr: "127.0.0.1:" + port, MaxConns: max(o.conversations*2, 4096)}
 	// msbotbuilder-go v0.2.5 reads the Bot Framework's OpenID metadata from
 	// a fixed address on every request, so it cannot verify tokens of a
 	// local issuer: it runs with authentication off (no app id), which it
