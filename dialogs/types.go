@@ -270,6 +270,20 @@ func Submit(verb, arg string) map[string]string {
 	return d
 }
 
+// ContentArg reports whether a button with this verb carries, as its
+// argument, only the name of content (a topic, playbook, step, excuse,
+// situation or role) or nothing: the same for every user who sees it, never
+// a case, campaign, token or date. The renderer keeps rendered cards whose
+// buttons are all such (bot/cards/cache.go).
+func ContentArg(verb string) bool {
+	switch verb {
+	case VerbTopic, VerbGuide, VerbGuides, VerbMenu, VerbMore, VerbExcuse, VerbOffer,
+		VerbSituation, VerbSummary, VerbStep, VerbRole, VerbHelpful:
+		return true
+	}
+	return false
+}
+
 // MsgIDs lists every message id the card shows (blocks, choices, facts and
 // actions), in order: what a renderer must find in both languages.
 func (c Card) MsgIDs() []string {

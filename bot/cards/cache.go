@@ -47,8 +47,9 @@ func newCardCache() *lru.Cache[string, []byte] {
 // cardKey appends everything of c that its rendering depends on, or
 // returns ok false when c shows anything but content and locale texts: a
 // raw or typed text (Block.Text, Fact.Raw), a chart, a message with other
-// template data than numbers, or a button carrying more than a verb and
-// its argument (a form's tag).
+// template data than numbers, a button carrying more than a verb and its
+// argument (a form's tag), or an argument that is not the name of content
+// (dialogs.ContentArg: a case, a campaign, a token).
 func cardKey(k []byte, lang dialogs.Lang, c dialogs.Card) (_ []byte, ok bool) {
 	k = str(k, string(lang))
 	k = str(k, c.Name)
@@ -101,9 +102,12 @@ func actionsKey(k []byte, as []dialogs.Action) (_ []byte, ok bool) {
 				return nil, false
 			}
 		}
+		_, hasArg := a.Data[dialogs.KeyArg]
+		if hasArg && !dialogs.ContentArg(a.Data[dialogs.KeyAction]) {
+			return nil, false // a case, campaign, token or date
+		}
 		k = append(k, flag(a.Data != nil))
 		k = str(k, a.Data[dialogs.KeyAction])
-		_, hasArg := a.Data[dialogs.KeyArg]
 		k = append(k, flag(hasArg))
 		k = str(k, a.Data[dialogs.KeyArg])
 		k = str(k, a.URL)

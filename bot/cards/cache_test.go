@@ -50,7 +50,8 @@ func TestCachedCardIsTheRenderedCard(t *testing.T) {
 
 // TestCardsWithTheirOwnTextAreNotKept: a card showing a raw or typed
 // text, a fact's raw value, a chart, text template data or a form's tag is
-// rendered every time and never kept.
+// rendered every time and never kept; so is a card with a button whose
+// argument is not the name of content (a case id, a token).
 func TestCardsWithTheirOwnTextAreNotKept(t *testing.T) {
 	r := New(locales.MustBundle())
 	mods := map[string]func(*dialogs.Card){
@@ -70,6 +71,8 @@ func TestCardsWithTheirOwnTextAreNotKept(t *testing.T) {
 			c.Blocks[2].Msg.Data = map[string]any{"N": "secret", "Of": 4}
 		},
 		"form tag": func(c *dialogs.Card) { c.Actions[0].Data = map[string]string{"a": "send", "t": "form-tag"} },
+		"case id":  func(c *dialogs.Card) { c.Actions[0].Data = dialogs.Submit(dialogs.VerbCClaim, "K-7Q2M") },
+		"token":    func(c *dialogs.Card) { c.Actions[0].Data = dialogs.Submit(dialogs.VerbRSend, "tok-9f8e") },
 	}
 	for name, mod := range mods {
 		c := menuLike()
@@ -103,12 +106,13 @@ func TestEveryRenderedDifferenceHasItsOwnKey(t *testing.T) {
 		"choice": func(c *dialogs.Card) {
 			c.Blocks[1].Choices = []dialogs.Choice{{Value: "a", Label: dialogs.M("core.role.employee")}}
 		},
-		"required": func(c *dialogs.Card) { c.Blocks[1].Required = true },
-		"maxlen":   func(c *dialogs.Card) { c.Blocks[1].MaxLen = 10 },
-		"verb":     func(c *dialogs.Card) { c.Actions[0].Data = dialogs.Submit("role", "") },
-		"argument": func(c *dialogs.Card) { c.Actions[0].Data = dialogs.Submit("lang", "en") },
+		"required":         func(c *dialogs.Card) { c.Blocks[1].Required = true },
+		"maxlen":           func(c *dialogs.Card) { c.Blocks[1].MaxLen = 10 },
+		"verb":             func(c *dialogs.Card) { c.Actions[0].Data = dialogs.Submit("role", "") },
+		"argument":         func(c *dialogs.Card) { c.Actions[0].Data = dialogs.Submit(dialogs.VerbTopic, "unit") },
+		"another argument": func(c *dialogs.Card) { c.Actions[0].Data = dialogs.Submit(dialogs.VerbTopic, "laws") },
 		"empty argument": func(c *dialogs.Card) {
-			c.Actions[0].Data = map[string]string{dialogs.KeyAction: "lang", dialogs.KeyArg: ""}
+			c.Actions[0].Data = map[string]string{dialogs.KeyAction: dialogs.VerbTopic, dialogs.KeyArg: ""}
 		},
 		"no data":     func(c *dialogs.Card) { c.Actions[0].Data = nil },
 		"url":         func(c *dialogs.Card) { c.Actions[0].URL = "https://kk.dk" },
