@@ -311,10 +311,10 @@ func (b *Bot) carryOut(ctx context.Context, a *schema.Activity, lang dialogs.Lan
 	return nil
 }
 
-// replyActivity addresses a card back to the conversation of a.
 // A rendered card is sent as it is (connector.Verbatim).
 var _ connector.Verbatim = cards.JSON(nil)
 
+// replyActivity addresses a card back to the conversation of a.
 func (b *Bot) replyActivity(a *schema.Activity, lang dialogs.Lang, c dialogs.Card) *schema.Activity {
 	return activity.Reply(a, lang, b.cfg.Renderer.Attachment(lang, c))
 }

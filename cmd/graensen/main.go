@@ -72,14 +72,16 @@ const defaultGCPercent = 400
 // gcDefault is called once the bot is wired: unless GOGC is set, it
 // collects what starting left behind (training the matcher allocates ten
 // times what it keeps), returns that memory to the system, and sets
-// defaultGCPercent for serving. It returns the previous target, or -2 when
-// GOGC is set and nothing was changed.
-func gcDefault(getenv func(string) string) int {
+// defaultGCPercent for serving. restore puts the previous target back
+// (serve returns in tests; the process goes on); with GOGC set nothing
+// changes and restore does nothing.
+func gcDefault(getenv func(string) string) (restore func()) {
 	if getenv("GOGC") != "" {
-		return -2
+		return func() {}
 	}
 	debug.FreeOSMemory()
-	return debug.SetGCPercent(defaultGCPercent)
+	prev := debug.SetGCPercent(defaultGCPercent)
+	return func() { debug.SetGCPercent(prev) }
 }
 
 // run is main without the process: tests call it with their own
@@ -303,9 +305,7 @@ func serve(ctx context.Context, getenv func(string) string, logw io.Writer, ln n
 		return err
 	}
 	defer a.Close()
-	if prev := gcDefault(getenv); prev != -2 {
-		defer debug.SetGCPercent(prev) // serve returns in tests; the process goes on
-	}
+	defer gcDefault(getenv)()
 	if ln == nil {
 		if ln, err = net.Listen("tcp", cfg.listenAddr()); err != nil {
 			return fmt.Errorf("listen: %w", err)

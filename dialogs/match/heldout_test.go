@@ -219,3 +219,21 @@ var (
 // round-11 training sets and to at most three "did you mean" choices.
 func TestTrain2Set(t *testing.T) { checkFloor(t, "train2", 150, train2Floor) }
 func TestTrain3Set(t *testing.T) { checkFloor(t, "train3", 150, train3Floor) }
+
+// fresh11Floor and fresh12Floor are one under the number of questions of
+// the eleventh and twelfth fresh sets (dialogs/match/evalset/fresh11.*.tsv,
+// fresh12.*.tsv) answered directly when they were measured blind, once,
+// after round 12 (fresh11 da 76, en 75; fresh12 da 72, en 74 of 80 each;
+// fresh12 da 73 after the fix that followed, docs/matching.md "After
+// fresh12"). They are issue 13's latest unseen figures and are not learnt
+// from: these floors keep a later change from quietly losing them.
+var (
+	fresh11Floor = map[string]int{"da": 75, "en": 74}
+	fresh12Floor = map[string]int{"da": 72, "en": 73}
+)
+
+// TestFresh11Set and TestFresh12Set hold the matcher to its blind figures
+// on the eleventh and twelfth fresh sets and to at most three "did you
+// mean" choices.
+func TestFresh11Set(t *testing.T) { checkFloor(t, "fresh11", 70, fresh11Floor) }
+func TestFresh12Set(t *testing.T) { checkFloor(t, "fresh12", 70, fresh12Floor) }
