@@ -670,6 +670,7 @@ func (l *loadGen) measure(name string, profile func() error, cpu func() (bot, re
 	r := row{name: name, tps: float64(len(all)) / wall.Seconds(), p50: p(0.50), p99: p(0.99),
 		botCPU: (bot1 - bot0) / time.Duration(len(all)), redisCPU: (redis1 - redis0) / time.Duration(len(all)),
 		genCPU: (gen1 - gen0) / time.Duration(len(all))}
-	fmt.Printf("%s: %d turns in %v\n", name, len(all), wall.Round(time.Millisecond))
+	fmt.Printf("%s: %d turns in %v (p10 %s, p90 %s, p95 %s, p99.9 %s, max %s)\n", name, len(all), wall.Round(time.Millisecond),
+		ms(p(0.10)), ms(p(0.90)), ms(p(0.95)), ms(p(0.999)), ms(all[len(all)-1]))
 	return r, nil
 }
