@@ -54,11 +54,16 @@ func turnKind(a *schema.Activity) (dialogs.Kind, bool) {
 
 var mentionRE = regexp.MustCompile(`(?s)<at>.*?</at>`)
 
+// markupSpace turns the markup Teams wraps a message's text in into spaces.
+var markupSpace = strings.NewReplacer("&nbsp;", " ", "<p>", " ", "</p>", " ", "<br>", " ")
+
 // cleanText strips the bot's @mention (channel messages), tags and extra
 // space, and caps the length.
 func cleanText(s string) string {
-	s = mentionRE.ReplaceAllString(s, " ")
-	s = strings.NewReplacer("&nbsp;", " ", "<p>", " ", "</p>", " ", "<br>", " ").Replace(s)
+	if strings.Contains(s, "<at>") {
+		s = mentionRE.ReplaceAllString(s, " ")
+	}
+	s = markupSpace.Replace(s)
 	s = strings.TrimSpace(strings.Join(strings.Fields(s), " "))
 	return truncateRunes(s, maxTextRunes)
 }

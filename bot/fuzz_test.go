@@ -7,7 +7,6 @@ package bot_test
 
 import (
 	"bytes"
-	"context"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -23,14 +22,10 @@ import (
 // onlyTo is an HTTP client that reaches one address whatever URL it is
 // given: fuzzed activities name any serviceUrl, and the bot must not send
 // replies out into the world during a test.
-func onlyTo(addr *atomic.Value) *http.Client {
-	return &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{
-		Proxy: nil,
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "tcp", addr.Load().(string))
-		},
-	}}
+func onlyTo(addr *atomic.Value) func(string) (net.Conn, error) {
+	return func(string) (net.Conn, error) {
+		return net.DialTimeout("tcp", addr.Load().(string), 2*time.Second)
+	}
 }
 
 // FuzzDecodeActivity posts any body through the real router (body limit,
@@ -41,7 +36,7 @@ func onlyTo(addr *atomic.Value) *http.Client {
 func FuzzDecodeActivity(f *testing.F) {
 	var addr atomic.Value
 	mk := func(o bottest.Options) http.Handler {
-		o.ConnectorConfig = func(c *connector.Config) { c.HTTPClient = onlyTo(&addr); c.MaxRetries = -1 }
+		o.ConnectorConfig = func(c *connector.Config) { c.Dial = onlyTo(&addr); c.Timeout = 2 * time.Second; c.MaxRetries = -1 }
 		h := bottest.New(f, o)
 		addr.Store(h.Conn.Srv.Listener.Addr().String())
 		return h.Bot.NewRouter()

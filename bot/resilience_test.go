@@ -1076,7 +1076,7 @@ func TestConnectorFaultsThroughThePipeline(t *testing.T) {
 			h := bottest.New(t, bottest.Options{Local: true, ConnectorConfig: func(c *connector.Config) {
 				c.Sleep = sl.sleep
 				c.Jitter = func(d time.Duration) time.Duration { return d }
-				c.HTTPClient = &http.Client{Timeout: 300 * time.Millisecond}
+				c.Timeout = 300 * time.Millisecond
 			}})
 			// A first message that succeeds, so the fault hits a reused
 			// connection too (where net/http itself could be tempted to

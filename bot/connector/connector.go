@@ -29,14 +29,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
+	"github.com/valyala/fasthttp"
 	"golang.org/x/oauth2"
 	"golang.org/x/oauth2/clientcredentials"
 )
@@ -101,9 +102,17 @@ type Config struct {
 	TokenURL string
 	// Scope is the token scope; default https://api.botframework.com/.default.
 	Scope string
-	// HTTPClient is used for Connector calls and token requests; default
-	// a client with a 15s timeout.
+	// HTTPClient requests tokens from Entra ID; default a client with a
+	// 15s timeout. Connector calls use the client described in transport.go.
 	HTTPClient *http.Client
+	// Timeout bounds one attempt of a Connector call (connecting, writing,
+	// and reading the answer); default DefaultTimeout.
+	Timeout time.Duration
+	// Dial opens the connections of Connector calls; default a direct TCP
+	// connection, or a tunnel through the proxy that HTTPS_PROXY,
+	// HTTP_PROXY and NO_PROXY name (as net/http's ProxyFromEnvironment).
+	// Tests use it to keep calls to one address.
+	Dial func(addr string) (net.Conn, error)
 	// MaxRetries bounds the retries after the first attempt; 0 means the
 	// default 4 and a negative value disables retries.
 	MaxRetries int
@@ -135,8 +144,11 @@ type Observer interface {
 // Client is an outbound Bot Connector REST client. It is safe for
 // concurrent use.
 type Client struct {
-	httpClient    *http.Client
+	httpClient    *http.Client // tokens only
+	sender        *fasthttp.Client
+	timeout       time.Duration
 	tokens        oauth2.TokenSource // nil in local mode
+	lastToken     atomic.Pointer[oauth2.Token]
 	tokenURL      string
 	maxRetries    int
 	baseBackoff   time.Duration
@@ -162,12 +174,13 @@ func New(cfg Config) (*Client, error) {
 		observer:      cfg.Observer,
 	}
 	if c.httpClient == nil {
-		// Many turns send to the same few Connector hosts at once: keep
-		// enough idle connections per host that they are reused, not redialled.
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.MaxIdleConns, tr.MaxIdleConnsPerHost = 1024, 512 // campaigns keep hundreds of sends in flight
-		c.httpClient = &http.Client{Timeout: DefaultTimeout, Transport: tr}
+		c.httpClient = &http.Client{Timeout: DefaultTimeout}
 	}
+	c.timeout = cfg.Timeout
+	if c.timeout <= 0 {
+		c.timeout = DefaultTimeout
+	}
+	c.sender = newSender(cfg.Dial, c.timeout)
 	switch {
 	case c.maxRetries == 0:
 		c.maxRetries = DefaultMaxRetries
@@ -278,6 +291,12 @@ func (s *earlyRefreshSource) Token() (*oauth2.Token, error) {
 // stops when ctx is done; a fetch already under way then completes in the
 // background (bounded by tokenFetchTimeout) and fills the cache.
 func (c *Client) token(ctx context.Context) (*oauth2.Token, error) {
+	// While the last token is valid (its expiry already moved forward by
+	// earlyRefreshSource), a send uses it without a goroutine of its own:
+	// the cached source would only return the same token.
+	if t := c.lastToken.Load(); t != nil && t.Valid() {
+		return t, nil
+	}
 	type result struct {
 		tok *oauth2.Token
 		err error
@@ -292,6 +311,7 @@ func (c *Client) token(ctx context.Context) (*oauth2.Token, error) {
 		if r.err != nil {
 			return nil, fmt.Errorf("fetch token: %w", r.err)
 		}
+		c.lastToken.Store(r.tok)
 		return r.tok, nil
 	case <-ctx.Done():
 		return nil, fmt.Errorf("fetch token: %w", ctx.Err())
@@ -449,18 +469,13 @@ func (c *Client) do(ctx context.Context, op, method, u string, payload any) ([]b
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("connector: %s: %w", op, err)
 		}
-		req, err := c.newRequest(ctx, method, u, body)
-		if err != nil {
+		resp, err := c.attempt(ctx, method, u, body)
+		if errors.Is(err, errNotSent) {
 			return nil, fmt.Errorf("connector: %s: %w", op, err)
 		}
-		resp, err := c.httpClient.Do(req)
 		if err != nil {
-			// The URL holds the conversation id: keep it out of errors
-			// (and so out of logs).
-			var ue *url.Error
-			if errors.As(err, &ue) {
-				err = ue.Err
-			}
+			// fasthttp's errors name the host at most, never the path
+			// that holds the conversation id (TestErrorsNameNoConversation).
 			c.observer.Sent(op, 0)
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return nil, fmt.Errorf("connector: %s: %w", op, ctxErr)
@@ -474,15 +489,14 @@ func (c *Client) do(ctx context.Context, op, method, u string, payload any) ([]b
 			}
 			continue
 		}
-		status := resp.StatusCode
-		respBody := readBody(resp)
+		status := resp.status
 		c.observer.Sent(op, status)
 		if status >= 200 && status < 300 {
-			return respBody, nil
+			return resp.body, nil
 		}
 
-		serr := newStatusError(op, status, respBody)
-		retryAfter, hasRetryAfter := parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		serr := newStatusError(op, status, resp.body)
+		retryAfter, hasRetryAfter := parseRetryAfter(resp.retryAfter, time.Now())
 		if hasRetryAfter {
 			serr.RetryAfter = retryAfter
 		}
@@ -501,46 +515,6 @@ func (c *Client) do(ctx context.Context, op, method, u string, payload any) ([]b
 			return nil, fmt.Errorf("connector: %s: waiting to retry after status %d: %w", op, status, err)
 		}
 	}
-}
-
-// newRequest builds one attempt's request, re-reading the same body and
-// attaching the cached bearer token unless in local mode.
-func (c *Client) newRequest(ctx context.Context, method, u string, body []byte) (*http.Request, error) {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
-	if err != nil {
-		return nil, fmt.Errorf("build request: %w", err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	}
-	req.Header.Set("Accept", "application/json")
-	if c.tokens == nil {
-		return req, nil // local mode
-	}
-	// Never hand the bearer token to a remote host over plain HTTP.
-	if req.URL.Scheme != "https" && !isLoopback(req.URL.Hostname()) {
-		return nil, fmt.Errorf("refusing to send a token over plain http to %s", req.URL.Host)
-	}
-	tok, err := c.token(ctx)
-	if err != nil {
-		return nil, err
-	}
-	tok.SetAuthHeader(req)
-	return req, nil
-}
-
-// readBody reads at most maxResponseBody bytes of resp's body, drains a
-// little more so the connection can be reused, and closes it. A read error
-// just truncates the body: the status line has already been received.
-func readBody(resp *http.Response) []byte {
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	return data
 }
 
 // retryable reports whether the Teams guidance allows retrying status.
