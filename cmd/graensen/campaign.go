@@ -72,25 +72,14 @@ func loadCampaignConfig(c *Config, getenv func(string) string) error {
 	if c.AdminScopes, err = campaign.ParseScopes(getenv("GRAENSEN_ADMIN_SCOPES")); err != nil {
 		return fmt.Errorf("GRAENSEN_ADMIN_SCOPES: %w", err)
 	}
-	c.ApprovalOver = campaign.DefaultApprovalOver
-	if v := strings.TrimSpace(getenv("GRAENSEN_CAMPAIGN_APPROVAL_OVER")); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			return fmt.Errorf("GRAENSEN_CAMPAIGN_APPROVAL_OVER must be a number of recipients (0: no approval): %q", v)
-		}
-		c.ApprovalOver = n
-		if n == 0 {
-			c.ApprovalOver = -1
-		}
+	if c.ApprovalOver, err = whole(getenv, "GRAENSEN_CAMPAIGN_APPROVAL_OVER", 0, 10_000_000, campaign.DefaultApprovalOver, "recipients (0: no approval)"); err != nil {
+		return err
 	}
-	if v := strings.TrimSpace(getenv("GRAENSEN_CAMPAIGN_WORKERS")); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 4096 {
-			return fmt.Errorf("GRAENSEN_CAMPAIGN_WORKERS must be a number from 1 to 4096: %q", v)
-		}
-		c.CampaignWorkers = n
+	if c.ApprovalOver == 0 {
+		c.ApprovalOver = -1
 	}
-	return nil
+	c.CampaignWorkers, err = whole(getenv, "GRAENSEN_CAMPAIGN_WORKERS", 1, 4096, c.CampaignWorkers, "workers")
+	return err
 }
 
 // newDirectory is the Microsoft Graph client for group audiences: the

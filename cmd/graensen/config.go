@@ -145,13 +145,8 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if c.ConvTTL, err = duration(getenv, "GRAENSEN_CONV_TTL", 7*24*time.Hour); err != nil {
 		return c, err
 	}
-	c.TurnCache = 10000
-	if v := strings.TrimSpace(getenv("GRAENSEN_TURN_CACHE")); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > 1_000_000 {
-			return c, fmt.Errorf("GRAENSEN_TURN_CACHE must be a number of conversations from 0 (off) to 1000000: %q", v)
-		}
-		c.TurnCache = n
+	if c.TurnCache, err = whole(getenv, "GRAENSEN_TURN_CACHE", 0, 1_000_000, 10000, "conversations (0: off)"); err != nil {
+		return c, err
 	}
 	if c.UserTTL, err = duration(getenv, "GRAENSEN_USER_TTL", 400*24*time.Hour); err != nil {
 		return c, err
@@ -235,6 +230,20 @@ func duration(getenv func(string) string, name string, def time.Duration) (time.
 		return 0, fmt.Errorf("%s must be a positive duration like 168h: %q", name, v)
 	}
 	return d, nil
+}
+
+// whole reads a whole number from lo to hi, def when unset; what names
+// its unit for the error.
+func whole(getenv func(string) string, name string, lo, hi, def int, what string) (int, error) {
+	v := strings.TrimSpace(getenv(name))
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("%s must be a whole number of %s from %d to %d: %q", name, what, lo, hi, v)
+	}
+	return n, nil
 }
 
 func list(v string) []string {

@@ -1,10 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"strconv"
-	"strings"
-
 	"github.com/kk/graensen/bot/report"
 	"github.com/kk/graensen/dialogs"
 )
@@ -20,22 +16,18 @@ type reportLimits struct {
 
 func loadReportLimits(c *Config, getenv func(string) string) error {
 	for _, f := range []struct {
-		name string
-		v    *int
-		max  int
+		name, what string
+		v          *int
+		max        int
 	}{
-		{"GRAENSEN_CASE_MESSAGES_PER_DAY", &c.ReportLimits.MsgsPerCaseDay, 1000},
-		{"GRAENSEN_CASE_MESSAGE_MAX", &c.ReportLimits.MsgRunes, dialogs.MaxReportText},
-		{"GRAENSEN_RECEIPT_CHECKS_PER_HOUR", &c.ReportLimits.ChecksPerHour, 1000},
-		{"GRAENSEN_ARGON2_SLOTS", &c.ReportLimits.ArgonSlots, 64},
+		{"GRAENSEN_CASE_MESSAGES_PER_DAY", "messages", &c.ReportLimits.MsgsPerCaseDay, 1000},
+		{"GRAENSEN_CASE_MESSAGE_MAX", "characters", &c.ReportLimits.MsgRunes, dialogs.MaxReportText},
+		{"GRAENSEN_RECEIPT_CHECKS_PER_HOUR", "checks", &c.ReportLimits.ChecksPerHour, 1000},
+		{"GRAENSEN_ARGON2_SLOTS", "slots", &c.ReportLimits.ArgonSlots, 64},
 	} {
-		v := strings.TrimSpace(getenv(f.name))
-		if v == "" {
-			continue
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > f.max {
-			return fmt.Errorf("%s must be a whole number from 1 to %d: %q", f.name, f.max, v)
+		n, err := whole(getenv, f.name, 1, f.max, 0, f.what)
+		if err != nil {
+			return err
 		}
 		*f.v = n
 	}

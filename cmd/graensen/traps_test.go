@@ -367,3 +367,29 @@ func TestReportLimitsAreConfigurable(t *testing.T) {
 		}
 	}
 }
+
+// TestWholeNumberSettings: the whole-number settings take their bounds,
+// keep their defaults when unset, and name themselves when refused.
+func TestWholeNumberSettings(t *testing.T) {
+	c, err := loadConfig(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TurnCache != 10000 || c.ApprovalOver != 1000 || c.CampaignWorkers != 0 {
+		t.Fatalf("defaults: turn cache %d, approval over %d, workers %d", c.TurnCache, c.ApprovalOver, c.CampaignWorkers)
+	}
+	c, err = loadConfig(env(map[string]string{"GRAENSEN_TURN_CACHE": "0", "GRAENSEN_CAMPAIGN_APPROVAL_OVER": "0", "GRAENSEN_CAMPAIGN_WORKERS": "4096"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TurnCache != 0 || c.ApprovalOver != -1 || c.CampaignWorkers != 4096 {
+		t.Fatalf("set: turn cache %d, approval over %d (0 means none: -1), workers %d", c.TurnCache, c.ApprovalOver, c.CampaignWorkers)
+	}
+	for name, bad := range map[string]string{"GRAENSEN_TURN_CACHE": "1000001", "GRAENSEN_CAMPAIGN_APPROVAL_OVER": "-1",
+		"GRAENSEN_CAMPAIGN_WORKERS": "0", "GRAENSEN_CAMPAIGN_WORKERS ": "2.5"} {
+		name = strings.TrimSpace(name)
+		if _, err := loadConfig(env(map[string]string{name: bad})); err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), bad) {
+			t.Errorf("%s=%s: %v", name, bad, err)
+		}
+	}
+}
