@@ -475,7 +475,7 @@ func (c *Client) do(ctx context.Context, op, method, u string, payload any) ([]b
 		}
 		if err != nil {
 			// fasthttp's errors name the host at most, never the path
-			// that holds the conversation id (TestErrorsNameNoConversation).
+			// that holds the conversation id (TestTransportErrorsNameNoConversation).
 			c.observer.Sent(op, 0)
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return nil, fmt.Errorf("connector: %s: %w", op, ctxErr)

@@ -26,16 +26,22 @@ import (
 // dialling, and no retry the package comment does not allow: fasthttp's own
 // retries are off (RetryIfErr), the retry policy in do is the only one.
 //
-// What it does not do: net/http notices in the background when a server
-// closes an idle connection and then never reuses it; fasthttp only closes
-// its idle connections itself after maxIdle. A server that closes a kept
-// connection sooner than that, at the moment a POST reuses it, makes that
-// POST fail as a transport error, which is not retried (a duplicate is
-// worse). The Bot Connector's front ends keep idle connections for minutes
-// (Azure's load balancers four by default), far longer than maxIdle.
+// net/http also notices when a server closes an idle connection, and never
+// reuses it; fasthttp does not, and a POST written to such a connection
+// fails as a transport error, which is not retried (a duplicate is worse).
+// staleconn.go checks a connection before reusing it after idleCheck, and
+// only a connection so found closed is tried again. maxIdle is below the
+// idle timeouts servers and load balancers keep by default (nginx 75 s,
+// IIS 120 s, Azure's load balancer 4 min), and long enough that a bot with
+// a message every few seconds does not open a new TLS connection for each
+// reply.
 const (
 	// maxIdle is how long an unused connection is kept for reuse.
-	maxIdle = 10 * time.Second
+	maxIdle = 30 * time.Second
+	// readBuffer bounds a response's status line and headers: a reply
+	// that was delivered must not turn into an error because a front end
+	// added headers (fasthttp's default is 4 KiB).
+	readBuffer = 16 << 10
 	// maxConnsPerHost bounds the connections to one Connector host; a call
 	// beyond it waits for a free one up to its timeout. Campaigns keep
 	// hundreds of sends in flight.
@@ -51,15 +57,34 @@ func newSender(dial func(addr string) (net.Conn, error), timeout time.Duration) 
 		MaxConnWaitTimeout:  timeout,
 		MaxIdleConnDuration: maxIdle,
 		MaxResponseBodySize: maxResponseBody,
+		ReadBufferSize:      readBuffer,
 		// endpoint has escaped the path (conversation ids hold ';', '@',
 		// ':' and '='): it goes out exactly as built.
 		DisablePathNormalizing: true,
 		DialDualStack:          true,
-		RetryIfErr:             func(*fasthttp.Request, int, error) (bool, bool) { return false, false },
+		// Only a kept connection found closed before anything was written
+		// is tried again (staleconn.go); every other error goes to do's
+		// policy.
+		RetryIfErr: func(_ *fasthttp.Request, _ int, err error) (bool, bool) {
+			return false, errors.Is(err, errStale)
+		},
 		ConfigureClient: func(hc *fasthttp.HostClient) error {
 			hc.Dial = dial
 			if dial == nil {
-				return viaEnvironmentProxy(hc, timeout)
+				if err := viaEnvironmentProxy(hc, timeout); err != nil {
+					return err
+				}
+			}
+			open := hc.Dial
+			if open == nil {
+				open = func(addr string) (net.Conn, error) { return fasthttp.DialDualStackTimeout(addr, timeout) }
+			}
+			hc.Dial = func(addr string) (net.Conn, error) {
+				c, err := open(addr)
+				if err != nil {
+					return nil, err
+				}
+				return newCheckedConn(c), nil
 			}
 			return nil
 		},

@@ -206,3 +206,23 @@ func connectProxy(t *testing.T, route func(target string) string) string {
 	}()
 	return l.Addr().String()
 }
+
+// A server that closes a kept connection while it is idle (Node's http
+// server does after 5 s, the Bot Framework's Playground among them) costs
+// nothing: the connection is seen closed before the next call writes to it,
+// and the call goes out on a new one. A POST is not retried after a
+// transport error, so without this check that reply would be lost.
+func TestServerClosedIdleConnectionIsNotReused(t *testing.T) {
+	fc := newFakeConnector(t, status(http.StatusCreated, `{"id":"act-1"}`))
+	fc.Config.IdleTimeout = 50 * time.Millisecond
+	c, _ := localClient(t, connector.Config{})
+	for i := range 3 {
+		if _, err := c.Send(context.Background(), fc.URL, testConvID, msg("x")); err != nil {
+			t.Fatalf("send %d after the server closed the idle connection: %v", i, err)
+		}
+		time.Sleep(250 * time.Millisecond) // the server closes the connection meanwhile
+	}
+	if n := len(fc.requests()); n != 3 {
+		t.Errorf("the connector got %d requests, want 3", n)
+	}
+}
