@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
@@ -213,16 +214,24 @@ func connectProxy(t *testing.T, route func(target string) string) string {
 // and the call goes out on a new one. A POST is not retried after a
 // transport error, so without this check that reply would be lost.
 func TestServerClosedIdleConnectionIsNotReused(t *testing.T) {
-	fc := newFakeConnector(t, status(http.StatusCreated, `{"id":"act-1"}`))
-	fc.Config.IdleTimeout = 50 * time.Millisecond
+	var got atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		got.Add(1)
+		w.WriteHeader(http.StatusCreated)
+		io.WriteString(w, `{"id":"act-1"}`)
+	}))
+	srv.Config.IdleTimeout = 50 * time.Millisecond
+	srv.Start()
+	t.Cleanup(srv.Close)
 	c, _ := localClient(t, connector.Config{})
 	for i := range 3 {
-		if _, err := c.Send(context.Background(), fc.URL, testConvID, msg("x")); err != nil {
+		if _, err := c.Send(context.Background(), srv.URL, testConvID, msg("x")); err != nil {
 			t.Fatalf("send %d after the server closed the idle connection: %v", i, err)
 		}
 		time.Sleep(250 * time.Millisecond) // the server closes the connection meanwhile
 	}
-	if n := len(fc.requests()); n != 3 {
+	if n := got.Load(); n != 3 {
 		t.Errorf("the connector got %d requests, want 3", n)
 	}
 }
