@@ -3,7 +3,8 @@
 // what the bot is pointed at (BotOpenIdMetadata for the Bot Framework's
 // tokens, GRAENSEN_ADMIN_OPENID_METADATA for the admin API's Entra ID
 // tokens), and it signs RS256 tokens with whatever claims the caller
-// gives. It is for cmd/turnbench and cmd/campaignbench, never production.
+// gives. It is for cmd/turnbench, cmd/campaignbench and tests, never
+// production.
 package testissuer
 
 import (
@@ -14,6 +15,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -23,8 +25,9 @@ const KeyID = "bench-key"
 
 // Issuer serves /.well-known/openid-configuration and /keys.
 type Issuer struct {
-	srv *httptest.Server
-	key *rsa.PrivateKey
+	srv     *httptest.Server
+	key     *rsa.PrivateKey
+	fetches atomic.Int32
 }
 
 // New starts an issuer whose metadata names iss as its issuer; the key
@@ -43,6 +46,7 @@ func New(iss string, endorsements ...string) (*Issuer, error) {
 		})
 	})
 	mux.HandleFunc("GET /keys", func(w http.ResponseWriter, r *http.Request) {
+		i.fetches.Add(1)
 		b64 := base64.RawURLEncoding.EncodeToString
 		key := map[string]any{"kty": "RSA", "use": "sig", "kid": KeyID, "n": b64(k.N.Bytes()), "e": b64(big.NewInt(int64(k.E)).Bytes())}
 		if len(endorsements) > 0 {
@@ -63,6 +67,12 @@ func (i *Issuer) Token(claims jwt.MapClaims) (string, error) {
 	t.Header["kid"] = KeyID
 	return t.SignedString(i.key)
 }
+
+// PublicKey is the issuer's signing key as its keys document publishes it.
+func (i *Issuer) PublicKey() *rsa.PublicKey { return &i.key.PublicKey }
+
+// KeyFetches counts the requests for the keys document so far.
+func (i *Issuer) KeyFetches() int { return int(i.fetches.Load()) }
 
 // Close stops the issuer.
 func (i *Issuer) Close() { i.srv.Close() }
