@@ -3,12 +3,8 @@ package campaign_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"encoding/base64"
 	"encoding/json"
 	"io"
-	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -22,6 +18,7 @@ import (
 	"github.com/kk/graensen/bot/campaign"
 	"github.com/kk/graensen/bot/campaign/fakeconn"
 	"github.com/kk/graensen/dialogs"
+	"github.com/kk/graensen/internal/testissuer"
 )
 
 const (
@@ -32,10 +29,13 @@ const (
 	adminOID2 = "0b1c2d3e-0000-4000-8000-000000000002"
 )
 
+// entraIssuer is the issuer of the tenant's Entra ID tokens.
+const entraIssuer = "https://login.microsoftonline.com/" + tenant + "/v2.0"
+
 type apiEnv struct {
 	*env
 	srv *httptest.Server
-	key *rsa.PrivateKey
+	iss *testissuer.Issuer
 	svc *campaign.Service
 }
 
@@ -44,24 +44,12 @@ func newAPI(t *testing.T, static string) *apiEnv { return newAPIWith(t, static, 
 // newAPIWith is newAPI with a given fake connector and service config.
 func newAPIWith(t *testing.T, static string, fake *fakeconn.Server, mod func(*campaign.Config)) *apiEnv {
 	e := newEnv(t, fake)
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	iss, err := testissuer.New(entraIssuer) // the tenant's OpenID metadata and its signing key
 	if err != nil {
 		t.Fatal(err)
 	}
-	var jwks *httptest.Server // the tenant's OpenID metadata (/openid) and its signing keys
-	jwks = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/openid" {
-			_ = json.NewEncoder(w).Encode(map[string]any{"jwks_uri": jwks.URL + "/keys"})
-			return
-		}
-		enc := base64.RawURLEncoding
-		_ = json.NewEncoder(w).Encode(map[string]any{"keys": []any{map[string]any{
-			"kty": "RSA", "use": "sig", "kid": "k1",
-			"n": enc.EncodeToString(key.N.Bytes()), "e": enc.EncodeToString(big.NewInt(int64(key.E)).Bytes()),
-		}}})
-	}))
-	t.Cleanup(jwks.Close)
-	auth, err := admin.NewAuthenticator(admin.AuthConfig{Admins: []string{strings.ToUpper(adminOID), adminOID2}, TenantID: tenant, Audience: audience, OpenIDMetadataURL: jwks.URL + "/openid", StaticToken: static})
+	t.Cleanup(iss.Close)
+	auth, err := admin.NewAuthenticator(admin.AuthConfig{Admins: []string{strings.ToUpper(adminOID), adminOID2}, TenantID: tenant, Audience: audience, OpenIDMetadataURL: iss.MetadataURL(), StaticToken: static})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,20 +59,18 @@ func newAPIWith(t *testing.T, static string, fake *fakeconn.Server, mod func(*ca
 	svc.Routes(auth)(r)
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
-	return &apiEnv{env: e, srv: srv, key: key, svc: svc}
+	return &apiEnv{env: e, srv: srv, iss: iss, svc: svc}
 }
 
 func (a *apiEnv) token(mod func(jwt.MapClaims)) string {
 	c := jwt.MapClaims{
-		"iss": "https://login.microsoftonline.com/" + tenant + "/v2.0", "aud": audience, "tid": tenant, "oid": adminOID,
+		"iss": entraIssuer, "aud": audience, "tid": tenant, "oid": adminOID,
 		"exp": time.Now().Add(time.Hour).Unix(), "iat": time.Now().Unix(),
 	}
 	if mod != nil {
 		mod(c)
 	}
-	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, c)
-	tok.Header["kid"] = "k1"
-	s, err := tok.SignedString(a.key)
+	s, err := a.iss.Token(c)
 	if err != nil {
 		panic(err)
 	}
