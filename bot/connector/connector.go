@@ -442,15 +442,6 @@ func endpoint(serviceURL string, segments ...string) (string, error) {
 	return b.String(), nil
 }
 
-// isLoopback reports whether host (without port) names the local machine.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
 // do performs one Connector call with the retry policy described in the
 // package comment and returns the (size-limited) body of a 2xx response.
 func (c *Client) do(ctx context.Context, op, method, u string, payload any) ([]byte, error) {

@@ -25,7 +25,10 @@ var errStale = errors.New("connector: kept connection closed by the server")
 // checkedConn is a connection that checks itself after being idle.
 type checkedConn struct {
 	net.Conn
-	used atomic.Int64 // unix nanoseconds of the last read or write
+	// used is the unix nanoseconds of the dial or the last read or write:
+	// a write too, so that only a request's first write is ever checked,
+	// never a later part of one already under way.
+	used atomic.Int64
 }
 
 func newCheckedConn(c net.Conn) *checkedConn {

@@ -12,6 +12,8 @@ import (
 	"github.com/valyala/fasthttp"
 	"github.com/valyala/fasthttp/fasthttpproxy"
 	"golang.org/x/net/http/httpproxy"
+
+	"github.com/kk/graensen/internal/loopback"
 )
 
 // Connector calls go out through fasthttp's client, not net/http's. Every
@@ -150,7 +152,7 @@ func (c *Client) attempt(ctx context.Context, method, u string, body []byte) (an
 	if c.tokens != nil {
 		// Never hand the bearer token to a remote host over plain HTTP.
 		uri := req.URI()
-		if string(uri.Scheme()) != "https" && !isLoopback(hostOnly(string(uri.Host()))) {
+		if string(uri.Scheme()) != "https" && !loopback.Addr(string(uri.Host())) {
 			return answer{}, fmt.Errorf("%w: refusing to send a token over plain http to %s", errNotSent, uri.Host())
 		}
 		tok, err := c.token(ctx)
@@ -180,12 +182,4 @@ func (c *Client) attempt(ctx context.Context, method, u string, body []byte) (an
 	}
 	a.body = bytes.Clone(resp.Body())
 	return a, nil
-}
-
-// hostOnly strips a port from host.
-func hostOnly(host string) string {
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		return h
-	}
-	return host
 }

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"time"
+
+	"github.com/kk/graensen/internal/loopback"
 )
 
 // servePprof serves Go's profiles (net/http/pprof, /debug/pprof/) on
@@ -17,8 +19,7 @@ func servePprof(addr string, log *slog.Logger) (func(), error) {
 	if addr == "" {
 		return func() {}, nil
 	}
-	host, _, err := net.SplitHostPort(addr)
-	if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+	if _, _, err := net.SplitHostPort(addr); err != nil || !loopback.Addr(addr) {
 		return nil, fmt.Errorf("GRAENSEN_PPROF_ADDR must be a loopback host:port, e.g. 127.0.0.1:6060: %q", addr)
 	}
 	ln, err := net.Listen("tcp", addr)

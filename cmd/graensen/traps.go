@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"net"
 	"strings"
+
+	"github.com/kk/graensen/internal/loopback"
 )
 
 // real reports whether this configuration touches real data or real
@@ -81,7 +83,5 @@ func (c Config) listenAddr() string {
 
 // loopback reports whether the webhook listens on the loopback interface only.
 func (c Config) loopback() bool {
-	host, _, _ := net.SplitHostPort(c.listenAddr())
-	ip := net.ParseIP(host)
-	return host == "localhost" || (ip != nil && ip.IsLoopback())
+	return loopback.Addr(c.listenAddr())
 }
