@@ -39,9 +39,9 @@ import (
 	"github.com/kk/graensen/bot/report"
 	"github.com/kk/graensen/bot/seal"
 	"github.com/kk/graensen/dialogs"
-	"github.com/kk/graensen/dialogs/content"
 	"github.com/kk/graensen/dialogs/redisstore"
 	"github.com/kk/graensen/internal/bottest"
+	"github.com/kk/graensen/internal/contenttest"
 	"github.com/kk/graensen/locales"
 )
 
@@ -358,7 +358,7 @@ func TestRedisCrashUnderLoad(t *testing.T) {
 			camps := campaign.New(campaign.Config{Store: h.Store, Keys: h.Keys, Hasher: h.Hasher, Renderer: cards.New(locales.MustBundle()), Conn: cc})
 			return []effect.Func{reminder.Effect(h.Store), reports.Effect, camps.Effect()}
 		}})
-	playbook := content.MustLoad().Playbooks[0].ID
+	playbook := contenttest.Small().Playbooks[0].ID // the library bottest runs on
 
 	const workers = 8
 	var (

@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/kk/graensen/dialogs"
-	"github.com/kk/graensen/dialogs/content"
+	"github.com/kk/graensen/internal/contenttest"
 )
 
 // session is the driver (driver_test.go) of most engine tests.
@@ -18,7 +18,7 @@ func newSession(t *testing.T, locale string) *session {
 
 func newSessionWith(t *testing.T, locale string, cfg dialogs.Config) *session {
 	if cfg.Content == nil {
-		cfg.Content = content.MustLoad()
+		cfg.Content = contenttest.Small()
 	}
 	return &session{newDriver(t, dialogs.New(cfg), locale)}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/kk/graensen/dialogs"
+	"github.com/kk/graensen/internal/contenttest"
 )
 
 var update = flag.Bool("update", false, "rewrite the card golden files in testdata/cards")
@@ -29,7 +30,7 @@ const goldenDir = "testdata/cards"
 // returns the first card of every kind seen, by kind.
 func cardKinds(t *testing.T, locale string) map[string]dialogs.Card {
 	t.Helper()
-	e := dialogs.New(dialogs.Config{Content: fixtureLib(t, "small")})
+	e := dialogs.New(dialogs.Config{Content: contenttest.Small()})
 	first := map[string]dialogs.Card{}
 	type node struct {
 		st     dialogs.State

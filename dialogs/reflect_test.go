@@ -336,9 +336,10 @@ func TestReflectionBegunAgainReplacesTheUnfinishedOne(t *testing.T) {
 var verdicts = []string{"er chikane", "er sexisme", "is harassment", "is sexism", "er krænkende", "is offensive"}
 
 func TestReflectionNeverGivesAVerdict(t *testing.T) {
-	// Every single answer, and the heaviest and lightest combinations.
+	// Every single answer of the library the bot ships, and the heaviest
+	// and lightest combinations.
 	combos := []map[string]string{heavyAnswers, lightAnswers}
-	r := reachLib.Reflect
+	r := realLib.Reflect
 	all := map[string]string{
 		"kind": strings.Join(r.Kinds, ","), "severity": r.Severity[len(r.Severity)-1],
 		"duration": r.Duration[len(r.Duration)-1], "frequency": r.Frequency[len(r.Frequency)-1],
@@ -355,7 +356,7 @@ func TestReflectionNeverGivesAVerdict(t *testing.T) {
 	checked := map[string]bool{}
 	for _, answers := range combos {
 		for _, loc := range []string{"da-DK", "en-US"} {
-			s := newSession(t, loc)
+			s := newSessionWith(t, loc, dialogs.Config{Content: realLib})
 			form := s.click(dialogs.Submit(dialogs.VerbReflect, ""))
 			res := reflectSend(s, reflectSubmit(t, form, answers))
 			checkCards(t, res)

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/kk/graensen/dialogs"
-	"github.com/kk/graensen/dialogs/content"
+	"github.com/kk/graensen/internal/contenttest"
 )
 
 // transcript is the driver (driver_test.go) of the reporting tests: a
@@ -17,7 +17,7 @@ import (
 type transcript struct{ *driver }
 
 func newTranscript(t *testing.T, handlers ...string) *transcript {
-	e := dialogs.New(dialogs.Config{Content: content.MustLoad(), Handlers: handlers})
+	e := dialogs.New(dialogs.Config{Content: contenttest.Small(), Handlers: handlers})
 	tr := &transcript{newDriver(t, e, "da-DK")}
 	tr.aad = "aad-user"
 	tr.now = time.Date(2026, 3, 1, 23, 30, 0, 0, time.UTC) // already 2 March in Copenhagen

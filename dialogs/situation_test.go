@@ -16,8 +16,8 @@ import (
 // Adaptive Card schema).
 
 func matcherConfig() dialogs.Config {
-	m := match.FromLibrary(guideLib, func(lang, id string) string { return guideRenderer.Text(dialogs.Lang(lang), dialogs.M(id)) })
-	return dialogs.Config{Matcher: func(lang, q string) (string, []string) {
+	m := match.FromLibrary(realLib, func(lang, id string) string { return guideRenderer.Text(dialogs.Lang(lang), dialogs.M(id)) })
+	return dialogs.Config{Content: realLib, Matcher: func(lang, q string) (string, []string) {
 		d := m.Decide(lang, q)
 		return d.Best, d.Choices
 	}}

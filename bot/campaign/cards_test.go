@@ -8,7 +8,7 @@ import (
 	"github.com/kk/graensen/bot/cards"
 	"github.com/kk/graensen/bot/cards/cardschema"
 	"github.com/kk/graensen/dialogs"
-	"github.com/kk/graensen/dialogs/content"
+	"github.com/kk/graensen/internal/contenttest"
 	"github.com/kk/graensen/locales"
 )
 
@@ -29,7 +29,7 @@ func TestCampaignCardsValidateInBothLanguages(t *testing.T) {
 	}
 	// The authoring flow's cards, as an admin sees them.
 	admin := "0b1c2d3e-0000-4000-8000-000000000001"
-	e := dialogs.New(dialogs.Config{Content: content.MustLoad(), Admins: []string{admin}})
+	e := dialogs.New(dialogs.Config{Content: contenttest.Small(), Admins: []string{admin}})
 	var st dialogs.State
 	var p dialogs.Profile
 	seq := 0

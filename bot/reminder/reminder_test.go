@@ -19,13 +19,13 @@ import (
 	"github.com/kk/graensen/bot/reminder"
 	"github.com/kk/graensen/bot/schedule"
 	"github.com/kk/graensen/dialogs"
-	"github.com/kk/graensen/dialogs/content"
 	"github.com/kk/graensen/dialogs/redisstore"
 	"github.com/kk/graensen/dialogs/redisstore/redistest"
 	"github.com/kk/graensen/internal/bottest"
+	"github.com/kk/graensen/internal/contenttest"
 )
 
-var lib = content.MustLoad()
+var lib = contenttest.Small()
 
 // newBot starts a bot with the reminder effect; with store set it shares
 // that Redis and prefix (a second replica, or the same bot restarted).

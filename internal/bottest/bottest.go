@@ -29,9 +29,9 @@ import (
 	"github.com/kk/graensen/bot/outbox"
 	"github.com/kk/graensen/bot/seal"
 	"github.com/kk/graensen/dialogs"
-	"github.com/kk/graensen/dialogs/content"
 	"github.com/kk/graensen/dialogs/redisstore"
 	"github.com/kk/graensen/dialogs/redisstore/redistest"
+	"github.com/kk/graensen/internal/contenttest"
 	"github.com/kk/graensen/locales"
 )
 
@@ -214,7 +214,7 @@ func New(t testing.TB, o Options) *Harness {
 	logs := &SyncBuffer{}
 	r := cards.New(locales.MustBundle())
 	if o.Engine.Content == nil {
-		o.Engine.Content = content.MustLoad()
+		o.Engine.Content = contenttest.Small()
 	}
 	h := &Harness{t: t, Conn: conn, Store: store, Prefix: prefix, Logs: logs, Hasher: hasher, Keys: keys}
 	var ob bot.Outbox
