@@ -81,10 +81,10 @@ func TestPrivilegedActionsAreCheckedServerSide(t *testing.T) {
 		effect  string // the domain output it must cause for who
 	}{
 		{"register the inbox", authzHandler, true, map[string]any{"a": dialogs.VerbInbox}, "dialogs.RegisterInbox"},
-		{"claim a case", authzHandler, true, map[string]any{"a": dialogs.VerbCClaim, "v": caseID}, "dialogs.CaseAction"},
-		{"set a case status", authzHandler, true, map[string]any{"a": dialogs.VerbCStatus, "v": caseID, "status": "closed"}, "dialogs.CaseAction"},
-		{"answer a reporter", authzHandler, true, map[string]any{"a": dialogs.VerbCReply, "v": caseID, "reply": "svar"}, "dialogs.CaseAction"},
-		{"add a case note", authzHandler, true, map[string]any{"a": dialogs.VerbCNote, "v": caseID, "note": "note"}, "dialogs.CaseAction"},
+		{"claim a case", authzHandler, true, map[string]any{"a": dialogs.VerbCaseClaim, "v": caseID}, "dialogs.CaseAction"},
+		{"set a case status", authzHandler, true, map[string]any{"a": dialogs.VerbCaseStatus, "v": caseID, "status": "closed"}, "dialogs.CaseAction"},
+		{"answer a reporter", authzHandler, true, map[string]any{"a": dialogs.VerbCaseReply, "v": caseID, "reply": "svar"}, "dialogs.CaseAction"},
+		{"add a case note", authzHandler, true, map[string]any{"a": dialogs.VerbCaseNote, "v": caseID, "note": "note"}, "dialogs.CaseAction"},
 		{"campaign progress", authzAdmin, false, map[string]any{"a": dialogs.VerbCampaignStatus, "v": campaignID}, "dialogs.CampaignStatus"},
 		{"campaign follow-up", authzAdmin, false, map[string]any{"a": dialogs.VerbCampaignRemind, "v": campaignID}, "dialogs.CampaignRemind"},
 	}

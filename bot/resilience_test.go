@@ -311,14 +311,14 @@ var ackChecks = []ackCheck{
 			return errors.New("the acknowledgement showed no receipt code")
 		}
 		id := r.id + "-check"
-		a := h.DialogInvoke(id, "task/submit", map[string]any{"a": dialogs.VerbRCheck, "code": r.receipt})
+		a := h.DialogInvoke(id, "task/submit", map[string]any{"a": dialogs.VerbReceiptCheck, "code": r.receipt})
 		a.Conversation.ID, a.From = r.conv+"-check", schema.ChannelAccount{ID: "29:" + r.aad, AadObjectID: r.aad}
 		code, body, err := postBody(h.HTTP.URL, a)
 		if err != nil || code != http.StatusOK {
 			return fmt.Errorf("receipt check: %d %v", code, err)
 		}
 		s, ok := dialogSent(body)
-		if !ok || submitWith(s, dialogs.VerbRSend) == nil {
+		if !ok || submitWith(s, dialogs.VerbReceiptMessage) == nil {
 			return fmt.Errorf("the receipt does not open an open case: %q", bottest.CardText(s.Activity.Attachments))
 		}
 		return nil

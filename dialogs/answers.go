@@ -43,7 +43,7 @@ func CampaignAnswer(f CampaignFinding) Card {
 // the unit's inbox.
 type CaseFinding struct {
 	Found  bool   // the case is still stored (not purged)
-	Op     string // the handler's action: VerbCClaim, VerbCStatus, VerbCReply, VerbCNote
+	Op     string // the handler's action: VerbCaseClaim, VerbCaseStatus, VerbCaseReply, VerbCaseNote
 	Status string // the case's status when found
 }
 
@@ -54,7 +54,7 @@ func CaseRefusal(f CaseFinding) (Card, bool) {
 	switch {
 	case !f.Found:
 		return ReportNotice("inbox-gone", "report.inbox.gone"), true
-	case f.Op == VerbCReply && f.Status == StatusClosed:
+	case f.Op == VerbCaseReply && f.Status == StatusClosed:
 		return ReportNotice("inbox-closed", "report.status.closedText"), true
 	}
 	return Card{}, false

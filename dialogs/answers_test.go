@@ -30,13 +30,13 @@ func TestCaseRefusal(t *testing.T) {
 		f    CaseFinding
 		card string // "" when the action is carried out
 	}{
-		{"gone", CaseFinding{Found: false, Op: VerbCClaim}, "inbox-gone"},
-		{"gone, reply", CaseFinding{Found: false, Op: VerbCReply, Status: StatusClosed}, "inbox-gone"},
-		{"reply to closed", CaseFinding{Found: true, Op: VerbCReply, Status: StatusClosed}, "inbox-closed"},
-		{"reply to open", CaseFinding{Found: true, Op: VerbCReply, Status: StatusNew}, ""},
-		{"note on closed", CaseFinding{Found: true, Op: VerbCNote, Status: StatusClosed}, ""},
-		{"reopen closed", CaseFinding{Found: true, Op: VerbCStatus, Status: StatusClosed}, ""},
-		{"claim", CaseFinding{Found: true, Op: VerbCClaim, Status: StatusNew}, ""},
+		{"gone", CaseFinding{Found: false, Op: VerbCaseClaim}, "inbox-gone"},
+		{"gone, reply", CaseFinding{Found: false, Op: VerbCaseReply, Status: StatusClosed}, "inbox-gone"},
+		{"reply to closed", CaseFinding{Found: true, Op: VerbCaseReply, Status: StatusClosed}, "inbox-closed"},
+		{"reply to open", CaseFinding{Found: true, Op: VerbCaseReply, Status: StatusNew}, ""},
+		{"note on closed", CaseFinding{Found: true, Op: VerbCaseNote, Status: StatusClosed}, ""},
+		{"reopen closed", CaseFinding{Found: true, Op: VerbCaseStatus, Status: StatusClosed}, ""},
+		{"claim", CaseFinding{Found: true, Op: VerbCaseClaim, Status: StatusNew}, ""},
 	} {
 		card, refused := CaseRefusal(c.f)
 		if refused != (c.card != "") || card.Name != c.card {

@@ -15,12 +15,12 @@ import (
 
 // Verbs of campaigns.
 const (
-	VerbCampaign       = "campaign" // admin: open the authoring form
-	VerbCampaignAck    = "kack"     // arg campaign id: "I have done it"
-	VerbCampaignStatus = "kstatus"  // arg campaign id: admin: progress card
-	VerbCampaignRemind = "kremind"  // arg campaign id: admin: remind those who have not acknowledged
-	VerbMute           = "mute"     // mute campaign messages
-	VerbUnmute         = "unmute"   // unmute them
+	VerbCampaign       = "campaign"        // admin: open the authoring form
+	VerbCampaignAck    = "campaign-ack"    // arg campaign id: "I have done it"
+	VerbCampaignStatus = "campaign-status" // arg campaign id: admin: progress card
+	VerbCampaignRemind = "campaign-remind" // arg campaign id: admin: remind those who have not acknowledged
+	VerbMute           = "mute"            // mute campaign messages
+	VerbUnmute         = "unmute"          // unmute them
 	verbCPreview       = "kprev"
 	verbCEdit          = "kedit"
 	verbCSchedule      = "ksched"

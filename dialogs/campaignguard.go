@@ -12,13 +12,13 @@ import (
 
 // Verbs of the guardrails and of recall/correct.
 const (
-	VerbCampaignApprove    = "kapprove" // arg id: approve a campaign waiting for a second admin
-	VerbCampaignReject     = "kreject"  // arg id: reject (or withdraw) it
-	VerbCampaignRecallAsk  = "krecallq" // arg id: "Recall" on the progress card → confirmation
-	VerbCampaignRecall     = "krecall"  // arg id: confirmed recall
-	VerbCampaignCorrectAsk = "kcorrq"   // arg id: "Correct" on the progress card → form
-	VerbCampaignCorrectPre = "kcorrp"   // arg id + form values: the correction's confirmation
-	VerbCampaignCorrect    = "kcorr"    // arg id + texts: confirmed correction
+	VerbCampaignApprove    = "campaign-approve"         // arg id: approve a campaign waiting for a second admin
+	VerbCampaignReject     = "campaign-reject"          // arg id: reject (or withdraw) it
+	VerbCampaignRecallAsk  = "campaign-recall-ask"      // arg id: "Recall" on the progress card → confirmation
+	VerbCampaignRecall     = "campaign-recall"          // arg id: confirmed recall
+	VerbCampaignCorrectAsk = "campaign-correct-ask"     // arg id: "Correct" on the progress card → form
+	VerbCampaignCorrectPre = "campaign-correct-preview" // arg id + form values: the correction's confirmation
+	VerbCampaignCorrect    = "campaign-correct"         // arg id + texts: confirmed correction
 )
 
 func (e *Engine) registerCampaignGuard() {

@@ -32,8 +32,8 @@ type CloseDialog struct{ Msg Msg }
 func (ShowDialog) IsOutput()  {}
 func (CloseDialog) IsOutput() {}
 
-// VerbDClose closes the dialog window (a "Close" button inside it).
-const VerbDClose = "dclose"
+// VerbDialogClose closes the dialog window (a "Close" button inside it).
+const VerbDialogClose = "dialog-close"
 
 // ReportDialog shows a card of the report form (its steps, the receipt
 // after filing, a refusal) in the dialog window.
@@ -61,7 +61,7 @@ func (e *Engine) dialogTurn(t *Turn) {
 	}
 	verb, form := t.Verb(), t.st.Form
 	switch {
-	case verb == VerbDClose:
+	case verb == VerbDialogClose:
 		t.Emit(CloseDialog{})
 	case verb == VerbReport:
 		e.openReportForm(t)
@@ -83,9 +83,9 @@ func (e *Engine) dialogTurn(t *Turn) {
 
 // dialogViews are the stateless screens of the dialog window.
 var dialogViews = map[string]func(e *Engine, t *Turn, arg string){
-	VerbReceipt: func(_ *Engine, t *Turn, _ string) { t.Emit(ReceiptDialog(ReceiptEntryCard(""))) },
-	VerbRCheck:  (*Engine).receiptCheckView,
-	VerbRSend:   (*Engine).reporterSendView,
+	VerbReceipt:        func(_ *Engine, t *Turn, _ string) { t.Emit(ReceiptDialog(ReceiptEntryCard(""))) },
+	VerbReceiptCheck:   (*Engine).receiptCheckView,
+	VerbReceiptMessage: (*Engine).reporterSendView,
 }
 
 // openReportForm starts the form, or continues a draft left open.

@@ -141,8 +141,12 @@ func (e *Engine) view(verb string, fn func(t *Turn, arg string)) {
 	e.views[verb] = fn
 }
 
-// claim panics when a verb already has a handler (a dialog or a view).
+// claim panics when a verb already has a handler (a dialog or a view), or
+// is an earlier name of another verb (legacyverbs.go).
 func (e *Engine) claim(verb string) {
+	if now, old := legacyVerbs[verb]; old {
+		panic("dialogs: verb " + verb + " is the earlier name of " + now)
+	}
 	if _, dup := e.starts[verb]; dup {
 		panic("dialogs: verb " + verb + " registered twice")
 	}
@@ -207,6 +211,7 @@ func (e *Engine) Step(st State, p Profile, in Input) Result {
 		return Result{State: st, Profile: p, Duplicate: true}
 	}
 	st = cloneState(st)
+	in = currentVerb(in) // a card sent before a verb was renamed
 	if in.ActivityID != "" {
 		st.Seen = append(st.Seen, in.ActivityID)
 		if len(st.Seen) > e.seenMax {

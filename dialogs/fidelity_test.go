@@ -17,7 +17,7 @@ import (
 func TestLanguageSwitchShowsTheSameStepAgain(t *testing.T) {
 	// Mid-playbook.
 	s := newGSess(t, "da-DK", dialogs.Config{})
-	s.click(dialogs.Submit(dialogs.VerbStep, "receive-report:listen"))
+	s.click(dialogs.Submit(dialogs.VerbGuideStep, "receive-report:listen"))
 	r := s.say("english")
 	if names := gNames(r); !slices.Equal(names, []string{"lang", "step:receive-report:listen"}) || r.Lang != dialogs.English {
 		t.Fatalf("switch mid-playbook: %v in %s", names, r.Lang)

@@ -9,20 +9,20 @@ import (
 
 // Verbs of the manager guidance.
 const (
-	VerbGuides  = "guides" // the list of playbooks
-	VerbGuide   = "guide"  // arg playbook id: open where the user left off
-	VerbStep    = "gstep"  // arg "<playbook>:<step id>" (or "<playbook>:finish"): go to that step
-	VerbSummary = "gsum"   // arg playbook id: recap card with what was ticked
-	VerbRemind  = "remind" // arg "<playbook>:<step id>": set a follow-up reminder
-	checkPrefix = "chk:"   // input id prefix of checklist toggles: chk:<step>.<check>
-	stepSep     = ":"
+	VerbGuides       = "guides"        // the list of playbooks
+	VerbGuide        = "guide"         // arg playbook id: open where the user left off
+	VerbGuideStep    = "guide-step"    // arg "<playbook>:<step id>" (or "<playbook>:finish"): go to that step
+	VerbGuideSummary = "guide-summary" // arg playbook id: recap card with what was ticked
+	VerbRemind       = "remind"        // arg "<playbook>:<step id>": set a follow-up reminder
+	checkPrefix      = "chk:"          // input id prefix of checklist toggles: chk:<step>.<check>
+	stepSep          = ":"
 )
 
 func (e *Engine) registerGuide() {
 	e.view(VerbGuides, e.guidesView)
 	e.view(VerbGuide, e.guideView)
-	e.view(VerbStep, e.stepView)
-	e.view(VerbSummary, e.summaryView)
+	e.view(VerbGuideStep, e.stepView)
+	e.view(VerbGuideSummary, e.summaryView)
 }
 
 func (e *Engine) guidesView(t *Turn, arg string) {
@@ -268,14 +268,14 @@ func (e *Engine) showStep(t *Turn, p content.Playbook, n int, intro bool) {
 	}
 	var nav []Action
 	if n > 0 {
-		nav = append(nav, Action{Label: M("guide.back"), Data: Submit(VerbStep, StepArg(p, n-1))})
+		nav = append(nav, Action{Label: M("guide.back"), Data: Submit(VerbGuideStep, StepArg(p, n-1))})
 	}
 	next := "guide.next"
 	if n == len(p.Steps)-1 {
 		next = "guide.finish"
 	}
-	nav = append(nav, Action{Label: M(next), Data: Submit(VerbStep, StepArg(p, n+1)), Primary: true})
-	nav = append(nav, Action{Label: M("guide.sum.button"), Data: Submit(VerbSummary, p.ID)})
+	nav = append(nav, Action{Label: M(next), Data: Submit(VerbGuideStep, StepArg(p, n+1)), Primary: true})
+	nav = append(nav, Action{Label: M("guide.sum.button"), Data: Submit(VerbGuideSummary, p.ID)})
 	t.Reply(Card{Name: "step:" + p.ID + ":" + s.ID, Blocks: blocks, Actions: append(nav,
 		Action{Label: M("guide.all"), Data: Submit(VerbGuides, p.ID)},
 		Action{Label: M("core.menu.back"), Data: Submit(VerbMenu, p.ID)},
@@ -311,7 +311,7 @@ func (e *Engine) summaryView(t *Turn, id string) {
 		}
 	}
 	t.Reply(Card{Name: "summary:" + p.ID, Blocks: blocks, Actions: []Action{
-		{Label: M("guide.resume"), Data: Submit(VerbStep, StepArg(p, gp.at(p))), Primary: true},
+		{Label: M("guide.resume"), Data: Submit(VerbGuideStep, StepArg(p, gp.at(p))), Primary: true},
 		{Label: M("guide.all"), Data: Submit(VerbGuides, "")},
 		menuAction(),
 	}})

@@ -337,7 +337,7 @@ func TestTicksKeptWhenLeavingAStepAnyWay(t *testing.T) {
 	for _, label := range []string{"guide.all", "core.menu.back", "guide.sum.button", "guide.remind.button", "guide.finish", "guide.back"} {
 		t.Run(label, func(t *testing.T) {
 			s := newGSess(t, "da-DK", dialogs.Config{})
-			c := gOnly(t, s.click(dialogs.Submit(dialogs.VerbStep, "receive-report:round-off")))
+			c := gOnly(t, s.click(dialogs.Submit(dialogs.VerbGuideStep, "receive-report:round-off")))
 			s.clickWith(gAction(t, c, label), submitted(c, "chk:round-off.talk-again"))
 			if !s.p.Guides["receive-report"].Checked["round-off.talk-again"] {
 				t.Fatalf("tick lost leaving by %s", label)
@@ -393,7 +393,7 @@ func TestSeveralPlaybooksUnderWayInTheMenu(t *testing.T) {
 			}
 			// Finishing one takes it off the list.
 			p, _ := guideLib.Playbook("receive-report")
-			s.click(dialogs.Submit(dialogs.VerbStep, fmt.Sprintf("%s:%d", p.ID, len(p.Steps))))
+			s.click(dialogs.Submit(dialogs.VerbGuideStep, fmt.Sprintf("%s:%d", p.ID, len(p.Steps))))
 			if m := gOnly(t, s.say("menu")); gHasAction(m, dialogs.VerbGuide, "receive-report") || !gHasAction(m, dialogs.VerbGuide, "prevention") {
 				t.Fatal("finished playbook still under way, or the other one gone")
 			}

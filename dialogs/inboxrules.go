@@ -9,7 +9,7 @@ package dialogs
 
 // VerbInboxMove confirms moving the inbox to this channel (arg: the nonce
 // of the confirmation card the effect posted here).
-const VerbInboxMove = "inboxmv"
+const VerbInboxMove = "inbox-move"
 
 // ConfirmInboxMove makes this channel the inbox in place of the old one,
 // if Nonce is the pending move's (checked by the effect).

@@ -177,6 +177,9 @@ func walkReach(t *testing.T, locale string, limit int) reachWalk {
 			t.Fatalf("%s walk: turn %v answered in %s", locale, values, r.Lang)
 		}
 		checkCards(t, r)
+		// Each button is pressed from the state the bot would have stored:
+		// through the JSON round trip, as the driver does.
+		r.State, r.Profile = roundTrip(t, r.State), roundTrip(t, r.Profile)
 		for _, c := range r.Cards() {
 			w.cards[c.Name] = true
 			for _, l := range reachLangs {

@@ -18,10 +18,10 @@ import (
 
 // Verbs of the reminders.
 const (
-	VerbReminders      = "reminders" // list the user's reminders
-	VerbReminderCancel = "rmcancel"  // arg reminder id: cancel it
-	verbRemindPick     = "rpick"     // tagged; arg one of the picks below
-	verbRemindBack     = "rback"     // tagged: leave the dialog, back to the step
+	VerbReminders      = "reminders"       // list the user's reminders
+	VerbReminderCancel = "reminder-cancel" // arg reminder id: cancel it
+	verbRemindPick     = "rpick"           // tagged; arg one of the picks below
+	verbRemindBack     = "rback"           // tagged: leave the dialog, back to the step
 	remindDialog       = "remind"
 )
 
@@ -222,7 +222,7 @@ func (reminderDialog) Continue(t *Turn, f *Frame) Status {
 		{Kind: BlockSubtle, Msg: M("playbook." + p.ID + ".title")},
 		{Kind: BlockText, Msg: M("playbook." + p.ID + "." + p.Steps[n].ID + ".title")},
 	}, Actions: []Action{
-		{Label: M("remind.back"), Data: Submit(VerbStep, StepArg(p, n)), Primary: true},
+		{Label: M("remind.back"), Data: Submit(VerbGuideStep, StepArg(p, n)), Primary: true},
 		{Label: M("remind.set.undo"), Data: Submit(VerbReminderCancel, r.ID)},
 		{Label: M("remind.list.button"), Data: Submit(VerbReminders, "")},
 		menuAction(),
@@ -305,7 +305,7 @@ func (e *Engine) reminderList(t *Turn, active []Reminder) Card {
 			facts = append(facts, Fact{Label: M("remind.list.guide"), Value: M("playbook." + p.ID + ".title")})
 			if n, finish, ok := p.Resolve(r.stepRef()); ok && !finish {
 				facts = append(facts, Fact{Label: M("remind.list.step"), Value: M("playbook." + p.ID + "." + p.Steps[n].ID + ".title")})
-				open = Submit(VerbStep, StepArg(p, n))
+				open = Submit(VerbGuideStep, StepArg(p, n))
 			}
 		}
 		blocks = append(blocks, Block{Kind: BlockFacts, Facts: facts}, Block{Kind: BlockActions, Actions: []Action{
@@ -367,7 +367,7 @@ func ReminderCard(lib *content.Library, playbook, step string) Card {
 	acts := []Action{{Label: M("remind.card.open"), Data: Submit(VerbGuide, p.ID), Primary: true}}
 	if n, finish, ok := p.Resolve(step); ok && !finish {
 		blocks = append(blocks, Block{Kind: BlockSubtle, Msg: M("playbook." + p.ID + "." + p.Steps[n].ID + ".title")})
-		acts = append(acts, Action{Label: M("remind.card.step"), Data: Submit(VerbStep, StepArg(p, n))})
+		acts = append(acts, Action{Label: M("remind.card.step"), Data: Submit(VerbGuideStep, StepArg(p, n))})
 	}
 	acts = append(acts, Action{Label: M("remind.list.button"), Data: Submit(VerbReminders, "")}, menuAction())
 	return Card{Name: "reminder:" + p.ID, Blocks: blocks, Actions: acts}

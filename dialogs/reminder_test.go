@@ -29,7 +29,7 @@ func outputsOf(r dialogs.Result) []dialogs.Output {
 // receive-report (a step with remind = true), ticking one item on the way.
 func openRemind(t *testing.T, s *gsess) dialogs.Card {
 	t.Helper()
-	step := gOnly(t, s.click(dialogs.Submit(dialogs.VerbStep, "receive-report:round-off")))
+	step := gOnly(t, s.click(dialogs.Submit(dialogs.VerbGuideStep, "receive-report:round-off")))
 	c := gOnly(t, s.clickWith(gAction(t, step, "guide.remind.button"), submitted(step, "chk:round-off.talk-again")))
 	if c.Name != "remind:pick" {
 		t.Fatalf("remind opened %s", c.Name)
@@ -128,7 +128,7 @@ func TestReminderButtonOnlyOnRemindSteps(t *testing.T) {
 	s := newGSess(t, "da-DK", dialogs.Config{})
 	for _, p := range guideLib.Playbooks {
 		for _, st := range p.Steps {
-			c := gOnly(t, s.click(dialogs.Submit(dialogs.VerbStep, p.ID+":"+st.ID)))
+			c := gOnly(t, s.click(dialogs.Submit(dialogs.VerbGuideStep, p.ID+":"+st.ID)))
 			if got := gHasAction(c, dialogs.VerbRemind, p.ID+":"+st.ID); got != st.Remind {
 				t.Errorf("%s/%s: remind button %v", p.ID, st.ID, got)
 			}
@@ -295,7 +295,7 @@ func TestReminderListAndCancel(t *testing.T) {
 			if !slices.Equal(cancels, []string{b.ID, a.ID}) {
 				t.Fatalf("cancel buttons %v, want %v", cancels, []string{b.ID, a.ID})
 			}
-			if !gHasAction(list, dialogs.VerbStep, "receive-report:round-off") {
+			if !gHasAction(list, dialogs.VerbGuideStep, "receive-report:round-off") {
 				t.Fatal("list lacks the way back into the playbook")
 			}
 			r := s.click(gAction(t, list, "remind.list.cancel", b.ID))
@@ -374,7 +374,7 @@ func TestReminderCard(t *testing.T) {
 	for _, step := range []string{"agree", "2"} {
 		c := dialogs.ReminderCard(guideLib, "manager-colleague", step)
 		checkCard(t, c)
-		if c.Name != "reminder:manager-colleague" || !gHasAction(c, dialogs.VerbGuide, "manager-colleague") || !gHasAction(c, dialogs.VerbStep, "manager-colleague:agree") {
+		if c.Name != "reminder:manager-colleague" || !gHasAction(c, dialogs.VerbGuide, "manager-colleague") || !gHasAction(c, dialogs.VerbGuideStep, "manager-colleague:agree") {
 			t.Fatalf("reminder card for %q: %s %v", step, c.Name, menuVerbs(c))
 		}
 		if _, ok := gMsg(c, "playbook.manager-colleague.agree.title"); !ok {

@@ -20,15 +20,15 @@ import (
 
 // Verbs of anonymous reporting.
 const (
-	VerbReceipt = "receipt" // the card where a receipt code is entered
-	VerbRCheck  = "rcheck"  // check the entered code (input "code")
-	VerbRSend   = "rsend"   // the reporter answers from the status card (arg: session token, input "msg")
-	VerbRHide   = "rhide"   // clear a card from the chat (arg "code" or "status"); kept for cards sent before dialogs
-	VerbInbox   = "inbox"   // register this channel as the unit's inbox (handlers only)
-	VerbCClaim  = "cclaim"  // handler: claim a case (arg: case id)
-	VerbCStatus = "cstatus" // handler: set the status (arg: case id, input "status")
-	VerbCReply  = "creply"  // handler: answer the reporter (arg: case id, input "reply")
-	VerbCNote   = "cnote"   // handler: add an internal note (arg: case id, input "note")
+	VerbReceipt        = "receipt"         // the card where a receipt code is entered
+	VerbReceiptCheck   = "receipt-check"   // check the entered code (input "code")
+	VerbReceiptMessage = "receipt-message" // the reporter answers from the status card (arg: session token, input "msg")
+	VerbReceiptHide    = "receipt-hide"    // clear a card from the chat (arg "code" or "status"); kept for cards sent before dialogs
+	VerbInbox          = "inbox"           // register this channel as the unit's inbox (handlers only)
+	VerbCaseClaim      = "case-claim"      // handler: claim a case (arg: case id)
+	VerbCaseStatus     = "case-status"     // handler: set the status (arg: case id, input "status")
+	VerbCaseReply      = "case-reply"      // handler: answer the reporter (arg: case id, input "reply")
+	VerbCaseNote       = "case-note"       // handler: add an internal note (arg: case id, input "note")
 
 	verbRNext   = "rnext"
 	verbRBack   = "rback"
@@ -141,9 +141,9 @@ type RegisterInbox struct{}
 // CaseAction is a handler's action on a case from the inbox card.
 type CaseAction struct {
 	CaseID string
-	Op     string // VerbCClaim, VerbCStatus, VerbCReply or VerbCNote
-	Status string // for VerbCStatus
-	Text   string // for VerbCReply and VerbCNote
+	Op     string // VerbCaseClaim, VerbCaseStatus, VerbCaseReply or VerbCaseNote
+	Status string // for VerbCaseStatus
+	Text   string // for VerbCaseReply and VerbCaseNote
 	Date   string
 	// ActivityID is the inbox card the action came from, to update it.
 	ActivityID string
@@ -162,11 +162,11 @@ func (e *Engine) registerReport() {
 	e.register(&reportFlow{e: e})
 	e.view(VerbReport, e.launcherView)
 	e.view(VerbReceipt, e.launcherView)
-	e.view(VerbRCheck, e.launcherView)
-	e.view(VerbRSend, e.launcherView)
-	e.view(VerbRHide, e.hideView)
+	e.view(VerbReceiptCheck, e.launcherView)
+	e.view(VerbReceiptMessage, e.launcherView)
+	e.view(VerbReceiptHide, e.hideView)
 	e.view(VerbInbox, e.inboxView)
-	for _, v := range []string{VerbCClaim, VerbCStatus, VerbCReply, VerbCNote} {
+	for _, v := range []string{VerbCaseClaim, VerbCaseStatus, VerbCaseReply, VerbCaseNote} {
 		e.view(v, e.caseActionView(v))
 	}
 	e.registerInboxRules()
@@ -546,7 +546,7 @@ func privateOnlyCard() Card {
 
 // closeAction closes the dialog window.
 func closeAction() Action {
-	return Action{Label: M("report.dialog.close"), Data: Submit(VerbDClose, "")}
+	return Action{Label: M("report.dialog.close"), Data: Submit(VerbDialogClose, "")}
 }
 
 // ReceiptEntryCard asks for a receipt code (in the dialog window, so the
@@ -557,7 +557,7 @@ func ReceiptEntryCard(noticeID string) Card {
 		{Kind: BlockText, Msg: M("report.receipt.text")},
 		{Kind: BlockInput, ID: "code", Msg: M("report.receipt.label"), MaxLen: 40},
 	}, Actions: []Action{
-		{Label: M("report.receipt.check"), Data: Submit(VerbRCheck, ""), Primary: true},
+		{Label: M("report.receipt.check"), Data: Submit(VerbReceiptCheck, ""), Primary: true},
 		closeAction(),
 	}}
 	if noticeID != "" {
@@ -653,15 +653,15 @@ func (e *Engine) caseActionView(op string) func(*Turn, string) {
 		}
 		a := CaseAction{CaseID: id, Op: op, Date: ReportDate(t.In.Now), ActivityID: t.In.ReplyToID}
 		switch op {
-		case VerbCStatus:
+		case VerbCaseStatus:
 			a.Status = t.In.Values["status"]
 			if !slices.Contains(CaseStatuses, a.Status) {
 				t.Reply(Card{Name: "inbox-nostatus", Blocks: []Block{{Kind: BlockText, Msg: M("report.inbox.noStatus")}}})
 				return
 			}
-		case VerbCReply, VerbCNote:
+		case VerbCaseReply, VerbCaseNote:
 			field := "reply"
-			if op == VerbCNote {
+			if op == VerbCaseNote {
 				field = "note"
 			}
 			if a.Text = cleanReportText(t.In.Values[field]); a.Text == "" {
@@ -729,7 +729,7 @@ func ReceiptCard(caseID, code string, notify bool) Card {
 		{Kind: BlockSubtle, Msg: M("report.done.keep")},
 		{Kind: BlockText, Msg: M(next)},
 	}, Actions: []Action{
-		{Label: M("report.dialog.done"), Data: Submit(VerbDClose, ""), Primary: true},
+		{Label: M("report.dialog.done"), Data: Submit(VerbDialogClose, ""), Primary: true},
 	}}
 }
 
@@ -759,7 +759,7 @@ func ReceiptStatusCard(v CaseView, token string) Card {
 	var actions []Action
 	if v.Status != StatusClosed {
 		blocks = append(blocks, Block{Kind: BlockInput, ID: "msg", Msg: M("report.status.answer"), Multiline: true, MaxLen: MaxReportText, Required: true})
-		actions = append(actions, Action{Label: M("report.status.send"), Data: Submit(VerbRSend, token), Primary: true})
+		actions = append(actions, Action{Label: M("report.status.send"), Data: Submit(VerbReceiptMessage, token), Primary: true})
 	} else {
 		blocks = append(blocks, Block{Kind: BlockText, Msg: M("report.status.closedText")})
 	}
@@ -827,15 +827,15 @@ func InboxCard(v CaseView) Card {
 	}
 	blocks = append(blocks,
 		Block{Kind: BlockChoice, ID: "status", Msg: M("report.case.setStatus"), Choices: statuses, Text: v.Status},
-		Block{Kind: BlockActions, Actions: []Action{{Label: M("report.case.saveStatus"), Data: Submit(VerbCStatus, v.ID)}}},
+		Block{Kind: BlockActions, Actions: []Action{{Label: M("report.case.saveStatus"), Data: Submit(VerbCaseStatus, v.ID)}}},
 		Block{Kind: BlockInput, ID: "reply", Msg: M("report.case.reply"), Multiline: true, MaxLen: MaxReportText},
-		Block{Kind: BlockActions, Actions: []Action{{Label: M("report.case.sendReply"), Data: Submit(VerbCReply, v.ID)}}},
+		Block{Kind: BlockActions, Actions: []Action{{Label: M("report.case.sendReply"), Data: Submit(VerbCaseReply, v.ID)}}},
 		Block{Kind: BlockInput, ID: "note", Msg: M("report.case.noteLabel"), Multiline: true, MaxLen: MaxReportText},
-		Block{Kind: BlockActions, Actions: []Action{{Label: M("report.case.addNote"), Data: Submit(VerbCNote, v.ID)}}},
+		Block{Kind: BlockActions, Actions: []Action{{Label: M("report.case.addNote"), Data: Submit(VerbCaseNote, v.ID)}}},
 	)
 	var actions []Action
 	if v.ClaimedBy == "" {
-		actions = append(actions, Action{Label: M("report.case.claim"), Data: Submit(VerbCClaim, v.ID), Primary: true})
+		actions = append(actions, Action{Label: M("report.case.claim"), Data: Submit(VerbCaseClaim, v.ID), Primary: true})
 	}
 	return Card{Name: "inbox-case", Blocks: blocks, Actions: actions}
 }

@@ -258,19 +258,19 @@ func TestReportOnlyInPrivateChat(t *testing.T) {
 func TestReceiptCheckEmitsQuery(t *testing.T) {
 	tr := newTranscript(t)
 	wantCards(t, tr.dialog(map[string]string{"a": dialogs.VerbReceipt}), "dlg:receipt-enter")
-	wantCards(t, tr.dialog(map[string]string{"a": dialogs.VerbRCheck, "code": "not a code"}), "dlg:receipt-enter")
-	res := tr.dialog(map[string]string{"a": dialogs.VerbRCheck, "code": "abcde fghjk-mnpqr stvwx"})
+	wantCards(t, tr.dialog(map[string]string{"a": dialogs.VerbReceiptCheck, "code": "not a code"}), "dlg:receipt-enter")
+	res := tr.dialog(map[string]string{"a": dialogs.VerbReceiptCheck, "code": "abcde fghjk-mnpqr stvwx"})
 	if len(res.Outputs) != 1 || res.Outputs[0] != (dialogs.CheckReceipt{Code: "ABCDEFGHJKMNPQRSTVWX"}) {
 		t.Fatalf("outputs %#v", res.Outputs)
 	}
-	res = tr.dialog(map[string]string{"a": dialogs.VerbRSend, "v": "tok", "msg": " more info "})
+	res = tr.dialog(map[string]string{"a": dialogs.VerbReceiptMessage, "v": "tok", "msg": " more info "})
 	if m, ok := res.Outputs[0].(dialogs.ReporterMessage); !ok || m.Token != "tok" || m.Text != "more info" || m.Date != "2026-03-02" {
 		t.Fatalf("outputs %#v", res.Outputs)
 	}
-	wantCards(t, tr.dialog(map[string]string{"a": dialogs.VerbRSend, "v": "tok", "msg": "  "}), "close:report.status.empty")
-	wantCards(t, tr.dialog(map[string]string{"a": dialogs.VerbDClose}), "close:")
+	wantCards(t, tr.dialog(map[string]string{"a": dialogs.VerbReceiptMessage, "v": "tok", "msg": "  "}), "close:report.status.empty")
+	wantCards(t, tr.dialog(map[string]string{"a": dialogs.VerbDialogClose}), "close:")
 	// The same buttons arriving in the chat (an old card) only show the launcher.
-	wantCards(t, tr.step("", map[string]string{"a": dialogs.VerbRCheck, "code": "abcde fghjk-mnpqr stvwx"}), "report-launcher")
+	wantCards(t, tr.step("", map[string]string{"a": dialogs.VerbReceiptCheck, "code": "abcde fghjk-mnpqr stvwx"}), "report-launcher")
 }
 
 func TestReceiptCodes(t *testing.T) {
@@ -329,10 +329,10 @@ func TestHandlerActionsAreAuthorised(t *testing.T) {
 			tr := newTranscript(t, "aad-handler")
 			tr.scope, tr.aad = dialogs.ScopeChannel, tc.aad
 			steps := []map[string]string{
-				{"a": dialogs.VerbCClaim, "v": id},
-				{"a": dialogs.VerbCStatus, "v": id, "status": "progress"},
-				{"a": dialogs.VerbCReply, "v": id, "reply": "Tak for din henvendelse"},
-				{"a": dialogs.VerbCNote, "v": id, "note": "ring AMR"},
+				{"a": dialogs.VerbCaseClaim, "v": id},
+				{"a": dialogs.VerbCaseStatus, "v": id, "status": "progress"},
+				{"a": dialogs.VerbCaseReply, "v": id, "reply": "Tak for din henvendelse"},
+				{"a": dialogs.VerbCaseNote, "v": id, "note": "ring AMR"},
 			}
 			for _, v := range steps {
 				res := tr.step("", v)
@@ -363,8 +363,8 @@ func TestHandlerActionsAreAuthorised(t *testing.T) {
 	// Garbage from a handler: a bad status or an empty reply does nothing.
 	tr := newTranscript(t, "aad-handler")
 	tr.scope, tr.aad = dialogs.ScopeChannel, "aad-handler"
-	wantCards(t, tr.step("", map[string]string{"a": dialogs.VerbCStatus, "v": id, "status": "deleted"}), "inbox-nostatus")
-	wantCards(t, tr.step("", map[string]string{"a": dialogs.VerbCReply, "v": id, "reply": " "}), "inbox-notext")
+	wantCards(t, tr.step("", map[string]string{"a": dialogs.VerbCaseStatus, "v": id, "status": "deleted"}), "inbox-nostatus")
+	wantCards(t, tr.step("", map[string]string{"a": dialogs.VerbCaseReply, "v": id, "reply": " "}), "inbox-notext")
 	// The inbox is registered in a channel, not in a private chat.
 	tr.scope = dialogs.ScopePersonal
 	wantCards(t, tr.step("inbox", nil), "inbox-channel-only")

@@ -20,11 +20,11 @@ import (
 
 // Verbs of situations and feedback.
 const (
-	VerbSituation     = "situation" // arg situation id
-	VerbOffer         = "offer"     // arg playbook id: the offer card (not started)
-	VerbHelpful       = "fb"        // arg "y:<doc>" or "n:<doc>"
-	VerbShare         = "fbshare"   // shares the question the previous turn missed
-	VerbFeedbackAdmin = "fbadmin"   // admin: the feedback card
+	VerbSituation     = "situation"      // arg situation id
+	VerbOffer         = "offer"          // arg playbook id: the offer card (not started)
+	VerbHelpful       = "helpful"        // arg "y:<doc>" or "n:<doc>"
+	VerbFeedbackShare = "feedback-share" // shares the question the previous turn missed
+	VerbFeedbackAdmin = "feedback-admin" // admin: the feedback card
 	VerbThanks        = "thanks"
 	// MaxSharedRunes bounds a shared question.
 	MaxSharedRunes = 300
@@ -56,7 +56,7 @@ func (e *Engine) registerSituations() {
 	e.view(VerbSituation, e.situationView)
 	e.view(VerbOffer, e.offerView)
 	e.view(VerbHelpful, e.helpfulView)
-	e.view(VerbShare, e.shareView)
+	e.view(VerbFeedbackShare, e.shareView)
 	e.view(VerbThanks, func(t *Turn, _ string) {
 		t.Reply(Card{Name: "thanks", Blocks: []Block{{Kind: BlockText, Msg: M("thanks.text")}},
 			Actions: []Action{menuAction(), {Label: M("qa.way.talk"), Data: Submit(VerbTopic, topicTalkToSomeone)}}})
@@ -244,7 +244,7 @@ func shareBlocks(t *Turn, question string) []Block {
 	t.st.Ask = q
 	return []Block{
 		{Kind: BlockSubtle, Msg: M("feedback.share.offer")},
-		{Kind: BlockActions, Actions: []Action{{Label: M("feedback.share.button"), Data: Submit(VerbShare, "")}}},
+		{Kind: BlockActions, Actions: []Action{{Label: M("feedback.share.button"), Data: Submit(VerbFeedbackShare, "")}}},
 	}
 }
 

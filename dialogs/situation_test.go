@@ -267,7 +267,7 @@ func TestThanksMenuLabelsAndFeedbackOnlyOnClick(t *testing.T) {
 		r = s.say(q)
 		var share map[string]string
 		for _, a := range r.Cards()[0].AllActions() {
-			if a.Data[dialogs.KeyAction] == dialogs.VerbShare {
+			if a.Data[dialogs.KeyAction] == dialogs.VerbFeedbackShare {
 				share = a.Data
 			}
 		}

@@ -114,7 +114,7 @@ func TestUseCountsFromWhatATurnDid(t *testing.T) {
 	if c := counts(s.click(dialogs.Submit(dialogs.VerbGuide, "receive-report"))); len(c) != 0 {
 		t.Errorf("reopening a playbook under way counts again: %v", c)
 	}
-	if c := counts(s.click(dialogs.Submit(dialogs.VerbStep, "receive-report:finish"))); !slices.Contains(c, dialogs.CountUse{Metric: "playbook.done", Key: "receive-report"}) {
+	if c := counts(s.click(dialogs.Submit(dialogs.VerbGuideStep, "receive-report:finish"))); !slices.Contains(c, dialogs.CountUse{Metric: "playbook.done", Key: "receive-report"}) {
 		t.Errorf("playbook finished: %v", c)
 	}
 	if c := counts(s.click(dialogs.Submit(dialogs.VerbMute, ""))); !slices.Contains(c, dialogs.CountUse{Metric: "campaign.mute"}) {

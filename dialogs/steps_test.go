@@ -110,14 +110,14 @@ func TestInsertedStepKeepsUsersOnTheirStep(t *testing.T) {
 
 	// Buttons of cards sent before the edit: by id (the "next" above) and
 	// by position (an earlier version's "next" from clarify was ":1").
-	for _, btn := range []map[string]string{stale, dialogs.Submit(dialogs.VerbStep, "manager-colleague:1")} {
+	for _, btn := range []map[string]string{stale, dialogs.Submit(dialogs.VerbGuideStep, "manager-colleague:1")} {
 		if c := gOnly(t, byID.click(btn)); c.Name != want {
 			t.Fatalf("old button %v opened %s", btn, c.Name)
 		}
 	}
 	// Without the frozen positions the position would name the inserted
 	// step: the fixture proves something.
-	if c := gOnly(t, newGSess(t, "da-DK", dialogs.Config{Content: after}).click(dialogs.Submit(dialogs.VerbStep, "manager-colleague:1"))); c.Name != want {
+	if c := gOnly(t, newGSess(t, "da-DK", dialogs.Config{Content: after}).click(dialogs.Submit(dialogs.VerbGuideStep, "manager-colleague:1"))); c.Name != want {
 		t.Fatalf("position 1 opened %s", c.Name)
 	}
 	if p, _ := after.Playbook("manager-colleague"); p.Steps[1].ID != "options" {
@@ -133,7 +133,7 @@ func TestRemovedStepFallsBack(t *testing.T) {
 	if c := gOnly(t, s.click(dialogs.Submit(dialogs.VerbGuide, "manager-colleague"))); c.Name != "step:manager-colleague:clarify" {
 		t.Fatalf("removed step reopened at %s", c.Name)
 	}
-	if c := gOnly(t, s.click(dialogs.Submit(dialogs.VerbStep, "manager-colleague:gone"))); c.Name != "step:manager-colleague:clarify" {
+	if c := gOnly(t, s.click(dialogs.Submit(dialogs.VerbGuideStep, "manager-colleague:gone"))); c.Name != "step:manager-colleague:clarify" {
 		t.Fatalf("button to a removed step opened %s", c.Name)
 	}
 	card := dialogs.ReminderCard(fixtureLib(t, "after"), "manager-colleague", "gone")

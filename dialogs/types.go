@@ -278,7 +278,7 @@ func Submit(verb, arg string) map[string]string {
 func ContentArg(verb string) bool {
 	switch verb {
 	case VerbTopic, VerbGuide, VerbGuides, VerbMenu, VerbMore, VerbExcuse, VerbOffer,
-		VerbSituation, VerbSummary, VerbStep, VerbRole, VerbHelpful:
+		VerbSituation, VerbGuideSummary, VerbGuideStep, VerbRole, VerbHelpful:
 		return true
 	}
 	return false

@@ -445,14 +445,14 @@ step('the unit sees the case in its channel and answers; the reporter reads the 
   const { dlg } = report;
   const entry = await dlg.open('receipt');
   assert.ok(entry.text.includes(da('report.receipt.text')), entry.text);
-  const status = await dlg.press(entry, 'rcheck', { code: report.code.toLowerCase().replaceAll('-', ' ') });
+  const status = await dlg.press(entry, 'receipt-check', { code: report.code.toLowerCase().replaceAll('-', ' ') });
   for (const s of [da('report.status.title', { No: report.caseNo }), inert]) {
     assert.ok(status.text.includes(s), `the case view lacks ${s}: ${status.text}`);
   }
   // The reporter answers; the window says it was sent and when the unit
   // will see it (the next release); at the release the inbox card shows it.
   const back = 'E2E: tak, jeg vil gerne have en samtale.';
-  const sent = await dlg.press(status, 'rsend', { msg: back });
+  const sent = await dlg.press(status, 'receipt-message', { msg: back });
   assert.equal(sent.type, 'continue');
   assert.ok(sent.text.includes(da('report.status.sent')), sent.text);
   const [releaseNote] = da('report.release.sentAt', { Date: '\u0000', Time: '' }).split('\u0000');

@@ -151,7 +151,7 @@ func TestExactlyTheChosenAudienceInTheirLanguage(t *testing.T) {
 			t.Errorf("%s got %s", conv, l)
 		}
 		wantText := map[string]string{"da": "Husk at sætte en frist", "en": "Remember to set a deadline"}[lang]
-		if !strings.Contains(text, wantText) || !strings.Contains(text, `"kack"`) {
+		if !strings.Contains(text, wantText) || !strings.Contains(text, `"`+dialogs.VerbCampaignAck+`"`) {
 			t.Errorf("%s text %s", conv, text)
 		}
 	}
@@ -407,7 +407,7 @@ func TestChannelsAudience(t *testing.T) {
 		t.Fatalf("progress %+v delivered %v", p, got)
 	}
 	_, text := e.fake.Lang("19:chan0@thread.tacv2")
-	if strings.Contains(text, "kack") || strings.Contains(text, "mute") {
+	if strings.Contains(text, dialogs.VerbCampaignAck) || strings.Contains(text, dialogs.VerbMute) {
 		t.Fatalf("channel card has personal buttons: %s", text)
 	}
 }

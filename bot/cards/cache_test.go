@@ -71,8 +71,8 @@ func TestCardsWithTheirOwnTextAreNotKept(t *testing.T) {
 			c.Blocks[2].Msg.Data = map[string]any{"N": "secret", "Of": 4}
 		},
 		"form tag": func(c *dialogs.Card) { c.Actions[0].Data = map[string]string{"a": "send", "t": "form-tag"} },
-		"case id":  func(c *dialogs.Card) { c.Actions[0].Data = dialogs.Submit(dialogs.VerbCClaim, "K-7Q2M") },
-		"token":    func(c *dialogs.Card) { c.Actions[0].Data = dialogs.Submit(dialogs.VerbRSend, "tok-9f8e") },
+		"case id":  func(c *dialogs.Card) { c.Actions[0].Data = dialogs.Submit(dialogs.VerbCaseClaim, "K-7Q2M") },
+		"token":    func(c *dialogs.Card) { c.Actions[0].Data = dialogs.Submit(dialogs.VerbReceiptMessage, "tok-9f8e") },
 	}
 	for name, mod := range mods {
 		c := menuLike()

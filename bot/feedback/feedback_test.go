@@ -81,7 +81,7 @@ func TestFeedbackIsSealedAnonymousByDayAndOnlyWhenChosen(t *testing.T) {
 	question := "min kollega Jens Jensen gør noget mærkeligt ved printeren"
 	h.MustPost(h.Message("m1", question))
 	card := bottest.CardOf(t, h.Conn.Wait(t, 1)[0])
-	share := submitWith(t, card, dialogs.VerbShare)
+	share := submitWith(t, card, dialogs.VerbFeedbackShare)
 	if strings.Contains(bottest.CardText(card), "Jens") || strings.Contains(fmt.Sprint(share), "Jens") {
 		t.Fatalf("the card echoes the question: %v", share)
 	}
@@ -181,7 +181,7 @@ func TestAdminSeesCountsWithSmallOnesSuppressed(t *testing.T) {
 	for i, q := range []string{"spørgsmål et", "spørgsmål to", "spørgsmål tre"} {
 		h.MustPost(h.Message("q"+string(rune('a'+i)), q))
 		h.Conn.Wait(t, 8+2*i+1)
-		h.MustPost(h.Submit("qs"+string(rune('a'+i)), map[string]any{dialogs.KeyAction: dialogs.VerbShare}))
+		h.MustPost(h.Submit("qs"+string(rune('a'+i)), map[string]any{dialogs.KeyAction: dialogs.VerbFeedbackShare}))
 		h.Conn.Wait(t, 8+2*i+2)
 	}
 	deadline := time.Now().Add(3 * time.Second)
@@ -250,7 +250,7 @@ func TestAdminSeesCountsWithSmallOnesSuppressed(t *testing.T) {
 	for i, q := range []string{"spørgsmål fire", "spørgsmål fem"} {
 		h.MustPost(h.Message("r"+string(rune('a'+i)), q))
 		h.Conn.Wait(t, 15+2*i+1)
-		h.MustPost(h.Submit("rs"+string(rune('a'+i)), map[string]any{dialogs.KeyAction: dialogs.VerbShare}))
+		h.MustPost(h.Submit("rs"+string(rune('a'+i)), map[string]any{dialogs.KeyAction: dialogs.VerbFeedbackShare}))
 		h.Conn.Wait(t, 15+2*i+2)
 	}
 	for i := 0; ; i++ {

@@ -65,7 +65,7 @@ func post(t *testing.T, h *bottest.Harness, a any, n int) map[string]any {
 func setReminder(t *testing.T, h *bottest.Harness, idp string) int {
 	t.Helper()
 	post(t, h, h.Message(idp+"1", "menu"), 1)
-	post(t, h, h.Submit(idp+"2", map[string]any{"a": "gstep", "v": "receive-report:round-off"}), 2)
+	post(t, h, h.Submit(idp+"2", map[string]any{"a": dialogs.VerbGuideStep, "v": "receive-report:round-off"}), 2)
 	pick := post(t, h, h.Submit(idp+"3", map[string]any{"a": "remind", "v": "receive-report:round-off", "chk:round-off.talk-again": "true"}), 3)
 	tomorrow := findSubmit(t, pick, "rpick", "tomorrow")
 	set := post(t, h, h.Submit(idp+"4", tomorrow), 4)
@@ -261,7 +261,7 @@ func TestHandlerErrors(t *testing.T) {
 func TestResumeAfterRestart(t *testing.T) {
 	h1 := newBot(t, nil)
 	post(t, h1, h1.Submit("r1", map[string]any{"a": "guide", "v": "receive-report"}), 1)
-	post(t, h1, h1.Submit("r2", map[string]any{"a": "gstep", "v": "receive-report:listen", "chk:prepare.frame": "true", "chk:prepare.guidelines": "false"}), 2)
+	post(t, h1, h1.Submit("r2", map[string]any{"a": dialogs.VerbGuideStep, "v": "receive-report:listen", "chk:prepare.frame": "true", "chk:prepare.guidelines": "false"}), 2)
 	// Ticks on step 2, then away to the menu.
 	menu := post(t, h1, h1.Submit("r3", map[string]any{"a": "menu", "v": "receive-report", "chk:listen.serious": "true", "chk:listen.ask-who": "true", "chk:listen.ask-what": "false"}), 3)
 	if !strings.Contains(bottest.CardText(menu), "Dine vejledninger i gang") {
@@ -282,7 +282,7 @@ func TestResumeAfterRestart(t *testing.T) {
 			t.Errorf("after restart %s = %v, want %v", id, !on, on)
 		}
 	}
-	sum := post(t, h2, h2.Submit("s3", findSubmit(t, c, dialogs.VerbSummary, "receive-report")), 3)
+	sum := post(t, h2, h2.Submit("s3", findSubmit(t, c, dialogs.VerbGuideSummary, "receive-report")), 3)
 	if txt := bottest.CardText(sum); strings.Count(txt, "☑") != 3 {
 		t.Fatalf("summary ticks:\n%s", txt)
 	}

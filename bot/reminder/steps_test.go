@@ -78,7 +78,7 @@ func TestReminderFiresForItsStepAfterAStepIsInserted(t *testing.T) {
 		}
 		step := false
 		for _, a := range card.AllActions() {
-			step = step || (a.Data[dialogs.KeyAction] == dialogs.VerbStep && a.Data[dialogs.KeyArg] == "receive-report:round-off")
+			step = step || (a.Data[dialogs.KeyAction] == dialogs.VerbGuideStep && a.Data[dialogs.KeyArg] == "receive-report:round-off")
 		}
 		if !step {
 			t.Errorf("%s: no button to round-off", name)

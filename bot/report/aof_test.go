@@ -64,7 +64,7 @@ func aofHistory(t *testing.T, withOutbox bool) {
 	}
 
 	// The unit answers; the reporter is told at the next release.
-	r.MustPost(r.handler(handlerAAD, "", with(action(t, inbox, dialogs.VerbCReply), map[string]any{"reply": "Tak for din henvendelse"}), "bot-act-1"))
+	r.MustPost(r.handler(handlerAAD, "", with(action(t, inbox, dialogs.VerbCaseReply), map[string]any{"reply": "Tak for din henvendelse"}), "bot-act-1"))
 	r.next(t, "answered card", func(s bottest.Sent) bool { return s.Method == http.MethodPut })
 	snapshot()
 	r.release(t)
@@ -73,11 +73,11 @@ func aofHistory(t *testing.T, withOutbox bool) {
 
 	// The reporter checks the receipt and writes back.
 	entry := r.dialog(t, "da-DK", "task/fetch", map[string]any{"a": dialogs.VerbReceipt, "msteams": map[string]any{"type": "task/fetch"}})
-	status := r.press(t, "da-DK", entry, dialogs.VerbRCheck, map[string]any{"code": code})
+	status := r.press(t, "da-DK", entry, dialogs.VerbReceiptCheck, map[string]any{"code": code})
 	wantDialog(t, status, "Din sag")
-	wantDialog(t, r.press(t, "da-DK", status, dialogs.VerbRSend, map[string]any{"msg": "Det skete igen"}), "Enheden ser det den")
+	wantDialog(t, r.press(t, "da-DK", status, dialogs.VerbReceiptMessage, map[string]any{"msg": "Det skete igen"}), "Enheden ser det den")
 	// A wrong code counts against the person's hourly limit.
-	wantDialog(t, r.press(t, "da-DK", entry, dialogs.VerbRCheck, map[string]any{"code": "ABCDEFGHJKMNPQRSTVWX"}), "kan ikke finde")
+	wantDialog(t, r.press(t, "da-DK", entry, dialogs.VerbReceiptCheck, map[string]any{"code": "ABCDEFGHJKMNPQRSTVWX"}), "kan ikke finde")
 	snapshot()
 	before := srv.WaitRewrite()
 	r.release(t)

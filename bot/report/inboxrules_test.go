@@ -78,12 +78,12 @@ func caseInInbox(t *testing.T) (*rig, map[string]any) {
 // and change nothing; from the inbox channel they work.
 func TestCaseActionsOnlyFromTheInboxChannel(t *testing.T) {
 	r, inbox := caseInInbox(t)
-	caseID := action(t, inbox, dialogs.VerbCReply)[dialogs.KeyArg].(string)
+	caseID := action(t, inbox, dialogs.VerbCaseReply)[dialogs.KeyArg].(string)
 	actions := []map[string]any{
-		action(t, inbox, dialogs.VerbCClaim),
-		with(action(t, inbox, dialogs.VerbCStatus), map[string]any{"status": "closed"}),
-		with(action(t, inbox, dialogs.VerbCReply), map[string]any{"reply": "svar-fra-det-forkerte-sted"}),
-		with(action(t, inbox, dialogs.VerbCNote), map[string]any{"note": "note-fra-det-forkerte-sted"}),
+		action(t, inbox, dialogs.VerbCaseClaim),
+		with(action(t, inbox, dialogs.VerbCaseStatus), map[string]any{"status": "closed"}),
+		with(action(t, inbox, dialogs.VerbCaseReply), map[string]any{"reply": "svar-fra-det-forkerte-sted"}),
+		with(action(t, inbox, dialogs.VerbCaseNote), map[string]any{"note": "note-fra-det-forkerte-sted"}),
 	}
 	places := []struct{ kind, conv string }{
 		{"personal", "a:handler-private-chat"},
@@ -108,7 +108,7 @@ func TestCaseActionsOnlyFromTheInboxChannel(t *testing.T) {
 		}
 	}
 	// Nothing was changed: the claim from the inbox channel is the first.
-	r.MustPost(r.handler(handlerAAD, "", action(t, inbox, dialogs.VerbCClaim), "bot-act-1"))
+	r.MustPost(r.handler(handlerAAD, "", action(t, inbox, dialogs.VerbCaseClaim), "bot-act-1"))
 	upd := r.next(t, "claimed card", putTo(channelConv, "bot-act-1"))
 	txt := cardText(upd)
 	if !strings.Contains(txt, "Hanne Handler") || strings.Contains(txt, "forkerte-sted") || strings.Contains(txt, "Lukket") {
@@ -126,19 +126,19 @@ func TestForgedSubmitsInTheChannelCannotOverwriteCards(t *testing.T) {
 	for _, who := range []string{"aad-stranger", handlerAAD} {
 		for _, arg := range []string{"status", "code"} {
 			n := len(r.Conn.Settle(0))
-			r.MustPost(r.handler(who, "", map[string]any{dialogs.KeyAction: dialogs.VerbRHide, dialogs.KeyArg: arg}, "bot-act-1"))
+			r.MustPost(r.handler(who, "", map[string]any{dialogs.KeyAction: dialogs.VerbReceiptHide, dialogs.KeyArg: arg}, "bot-act-1"))
 			r.next(t, "refusal of a forged hide", to(channelConv))
 			r.noneSince(t, n, "a forged hide overwrote a card", func(s bottest.Sent) bool { return s.Method == http.MethodPut })
 		}
 	}
 	n := len(r.Conn.Settle(0))
-	r.MustPost(r.handler(handlerAAD, "", action(t, inbox, dialogs.VerbCClaim), "some-other-message"))
+	r.MustPost(r.handler(handlerAAD, "", action(t, inbox, dialogs.VerbCaseClaim), "some-other-message"))
 	r.next(t, "the case's own card updated", putTo(channelConv, "bot-act-1"))
 	r.noneSince(t, n, "the forged target was updated", func(s bottest.Sent) bool {
 		return s.Method == http.MethodPut && strings.HasSuffix(s.Path, "/some-other-message")
 	})
 	// In the reporter's own chat, hiding works as before.
-	r.MustPost(r.reporter("da-DK", map[string]any{dialogs.KeyAction: dialogs.VerbRHide, dialogs.KeyArg: "code"}, "c-receipt"))
+	r.MustPost(r.reporter("da-DK", map[string]any{dialogs.KeyAction: dialogs.VerbReceiptHide, dialogs.KeyArg: "code"}, "c-receipt"))
 	if got := r.next(t, "hidden in the reporter's chat", updateInChat); got.Activity.ID != "c-receipt" {
 		t.Fatalf("hide in the 1:1 chat updated %q", got.Activity.ID)
 	}
@@ -226,7 +226,7 @@ func (r *rig) reporterSession(t *testing.T) bottest.Dialog {
 	t.Helper()
 	code := receiptOf(t, r.fileReport(t, "da-DK", false).Card)
 	entry := r.dialog(t, "da-DK", "task/fetch", map[string]any{"a": dialogs.VerbReceipt, "msteams": map[string]any{"type": "task/fetch"}})
-	status := r.press(t, "da-DK", entry, dialogs.VerbRCheck, map[string]any{"code": code})
+	status := r.press(t, "da-DK", entry, dialogs.VerbReceiptCheck, map[string]any{"code": code})
 	wantDialog(t, status, "Din sag")
 	return status
 }
@@ -235,7 +235,7 @@ func (r *rig) reporterSession(t *testing.T) bottest.Dialog {
 // then says.
 func (r *rig) send(t *testing.T, status bottest.Dialog, msg string) string {
 	t.Helper()
-	d := r.press(t, "da-DK", status, dialogs.VerbRSend, map[string]any{"msg": msg})
+	d := r.press(t, "da-DK", status, dialogs.VerbReceiptMessage, map[string]any{"msg": msg})
 	return bottest.CardText(d.Card) + d.Message
 }
 
@@ -280,7 +280,7 @@ func TestCaseCardStaysWithinTeamsMessageSize(t *testing.T) {
 		if txt := r.send(t, status, last); !strings.Contains(txt, "din besked er sendt") {
 			t.Fatalf("message %d: %q", i+1, txt)
 		}
-		r.MustPost(r.handler(handlerAAD, "", with(action(t, inbox, dialogs.VerbCNote), map[string]any{"note": long("note ")}), "bot-act-1"))
+		r.MustPost(r.handler(handlerAAD, "", with(action(t, inbox, dialogs.VerbCaseNote), map[string]any{"note": long("note ")}), "bot-act-1"))
 	}
 	r.release(t) // the reporter's messages reach the unit at the release
 	deadline := time.Now().Add(10 * time.Second)

@@ -48,7 +48,7 @@ func channelCases(t *testing.T, r *rig) []string {
 	var out []string
 	for _, s := range r.Conn.Settle(0) {
 		if toChannel(s) {
-			out = append(out, action(t, bottest.CardOf(t, s), dialogs.VerbCReply)[dialogs.KeyArg].(string))
+			out = append(out, action(t, bottest.CardOf(t, s), dialogs.VerbCaseReply)[dialogs.KeyArg].(string))
 		}
 	}
 	return out
@@ -236,11 +236,11 @@ func TestConcurrentCaseActionsAreStoredOnce(t *testing.T) {
 	r.fileReport(t, "da-DK", false)
 	r.release(t)
 	inbox := bottest.CardOf(t, r.next(t, "inbox card", toChannel))
-	id := action(t, inbox, dialogs.VerbCNote)[dialogs.KeyArg].(string)
+	id := action(t, inbox, dialogs.VerbCaseNote)[dialogs.KeyArg].(string)
 	const notes = 6
 	var wg sync.WaitGroup
 	for i := range notes {
-		a := r.handler(handlerAAD, "", with(action(t, inbox, dialogs.VerbCNote), map[string]any{"note": fmt.Sprintf("notat-%d", i)}), "bot-act-1")
+		a := r.handler(handlerAAD, "", with(action(t, inbox, dialogs.VerbCaseNote), map[string]any{"note": fmt.Sprintf("notat-%d", i)}), "bot-act-1")
 		wg.Go(func() { r.MustPost(a) })
 	}
 	wg.Wait()

@@ -628,9 +628,9 @@ func (s *Service) caseAction(ctx context.Context, tc effect.TurnContext, o dialo
 	var ev event
 	var ops []redisstore.Op
 	switch o.Op {
-	case dialogs.VerbCClaim:
+	case dialogs.VerbCaseClaim:
 		ev = event{K: evClaim, Date: date, By: by}
-	case dialogs.VerbCStatus:
+	case dialogs.VerbCaseStatus:
 		ev = event{K: evStatus, Date: date, Status: o.Status, By: by}
 		was := c.View.Status
 		switch {
@@ -643,7 +643,7 @@ func (s *Service) caseAction(ctx context.Context, tc effect.TurnContext, o dialo
 		case o.Status != dialogs.StatusClosed && was == dialogs.StatusClosed:
 			ops = append(ops, s.Store.UnscheduleOps("case-purge:"+id)...)
 		}
-	case dialogs.VerbCReply:
+	case dialogs.VerbCaseReply:
 		ev = event{K: evMsg, Date: date, Text: o.Text, FromUnit: true, By: by}
 		ops = append(ops, redisstore.Op{Cmd: "PEXPIREAT", Key: c.ReceiptKey, Args: []any{s.receiptExpiry(date).UnixMilli()}})
 		if c.View.Notify {
@@ -651,7 +651,7 @@ func (s *Service) caseAction(ctx context.Context, tc effect.TurnContext, o dialo
 			rel, _ := s.releaseOps("ntf", id, false, tc.Now)
 			ops = append(ops, rel...)
 		}
-	case dialogs.VerbCNote:
+	case dialogs.VerbCaseNote:
 		ev = event{K: evNote, Date: date, Text: o.Text, By: by}
 	default:
 		return effect.Prepared{}, fmt.Errorf("case action: unknown op %q", o.Op)

@@ -376,7 +376,7 @@ func TestFullFlowInBothLanguages(t *testing.T) {
 				t.Fatalf("filing posted %d messages in the reporter's chat", len(sends))
 			}
 			// "I have written it down" closes the window without a word.
-			if closed := r.press(t, tc.locale, receipt, dialogs.VerbDClose, nil); closed.Type != "" || len(closed.Raw) != 0 {
+			if closed := r.press(t, tc.locale, receipt, dialogs.VerbDialogClose, nil); closed.Type != "" || len(closed.Raw) != 0 {
 				t.Fatalf("close answered %s", closed.Raw)
 			}
 
@@ -391,14 +391,14 @@ func TestFullFlowInBothLanguages(t *testing.T) {
 				}
 			}
 			inbox := bottest.CardOf(t, posted)
-			caseID := action(t, inbox, dialogs.VerbCReply)[dialogs.KeyArg].(string)
+			caseID := action(t, inbox, dialogs.VerbCaseReply)[dialogs.KeyArg].(string)
 			caseNo := dialogs.CaseNo(caseID)
 			if !strings.Contains(bottest.CardText(receipt.Card), caseNo) {
 				t.Fatalf("the receipt window does not name case %s", caseNo)
 			}
 
 			// A stranger in the channel cannot act on the case.
-			r.MustPost(r.handler("aad-stranger", "", with(action(t, inbox, dialogs.VerbCReply), map[string]any{"reply": "hej"}), "bot-act-1"))
+			r.MustPost(r.handler("aad-stranger", "", with(action(t, inbox, dialogs.VerbCaseReply), map[string]any{"reply": "hej"}), "bot-act-1"))
 			refusal := r.next(t, "refusal", func(s bottest.Sent) bool { return strings.HasPrefix(s.Path, "/v3/conversations/"+channelConv) })
 			if refusal.Method != http.MethodPost || strings.Contains(cardText(refusal), "hej") {
 				t.Fatalf("stranger got %s %q", refusal.Method, cardText(refusal))
@@ -406,14 +406,14 @@ func TestFullFlowInBothLanguages(t *testing.T) {
 
 			// A handler claims and answers; the inbox card is updated in place
 			// and the opted-in reporter gets a neutral notice in their chat.
-			r.MustPost(r.handler(handlerAAD, "", action(t, inbox, dialogs.VerbCClaim), "bot-act-1"))
+			r.MustPost(r.handler(handlerAAD, "", action(t, inbox, dialogs.VerbCaseClaim), "bot-act-1"))
 			upd := r.next(t, "claimed card", func(s bottest.Sent) bool {
 				return s.Method == http.MethodPut && strings.Contains(s.Path, "/activities/bot-act-1")
 			})
 			if !strings.Contains(cardText(upd), "Hanne Handler") {
 				t.Fatalf("claim not shown:\n%s", cardText(upd))
 			}
-			r.MustPost(r.handler(handlerAAD, "", with(action(t, inbox, dialogs.VerbCReply), map[string]any{"reply": tc.reply}), "bot-act-1"))
+			r.MustPost(r.handler(handlerAAD, "", with(action(t, inbox, dialogs.VerbCaseReply), map[string]any{"reply": tc.reply}), "bot-act-1"))
 			upd = r.next(t, "answered card", func(s bottest.Sent) bool {
 				return s.Method == http.MethodPut && strings.Contains(s.Path, "/activities/bot-act-1")
 			})
@@ -435,7 +435,7 @@ func TestFullFlowInBothLanguages(t *testing.T) {
 			// The reporter opens "My receipt" (in the window) and enters the
 			// code (any case, spaces for dashes): status, dates and the answer.
 			entry := r.dialog(t, tc.locale, "task/fetch", open)
-			status := r.press(t, tc.locale, entry, dialogs.VerbRCheck, map[string]any{"code": strings.ToLower(strings.ReplaceAll(code, "-", " "))})
+			status := r.press(t, tc.locale, entry, dialogs.VerbReceiptCheck, map[string]any{"code": strings.ToLower(strings.ReplaceAll(code, "-", " "))})
 			wantDialog(t, status, tc.status, tc.reply, dialogs.ReportDate(time.Now()))
 			if strings.Contains(bottest.CardText(status.Card), "julefrokosten") {
 				t.Fatal("the case view echoes the reporter's story")
@@ -443,7 +443,7 @@ func TestFullFlowInBothLanguages(t *testing.T) {
 
 			// The reporter answers anonymously; the window says it was sent
 			// and closes; the inbox hears of it.
-			sent := r.press(t, tc.locale, status, dialogs.VerbRSend, map[string]any{"msg": "Det skete igen i går"})
+			sent := r.press(t, tc.locale, status, dialogs.VerbReceiptMessage, map[string]any{"msg": "Det skete igen i går"})
 			// The window says it was sent and when the unit will see it.
 			wantDialog(t, sent, tc.sent)
 			r.noneYet(t, "the reporter's message", func(s bottest.Sent) bool { return strings.Contains(cardText(s), "Det skete igen i går") })
@@ -465,7 +465,7 @@ func TestFullFlowInBothLanguages(t *testing.T) {
 			r.checkAnonymous(t, story, code, strings.ReplaceAll(code, "-", ""), "Det skete igen", tc.reply, "bot-act-1")
 
 			// Closing deletes the notification link; retention deletes the rest.
-			r.MustPost(r.handler(handlerAAD, "", with(action(t, inbox, dialogs.VerbCStatus), map[string]any{"status": "closed"}), "bot-act-1"))
+			r.MustPost(r.handler(handlerAAD, "", with(action(t, inbox, dialogs.VerbCaseStatus), map[string]any{"status": "closed"}), "bot-act-1"))
 			r.next(t, "closed card", func(s bottest.Sent) bool {
 				return s.Method == http.MethodPut && strings.Contains(s.Path, "/activities/bot-act-1")
 			})
@@ -487,7 +487,7 @@ func TestFullFlowInBothLanguages(t *testing.T) {
 				}
 			}
 			// The receipt no longer opens anything.
-			wantDialog(t, r.press(t, tc.locale, entry, dialogs.VerbRCheck, map[string]any{"code": code}), tc.notFound)
+			wantDialog(t, r.press(t, tc.locale, entry, dialogs.VerbReceiptCheck, map[string]any{"code": code}), tc.notFound)
 			r.checkChatClean(t, caseNo, code, story, tc.reply)
 			r.checkAllCards(t)
 		})
@@ -514,13 +514,13 @@ func TestTypedTextArrivesInert(t *testing.T) {
 	inbox := bottest.CardOf(t, r.next(t, "inbox card", toChannel))
 	checkInert(t, "the inbox card", inbox, "Se [her]", 1)
 
-	r.MustPost(r.handler(handlerAAD, "", with(action(t, inbox, dialogs.VerbCReply), map[string]any{"reply": "Svar: " + hostile}), "bot-act-1"))
+	r.MustPost(r.handler(handlerAAD, "", with(action(t, inbox, dialogs.VerbCaseReply), map[string]any{"reply": "Svar: " + hostile}), "bot-act-1"))
 	r.next(t, "answered card", func(s bottest.Sent) bool { return s.Method == http.MethodPut })
 	entry := r.dialog(t, "da-DK", "task/fetch", map[string]any{"a": dialogs.VerbReceipt})
-	status := r.press(t, "da-DK", entry, dialogs.VerbRCheck, map[string]any{"code": code})
+	status := r.press(t, "da-DK", entry, dialogs.VerbReceiptCheck, map[string]any{"code": code})
 	checkInert(t, "the reporter's case view", status.Card, "Svar: Se [her]", 1)
 
-	r.press(t, "da-DK", status, dialogs.VerbRSend, map[string]any{"msg": "Tilbage: " + hostile})
+	r.press(t, "da-DK", status, dialogs.VerbReceiptMessage, map[string]any{"msg": "Tilbage: " + hostile})
 	r.release(t)
 	upd := r.next(t, "card with the reporter's answer", func(s bottest.Sent) bool {
 		return s.Method == http.MethodPut && strings.Contains(cardText(s), "Tilbage: ")
@@ -593,7 +593,7 @@ func TestReceiptGuessingIsLimited(t *testing.T) {
 	receipt := r.fileReport(t, "da-DK", false)
 	code := receiptOf(t, receipt.Card)
 	guess := func(c string) string {
-		return bottest.CardText(r.dialog(t, "da-DK", "task/submit", map[string]any{"a": dialogs.VerbRCheck, "code": c}).Card)
+		return bottest.CardText(r.dialog(t, "da-DK", "task/submit", map[string]any{"a": dialogs.VerbReceiptCheck, "code": c}).Card)
 	}
 	for i := range 5 {
 		wrong := []byte(strings.ReplaceAll(code, "-", ""))
@@ -611,7 +611,7 @@ func TestReceiptGuessingIsLimited(t *testing.T) {
 		t.Fatalf("after 5 wrong guesses: %s", got)
 	}
 	// Another user is not blocked by this one's guesses.
-	a := r.DialogInvoke(r.id(), "task/submit", map[string]any{"a": dialogs.VerbRCheck, "code": code})
+	a := r.DialogInvoke(r.id(), "task/submit", map[string]any{"a": dialogs.VerbReceiptCheck, "code": code})
 	a.From = schema.ChannelAccount{ID: "29:other", AadObjectID: "aad-other"}
 	a.Conversation.ID = "a:other-conv"
 	wantDialog(t, r.PostDialog(t, a), "Din sag")
@@ -682,7 +682,7 @@ func TestTwoReplicasPostEachReportOnce(t *testing.T) {
 	for _, s := range r1.Conn.Settle(0) {
 		if toChannel(s) {
 			posts = append(posts, s)
-			cases[action(t, bottest.CardOf(t, s), dialogs.VerbCReply)[dialogs.KeyArg].(string)]++
+			cases[action(t, bottest.CardOf(t, s), dialogs.VerbCaseReply)[dialogs.KeyArg].(string)]++
 		}
 	}
 	if len(posts) != reports || len(cases) != reports {
@@ -706,7 +706,7 @@ func TestDeadlineRemindersGoToTheInbox(t *testing.T) {
 	}
 	// The worker records the posted card's id just after Teams answered
 	// the post: wait for it (and its lease to go) before the deadlines run.
-	caseID := action(t, inbox, dialogs.VerbCReply)[dialogs.KeyArg].(string)
+	caseID := action(t, inbox, dialogs.VerbCaseReply)[dialogs.KeyArg].(string)
 	for deadline := time.Now().Add(8 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		posted, _ := r.Store.Exists(context.Background(), r.Store.PostedKey(caseID))
 		locked, _ := r.Store.Exists(context.Background(), r.Store.LockKey(caseID))
@@ -729,7 +729,7 @@ func TestDeadlineRemindersGoToTheInbox(t *testing.T) {
 	}
 	// Acknowledged, but no answer to the reporter yet: the 3-month feedback
 	// reminder still comes, two weeks before.
-	r.MustPost(r.handler(handlerAAD, "", with(action(t, inbox, dialogs.VerbCStatus), map[string]any{"status": "ack"}), "bot-act-1"))
+	r.MustPost(r.handler(handlerAAD, "", with(action(t, inbox, dialogs.VerbCaseStatus), map[string]any{"status": "ack"}), "bot-act-1"))
 	r.next(t, "acknowledged card", func(s bottest.Sent) bool { return s.Method == http.MethodPut })
 	if n := at(80 * 24 * time.Hour).Tick(context.Background()); n != 1 {
 		t.Fatalf("%d items due after 80 days, want the feedback reminder", n)
@@ -746,9 +746,9 @@ func TestDeadlineRemindersGoToTheInbox(t *testing.T) {
 func TestAnswerNeedsALiveSession(t *testing.T) {
 	r := newRig(t, bottest.Options{}, nil)
 	code := receiptOf(t, r.fileReport(t, "en-US", false).Card)
-	status := r.dialog(t, "en-US", "task/submit", map[string]any{"a": dialogs.VerbRCheck, "code": code})
+	status := r.dialog(t, "en-US", "task/submit", map[string]any{"a": dialogs.VerbReceiptCheck, "code": code})
 	wantDialog(t, status, "Your case")
-	send := action(t, status.Card, dialogs.VerbRSend)
+	send := action(t, status.Card, dialogs.VerbReceiptMessage)
 	// A forged token opens nothing.
 	wantDialog(t, r.dialog(t, "en-US", "task/submit", with(send, map[string]any{"v": "forged", "msg": "hello"})), "has expired")
 	// Once the session is gone (it expires within two hours), neither does the real one.

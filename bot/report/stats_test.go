@@ -105,7 +105,7 @@ func TestStatisticsThroughTheWebhook(t *testing.T) {
 	}
 	// A handler acknowledges one case from its inbox card.
 	first := bottest.CardOf(t, inbox[0])
-	s.MustPost(s.handler(handlerAAD, "", with(action(t, first, dialogs.VerbCStatus), map[string]any{"status": dialogs.StatusAck}), "bot-act-1"))
+	s.MustPost(s.handler(handlerAAD, "", with(action(t, first, dialogs.VerbCaseStatus), map[string]any{"status": dialogs.StatusAck}), "bot-act-1"))
 	s.next(t, "updated inbox card", func(x bottest.Sent) bool { return x.Method == http.MethodPut })
 
 	// Three topics opened by someone (use of the guidance).

@@ -43,7 +43,7 @@ func TestChatReceiptOfACaseFiledInTheSession(t *testing.T) {
 	term.cases[code] = dialogs.CaseView{ID: "ABCDEFGH", Filed: "2026-12-01", Status: dialogs.StatusNew}
 	out.Reset()
 	// The code is entered in the "My receipt" window (a dialog submit).
-	term.turn(dialogs.Input{Kind: dialogs.KindInvoke, Dialog: true, Values: map[string]string{dialogs.KeyAction: dialogs.VerbRCheck, "code": code}})
+	term.turn(dialogs.Input{Kind: dialogs.KindInvoke, Dialog: true, Values: map[string]string{dialogs.KeyAction: dialogs.VerbReceiptCheck, "code": code}})
 	if s := out.String(); !strings.Contains(s, "2026-12-01") {
 		t.Fatalf("the receipt check shows no case:\n%s", s)
 	}
