@@ -107,7 +107,7 @@ func (s *Sender) OpenProfile(user string, raw []byte) dialogs.Profile {
 // under, from their Entra object id (as campaigns and handler lists know
 // users; activity.AADKeyID).
 func (s *Sender) UserKey(aadObjectID string) string {
-	return s.cfg.Hasher.Sum("user", activity.AADKeyID(aadObjectID))
+	return activity.AADUserKey(s.cfg.Hasher, aadObjectID)
 }
 
 // SendToRef posts a card to a reference's conversation, or, with thread

@@ -16,7 +16,7 @@ import (
 // the turn goes on under the old one. Teams sends object ids in lower
 // case, so the lookup runs for no ordinary turn.
 func (b *Bot) userKey(ctx context.Context, a *schema.Activity) (string, error) {
-	user := b.cfg.Hasher.Sum("user", activity.UserKeyID(a))
+	user := activity.UserKey(b.cfg.Hasher, activity.UserKeyID(a))
 	legacy := activity.LegacyUserKeyID(a)
 	if legacy == "" {
 		return user, nil
@@ -24,7 +24,7 @@ func (b *Bot) userKey(ctx context.Context, a *schema.Activity) (string, error) {
 	if ok, err := b.cfg.Store.Exists(ctx, b.cfg.Store.Key("user", user)); err != nil || ok {
 		return user, err
 	}
-	old := b.cfg.Hasher.Sum("user", legacy)
+	old := activity.UserKey(b.cfg.Hasher, legacy)
 	ok, err := b.cfg.Store.Exists(ctx, b.cfg.Store.Key("user", old))
 	if err != nil {
 		return "", fmt.Errorf("user key: %w", err)

@@ -108,9 +108,23 @@ func (r Ref) Message(thread string, lang dialogs.Lang, att schema.Attachment) *s
 	return Message(schema.ChannelAccount{ID: r.BotID}, to, schema.ConversationAccount{ID: conv, TenantID: r.TenantID}, lang, att)
 }
 
+// Hasher is the keyed hash user keys are made with (seal.Hasher).
+type Hasher interface {
+	Sum(purpose, id string) string
+}
+
+// UserKey is the keyed hash a user's profile, reference and other keys
+// are kept under, from a user-key id (UserKeyID, AADKeyID,
+// LegacyUserKeyID): the one place the purpose "user" is named.
+func UserKey(h Hasher, id string) string { return h.Sum("user", id) }
+
+// AADUserKey is UserKey of an Entra object id, as campaign lists, handler
+// lists and admins know users.
+func AADUserKey(h Hasher, aadObjectID string) string { return UserKey(h, AADKeyID(aadObjectID)) }
+
 // UserKeyID is the id a user's profile is kept under (hashed before use,
-// Hasher.Sum("user", …)): the Entra object id when Teams gives it (stable
-// across conversations), else the channel account id.
+// UserKey): the Entra object id when Teams gives it (stable across
+// conversations), else the channel account id.
 func UserKeyID(a *schema.Activity) string {
 	if a.From.AadObjectID != "" {
 		return AADKeyID(a.From.AadObjectID)

@@ -589,7 +589,7 @@ func (s *Service) expandAads(ctx context.Context, ids []string, add func(recipie
 // UserKey is the keyed hash a user is known by, from the Entra object id
 // (activity.AADKeyID, as turns derive it).
 func (s *Service) UserKey(aad string) string {
-	return s.cfg.Hasher.Sum("user", activity.AADKeyID(aad))
+	return activity.AADUserKey(s.cfg.Hasher, aad)
 }
 
 // Cancel stops a campaign (and, for a repeating one, its future runs). Its

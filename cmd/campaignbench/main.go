@@ -261,7 +261,7 @@ func seed(ctx context.Context, o opts, rdb *redis.Client, url string) error {
 	pipe := rdb.Pipeline()
 	for i := range o.n {
 		id := aad(i)
-		key := h.Sum("user", activity.AADKeyID(id))
+		key := activity.AADUserKey(h, id)
 		locale := "da-DK"
 		if i%5 == 0 {
 			locale = "en-GB"
