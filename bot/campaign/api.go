@@ -239,6 +239,12 @@ func (s *Service) apiApprove(c *gin.Context) {
 		return
 	}
 	s.tellAuthor(c.Request.Context(), spec, "campaign.approve.approved")
-	p, _ := s.Progress(c.Request.Context(), id)
-	c.JSON(http.StatusOK, gin.H{"id": id, "state": StateScheduled, "at": p.At.Format(time.RFC3339), "author": spec.AuthorName, "approver": spec.ApproverName})
+	body := gin.H{"id": id, "state": StateScheduled, "author": spec.AuthorName, "approver": spec.ApproverName}
+	if p, err := s.Progress(c.Request.Context(), id); err == nil {
+		body["at"] = p.At.Format(time.RFC3339)
+	} else {
+		// Approved all the same; GET /api/admin/campaigns/:id tells when it starts.
+		s.log.Warn("campaign approved, its start not read back", "err", err)
+	}
+	c.JSON(http.StatusOK, body)
 }

@@ -231,7 +231,9 @@ func (s *Service) CreateGuarded(ctx context.Context, spec dialogs.CampaignSpec) 
 	if err != nil || g.Problem != "" {
 		return g, err
 	}
-	if ok, _ := s.db.Exists(ctx, spec.ID); ok {
+	if ok, err := s.db.Exists(ctx, spec.ID); err != nil {
+		return g, err
+	} else if ok {
 		return g, fmt.Errorf("%w: id in use", ErrInvalid)
 	}
 	ops, err := s.createOps(spec, g)

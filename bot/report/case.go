@@ -129,13 +129,15 @@ func (s *Service) fold(id string, evs []event) caseState {
 
 // dayAt is a date at a wall-clock hour in Copenhagen (dialogs.DayAt; due
 // times are derived from dates, so they never reveal when something was
-// written). A date that does not parse counts from today.
-func dayAt(date string, days, hour int) time.Time {
+// written). A date that does not parse counts from today in Copenhagen,
+// by the service's clock.
+func (s *Service) dayAt(date string, days, hour int) time.Time {
 	if t, ok := dialogs.DayAt(date, days, hour); ok {
 		return t
 	}
-	d := time.Now().In(dialogs.Copenhagen).Truncate(24 * time.Hour)
-	return time.Date(d.Year(), d.Month(), d.Day()+days, hour, 0, 0, 0, dialogs.Copenhagen)
+	s.defaults()
+	t, _ := dialogs.DayAt(dialogs.ReportDate(s.Now()), days, hour)
+	return t
 }
 
 func validDate(s string) bool {

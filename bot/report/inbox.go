@@ -398,8 +398,17 @@ func (s *Service) Purge(ctx context.Context, id string) error {
 	if err != nil && !errors.Is(err, errNoCase) {
 		return err
 	}
-	if p, _ := s.posted(ctx, id); p != "" && p != "-" && s.Send != nil {
-		if ref, ok, _ := s.inbox(ctx); ok {
+	p, err := s.posted(ctx, id)
+	if err != nil {
+		// Redis is down or failing: the purge is retried, card and all.
+		return fmt.Errorf("purge: read the posted marker: %w", err)
+	}
+	if p != "" && p != "-" && s.Send != nil {
+		ref, ok, err := s.inbox(ctx)
+		if err != nil {
+			return fmt.Errorf("purge: read the inbox: %w", err)
+		}
+		if ok {
 			if err := s.Send.DeleteAtRef(ctx, ref, p); err != nil {
 				s.Log.Warn("inbox card of a purged case not deleted", "err", safeErr(err))
 			}

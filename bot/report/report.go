@@ -263,7 +263,7 @@ func incrOps(cs ...counter) []redisstore.Op {
 // user's window key is a keyed hash of the (already hashed) user and the
 // day: it identifies nobody and is gone the day after.
 func (s *Service) fileCounters(tc effect.TurnContext, date string) (counter, counter) {
-	end := dayAt(date, 1, 0)
+	end := s.dayAt(date, 1, 0)
 	return counter{s.Store.Key("rate", "file", s.Hasher.Sum("rl-file", tc.UserKey+"|"+date)), end},
 		counter{s.Store.Key("rate", "file", "all", date), end}
 }
@@ -295,7 +295,7 @@ func (s *Service) receiptKey(code string) string {
 }
 
 func (s *Service) receiptExpiry(date string) time.Time {
-	return dayAt(date, int(s.ReceiptIdle/(24*time.Hour))+1, 0)
+	return s.dayAt(date, int(s.ReceiptIdle/(24*time.Hour))+1, 0)
 }
 
 // releaseOps queue inbox work: at once (the reporter chose so, or it is
@@ -314,7 +314,10 @@ func releaseID(at time.Time) string { return KindRelease + ":" + fmt.Sprint(at.U
 
 // onceExpiry is when an idempotency key goes: the end of the next day
 // (a date-derived time).
-func onceExpiry(now time.Time) time.Time { return dayAt(dialogs.ReportDate(now), 2, 0) }
+func onceExpiry(now time.Time) time.Time {
+	t, _ := dialogs.DayAt(dialogs.ReportDate(now), 2, 0) // a date ReportDate wrote always parses
+	return t
+}
 
 // file files a report. The case (its events, receipt, deadlines and its
 // place in the outbox) is one write of its own, under an idempotency key
@@ -688,5 +691,5 @@ func (s *Service) caseAction(ctx context.Context, tc effect.TurnContext, o dialo
 
 // purgeAt is when a case closed on date is deleted (at 03:00, a date-derived time).
 func (s *Service) purgeAt(date string) time.Time {
-	return dayAt(date, int((s.Retention+24*time.Hour-1)/(24*time.Hour)), 3)
+	return s.dayAt(date, int((s.Retention+24*time.Hour-1)/(24*time.Hour)), 3)
 }

@@ -83,7 +83,9 @@ func (r *Runner) Tick(ctx context.Context) int {
 		h, ok := r.Handlers[d.Kind]
 		if !ok {
 			log.Error("scheduled item of unknown kind dropped", "kind", d.Kind)
-			_ = r.Store.Ack(ctx, d.ID)
+			if err := r.Store.Ack(ctx, d.ID); err != nil {
+				log.Warn("scheduler bookkeeping failed; the lease will expire and the item run again", "err", err)
+			}
 			continue
 		}
 		err := h(ctx, d)

@@ -449,7 +449,10 @@ func (c *Campaigns) CopyAads(ctx context.Context, id string, pairs []any) error 
 // Throttle allows one progress update per every: true when the caller may
 // update now (two replicas racing may both update).
 func (c *Campaigns) Throttle(ctx context.Context, id string, now time.Time, every time.Duration) (bool, error) {
-	next, _ := c.rdb().Get(ctx, c.Key(id, "pl")).Int64()
+	next, err := c.rdb().Get(ctx, c.Key(id, "pl")).Int64()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return false, fmt.Errorf("throttle: %w", err)
+	}
 	if next > now.UnixMilli() {
 		return false, nil
 	}

@@ -122,7 +122,9 @@ func (s *Store) SetAndUnlock(ctx context.Context, key string, val []byte, lock s
 func (s *Store) ProbeZeroIDs(ctx context.Context, name string) error {
 	probe := s.Key("probe", name)
 	err := s.rdb.XAdd(ctx, &redis.XAddArgs{Stream: probe, ID: "0-*", Values: []any{"x", "1"}}).Err()
-	s.rdb.Del(ctx, probe)
+	if derr := s.rdb.Del(ctx, probe).Err(); err == nil && derr != nil {
+		return fmt.Errorf("probe: delete: %w", derr)
+	}
 	return err
 }
 
@@ -178,7 +180,11 @@ func (s *Store) ReadQueue(ctx context.Context, group, consumer, from string, cou
 	}
 	if err != nil {
 		if strings.Contains(err.Error(), "NOGROUP") {
-			_ = s.EnsureQueue(ctx, group)
+			// The group is made again for the next read; this read's
+			// error is what the caller hears, with the repair's if it failed.
+			if eerr := s.EnsureQueue(ctx, group); eerr != nil {
+				return nil, fmt.Errorf("read inbox queue: %w (and making its group again: %v)", err, eerr)
+			}
 		}
 		return nil, fmt.Errorf("read inbox queue: %w", err)
 	}
