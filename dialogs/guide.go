@@ -34,7 +34,7 @@ func (e *Engine) guidesView(t *Turn, arg string) {
 	if started := e.guidesUnderWay(t); len(started) > 0 {
 		blocks = append(blocks, Block{Kind: BlockSubtle, Msg: M("core.menu.underway")}, Block{Kind: BlockActions, Actions: started})
 	}
-	for _, group := range []string{"handling", "prevention"} {
+	for _, group := range playbookGroups {
 		var acts []Action
 		for _, p := range e.lib.Playbooks {
 			if p.Group == group {

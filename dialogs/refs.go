@@ -3,6 +3,8 @@ package dialogs
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 )
 
 // Content ids the Go code names. Go refers to a topic only through this
@@ -27,15 +29,32 @@ var topicRefs = []string{
 	topicExperienceDoor, topicIntentionEffect, topicNotEverything, topicPsychologicalHelp,
 }
 
+// playbookGroups are the groups of the playbook list, in its order; a
+// playbook of any other group would be in no list.
+var playbookGroups = []string{"handling", "prevention"}
+
 // CheckContent reports every reference between the Go code and the
 // content library that has no target: a topic the code names that the
-// library lacks, and a command (commands.toml) whose verb nothing handles.
-// The program checks it at start; tests check it on the real library.
+// library lacks, a command (commands.toml) whose verb nothing handles, a
+// topic's flow the code does not know (its button would be missing) and a
+// playbook's group the list does not show (the playbook would be in no
+// list). The program checks it at start; tests check it on the real
+// library and the fixture.
 func (e *Engine) CheckContent() error {
 	var errs []error
 	for _, id := range topicRefs {
 		if _, ok := e.lib.Topic(id); !ok {
 			errs = append(errs, fmt.Errorf("the code names topic %q, which the content does not declare", id))
+		}
+	}
+	for _, tp := range e.lib.Topics {
+		if verb, known := flowVerbs[tp.Flow]; tp.Flow != "" && (!known || !e.reachable(verb)) {
+			errs = append(errs, fmt.Errorf("topic %q offers flow %q, which the code does not know (one of %v)", tp.ID, tp.Flow, slices.Sorted(maps.Keys(flowVerbs))))
+		}
+	}
+	for _, p := range e.lib.Playbooks {
+		if !slices.Contains(playbookGroups, p.Group) {
+			errs = append(errs, fmt.Errorf("playbook %q is in group %q, which no list shows (one of %v)", p.ID, p.Group, playbookGroups))
 		}
 	}
 	globals := e.globals()

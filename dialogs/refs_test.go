@@ -12,13 +12,18 @@ import (
 
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/content"
+	"github.com/kk/graensen/internal/contenttest"
 )
 
 // Issue 14, point 3: every topic the Go code names exists in the content,
-// and every command word starts a verb something handles.
+// every command word starts a verb something handles, every topic's flow
+// and every playbook's group is one the code shows: in the library the
+// bot ships and in the fixture the tests run on.
 func TestContentReferencesHaveTargets(t *testing.T) {
-	if err := dialogs.New(dialogs.Config{Content: guideLib}).CheckContent(); err != nil {
-		t.Fatal(err)
+	for name, lib := range map[string]*content.Library{"shipped": realLib, "fixture": contenttest.Small()} {
+		if err := dialogs.New(dialogs.Config{Content: lib}).CheckContent(); err != nil {
+			t.Errorf("%s library: %v", name, err)
+		}
 	}
 }
 
@@ -27,7 +32,9 @@ func TestContentReferencesHaveTargets(t *testing.T) {
 // understand") or a command names a verb nothing handles.
 func TestContentReferenceCheckCatchesMissingTargets(t *testing.T) {
 	lib, err := content.LoadFS(fstest.MapFS{
-		"qa.toml": {Data: []byte("[[topic]]\nid = \"get-help\"\n")},
+		"qa.toml": {Data: []byte("[[topic]]\nid = \"get-help\"\n[[topic]]\nid = \"sexism\"\nflow = \"quizz\"\n[[topic]]\nid = \"quiz\"\nflow = \"quiz\"\n")},
+		"guide.toml": {Data: []byte("[[playbook]]\nid = \"p1\"\ngroup = \"handling\"\n[[playbook.step]]\nid = \"a\"\n" +
+			"[[playbook]]\nid = \"p2\"\ngroup = \"Prevention\"\n[[playbook.step]]\nid = \"a\"\n")},
 		"commands.toml": {Data: []byte(`[[command]]
 verb = "menu"
 words = { da = ["menu"], en = ["menu"] }
@@ -43,12 +50,13 @@ words = { da = ["intet"], en = ["nothing"] }
 	if err == nil {
 		t.Fatal("missing topics and an unhandled command passed the check")
 	}
-	for _, want := range []string{`topic "unit"`, `topic "talk-to-someone"`, `command "no-such-verb"`} {
+	for _, want := range []string{`topic "unit"`, `topic "talk-to-someone"`, `command "no-such-verb"`,
+		`topic "sexism" offers flow "quizz"`, `playbook "p2" is in group "Prevention"`} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("check does not report %s: %v", want, err)
 		}
 	}
-	for _, wrong := range []string{`topic "get-help"`, `command "menu"`} {
+	for _, wrong := range []string{`topic "get-help"`, `command "menu"`, `flow "quiz"`, `"p1"`} {
 		if strings.Contains(err.Error(), wrong) {
 			t.Errorf("check reports %s, which is there: %v", wrong, err)
 		}
@@ -107,7 +115,7 @@ func TestNoTopicIDLiteralsInGo(t *testing.T) {
 // Global command words are content, in both languages.
 func TestCommandWordsInBothLanguages(t *testing.T) {
 	verbs := map[string]bool{}
-	for _, c := range guideLib.Commands {
+	for _, c := range realLib.Commands { // the commands the bot ships
 		verbs[c.Verb+" "+c.Arg] = true
 		if len(c.Words["da"]) == 0 || len(c.Words["en"]) == 0 {
 			t.Errorf("command %s %s lacks da or en words: %v", c.Verb, c.Arg, c.Words)
