@@ -150,16 +150,21 @@ func repliesTo(h *bottest.Harness, id string) []bottest.Sent {
 
 // waitReplyTo waits up to d for the first reply to activity id.
 func waitReplyTo(h *bottest.Harness, id string, d time.Duration) (bottest.Sent, bool) {
-	deadline := time.Now().Add(d)
-	for {
-		if r := repliesTo(h, id); len(r) > 0 {
-			return r[0], true
-		}
-		if time.Now().After(deadline) {
-			return bottest.Sent{}, false
-		}
-		time.Sleep(5 * time.Millisecond)
+	return waitFirst(h, d, func(s bottest.Sent) bool { return s.Activity.ReplyToID == id })
+}
+
+// waitFirst waits up to d for the first request the connector received
+// that matches pred (woken at each arrival, not polling).
+func waitFirst(h *bottest.Harness, d time.Duration, pred func(bottest.Sent) bool) (bottest.Sent, bool) {
+	at := -1
+	sent, ok := h.Conn.Until(d, func(got []bottest.Sent) bool {
+		at = slices.IndexFunc(got, pred)
+		return at >= 0
+	})
+	if !ok {
+		return bottest.Sent{}, false
 	}
+	return sent[at], true
 }
 
 // isApology tells the kind "technical problem" card from a real answer
@@ -980,18 +985,7 @@ func dialogSent(body []byte) (bottest.Sent, bool) {
 // waitCardTo waits for the first new card (a POST, not a card update)
 // in reply to activity id.
 func waitCardTo(h *bottest.Harness, id string, d time.Duration) (bottest.Sent, bool) {
-	deadline := time.Now().Add(d)
-	for {
-		for _, s := range repliesTo(h, id) {
-			if s.Method == http.MethodPost {
-				return s, true
-			}
-		}
-		if time.Now().After(deadline) {
-			return bottest.Sent{}, false
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	return waitFirst(h, d, func(s bottest.Sent) bool { return s.Activity.ReplyToID == id && s.Method == http.MethodPost })
 }
 
 // receiptCode reads the receipt code off the receipt card (the one raw,
@@ -1090,10 +1084,7 @@ func TestConnectorFaultsThroughThePipeline(t *testing.T) {
 			before := h.Conn.Attempts()
 
 			h.MustPost(h.Message("m1", "hjælp"))
-			deadline := time.Now().Add(5 * time.Second)
-			for h.Conn.Attempts()-before < tc.attempts && time.Now().Before(deadline) {
-				time.Sleep(5 * time.Millisecond)
-			}
+			h.Conn.WaitAttempts(before+tc.attempts, 5*time.Second)
 			// Let anything extra (a retry that should not be) show up: waits
 			// are instant here, a timed-out attempt takes the 300 ms timeout.
 			settle := 200 * time.Millisecond
@@ -1145,10 +1136,7 @@ func TestConnectorThrottlingIsNoRetryStorm(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	deadline := time.Now().Add(5 * time.Second)
-	for h.Conn.Attempts() < convs*5 && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
+	h.Conn.WaitAttempts(convs*5, 5*time.Second)
 	h.Conn.Settle(300 * time.Millisecond)
 	if got := h.Conn.Attempts(); got != convs*(connector.DefaultMaxRetries+1) {
 		t.Fatalf("%d attempts for %d replies under throttling, want exactly %d", got, convs, convs*(connector.DefaultMaxRetries+1))

@@ -94,6 +94,7 @@ type keyServer struct {
 	status    int                       // if not 0 or 200, /keys answers with it
 	padding   int                       // bytes of whitespace appended to /keys
 	block     chan struct{}             // if non-nil, /keys waits for it to close
+	fetching  chan struct{}             // if non-nil, /keys tells it (without blocking) that a fetch began
 }
 
 func jwkFor(k *rsa.PrivateKey, kid string) map[string]any {
@@ -137,12 +138,18 @@ func newKeyServer(t *testing.T) *keyServer {
 	mux.HandleFunc("/keys", func(w http.ResponseWriter, r *http.Request) {
 		s.keysHits.Add(1)
 		s.mu.Lock()
-		status, padding, block := s.status, s.padding, s.block
+		status, padding, block, fetching := s.status, s.padding, s.block, s.fetching
 		list := []any{map[string]any{"kty": "EC", "kid": "ec", "crv": "P-256", "x": "AA", "y": "AA"}}
 		for _, j := range s.published {
 			list = append(list, j)
 		}
 		s.mu.Unlock()
+		if fetching != nil {
+			select {
+			case fetching <- struct{}{}:
+			default:
+			}
+		}
 		if block != nil {
 			<-block
 		}
@@ -642,6 +649,8 @@ func TestCanceledContextDoesNotPoisonSharedFetch(t *testing.T) {
 	s := newKeyServer(t)
 	block := make(chan struct{})
 	s.block = block
+	fetching := make(chan struct{}, 1)
+	s.fetching = fetching
 	var release sync.Once
 	unblock := func() { release.Do(func() { close(block) }) }
 	t.Cleanup(unblock) // runs before the server's Close, which waits for handlers
@@ -654,8 +663,10 @@ func TestCanceledContextDoesNotPoisonSharedFetch(t *testing.T) {
 		_, err := v.Verify(ctx, tok, serviceURL, channel)
 		errc <- err
 	}()
-	for s.keysHits.Load() == 0 {
-		time.Sleep(time.Millisecond)
+	select {
+	case <-fetching: // the shared fetch is under way, held by the key server
+	case <-time.After(10 * time.Second):
+		t.Fatal("the keys were never fetched")
 	}
 	cancel()
 	err := <-errc

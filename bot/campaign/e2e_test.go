@@ -2,6 +2,7 @@ package campaign_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -36,21 +37,23 @@ func submitData(t *testing.T, card map[string]any, title string) map[string]any 
 // contains want, and the index after it.
 func waitFor(t *testing.T, h *bottest.Harness, from int, want string) (map[string]any, int) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		sent := h.Conn.Settle(2 * time.Millisecond)
+	at := -1
+	sent, ok := h.Conn.Until(5*time.Second, func(sent []bottest.Sent) bool {
 		for i := from; i < len(sent); i++ {
 			if sent[i].Method != "POST" {
 				continue
 			}
 			if c := bottest.CardOf(t, sent[i]); strings.Contains(bottest.CardText(c), want) {
-				return c, i + 1
+				at = i
+				return true
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no card with %q", want)
-		}
+		return false
+	})
+	if !ok {
+		t.Fatalf("no card with %q", want)
 	}
+	return bottest.CardOf(t, sent[at]), at + 1
 }
 
 // An AMK admin composes a campaign in Teams, it is scheduled, sent, the
@@ -120,16 +123,10 @@ func TestAuthoredInTeamsSentAndAcknowledged(t *testing.T) {
 	// The campaign message, and the author's progress card sent and updated.
 	msg, _ := waitFor(t, h, n, "Husk fristen")
 	_, n = waitFor(t, h, n, "Kampagne: Trin 2")
-	deadline = time.Now().Add(5 * time.Second)
-	for updates := 0; updates == 0; {
-		for _, s := range h.Conn.Settle(5 * time.Millisecond) {
-			if s.Method == "PUT" {
-				updates++
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("progress card never updated")
-		}
+	if _, ok := h.Conn.Until(5*time.Second, func(sent []bottest.Sent) bool {
+		return slices.ContainsFunc(sent, func(s bottest.Sent) bool { return s.Method == "PUT" })
+	}); !ok {
+		t.Fatal("progress card never updated")
 	}
 	n = len(h.Conn.Settle(0))
 

@@ -58,7 +58,7 @@ func aofHistory(t *testing.T, withOutbox bool) {
 	code := receiptOf(t, r.fileReport(t, "da-DK", true).Card)
 	snapshot()
 	r.release(t)
-	inbox := bottest.CardOf(t, r.next(t, "inbox card", toChannel))
+	inbox := r.inboxCard(t)
 	if seq := srv.WaitRewrite(); seq < 2 {
 		t.Fatalf("the AOF was not rewritten after the release (base %d)", seq)
 	}

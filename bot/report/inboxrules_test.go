@@ -69,7 +69,7 @@ func caseInInbox(t *testing.T) (*rig, map[string]any) {
 	r.registerInbox(t)
 	r.fileReport(t, "da-DK", false)
 	r.release(t)
-	return r, bottest.CardOf(t, r.next(t, "inbox card", toChannel))
+	return r, r.inboxCard(t)
 }
 
 // TestCaseActionsOnlyFromTheInboxChannel: a handler's claim, status,
@@ -270,7 +270,7 @@ func TestCaseCardStaysWithinTeamsMessageSize(t *testing.T) {
 	r.registerInbox(t)
 	status := r.reporterSession(t)
 	r.release(t)
-	inbox := bottest.CardOf(t, r.next(t, "inbox card", toChannel))
+	inbox := r.inboxCard(t)
 	long := func(tag string) string {
 		return tag + strings.Repeat(`<æ"&>`, (dialogs.MaxReportText-len(tag))/5)
 	}
@@ -283,22 +283,22 @@ func TestCaseCardStaysWithinTeamsMessageSize(t *testing.T) {
 		r.MustPost(r.handler(handlerAAD, "", with(action(t, inbox, dialogs.VerbCaseNote), map[string]any{"note": long("note ")}), "bot-act-1"))
 	}
 	r.release(t) // the reporter's messages reach the unit at the release
-	deadline := time.Now().Add(10 * time.Second)
-	var biggest int
-	var latest bottest.Sent
-	for time.Now().Before(deadline) {
-		latest = bottest.Sent{}
-		for _, s := range r.Conn.Settle(50 * time.Millisecond) {
+	// The card updates so far: the latest, and the size of the biggest.
+	updates := func(sent []bottest.Sent) (latest bottest.Sent, biggest int) {
+		for _, s := range sent {
 			if s.Method == http.MethodPut && strings.Contains(s.Path, channelConv) {
 				b, _ := json.Marshal(s.Activity)
 				biggest = max(biggest, len(b))
 				latest = s
 			}
 		}
-		if strings.Contains(cardText(latest), "besked-l") {
-			break
-		}
+		return latest, biggest
 	}
+	sent, _ := r.Conn.Until(10*time.Second, func(got []bottest.Sent) bool {
+		latest, _ := updates(got)
+		return strings.Contains(cardText(latest), "besked-l")
+	})
+	latest, biggest := updates(sent)
 	txt := cardText(latest)
 	if !strings.Contains(txt, "besked-l") {
 		t.Fatalf("the latest message is not on the card:\n%.2000s", txt)

@@ -235,7 +235,7 @@ func TestConcurrentCaseActionsAreStoredOnce(t *testing.T) {
 	r.registerInbox(t)
 	r.fileReport(t, "da-DK", false)
 	r.release(t)
-	inbox := bottest.CardOf(t, r.next(t, "inbox card", toChannel))
+	inbox := r.inboxCard(t)
 	id := action(t, inbox, dialogs.VerbCaseNote)[dialogs.KeyArg].(string)
 	const notes = 6
 	var wg sync.WaitGroup

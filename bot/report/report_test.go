@@ -99,18 +99,21 @@ func (r *rig) id() string {
 // next waits for a not yet consumed send matching pred.
 func (r *rig) next(t *testing.T, what string, pred func(bottest.Sent) bool) bottest.Sent {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		for i, s := range r.Conn.Settle(0) {
+	at := -1
+	sent, ok := r.Conn.Until(20*time.Second, func(got []bottest.Sent) bool {
+		for i, s := range got {
 			if !r.seen[i] && pred(s) {
-				r.seen[i] = true
-				return s
+				at = i
+				return true
 			}
 		}
-		time.Sleep(5 * time.Millisecond)
+		return false
+	})
+	if !ok {
+		t.Fatalf("no %s arrived", what)
 	}
-	t.Fatalf("no %s arrived", what)
-	return bottest.Sent{}
+	r.seen[at] = true
+	return sent[at]
 }
 
 // noneYet fails if a not yet consumed send matches pred (something that
@@ -120,6 +123,55 @@ func (r *rig) noneYet(t *testing.T, what string, pred func(bottest.Sent) bool) {
 	for i, s := range r.Conn.Settle(50 * time.Millisecond) {
 		if !r.seen[i] && pred(s) {
 			t.Fatalf("%s arrived before the release", what)
+		}
+	}
+}
+
+// inboxCard waits for the next case card in the inbox and for the worker
+// to have recorded it as posted, and returns the card: see posted.
+func (r *rig) inboxCard(t *testing.T) map[string]any {
+	t.Helper()
+	return r.posted(t, r.next(t, "inbox card", toChannel))
+}
+
+// posted waits until the inbox worker has recorded the case card s as
+// posted (the card's Teams id, stored just after Teams answered the post,
+// and the posting lease gone) and returns the card. A handler acts on a
+// card once it is there: before, an action on the case finds no card to
+// update.
+func (r *rig) posted(t *testing.T, s bottest.Sent) map[string]any {
+	t.Helper()
+	card := bottest.CardOf(t, s)
+	id := action(t, card, dialogs.VerbCaseReply)[dialogs.KeyArg].(string)
+	ctx := context.Background()
+	for deadline := time.Now().Add(8 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		posted, _ := r.Store.Exists(ctx, r.Store.PostedKey(id))
+		locked, _ := r.Store.Exists(ctx, r.Store.LockKey(id))
+		if posted && !locked {
+			return card
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the inbox worker never recorded the posted card")
+		}
+	}
+}
+
+// waitTriedWithoutInbox waits until the inbox worker has taken the one
+// released item and tried it: it stays pending and the worker took it
+// again (reread or claimed it), which it does only after its first try
+// returned. No inbox is registered, so that try found none.
+func (r *rig) waitTriedWithoutInbox(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	args := &redis.XPendingExtArgs{Stream: r.Store.InboxQueue(), Group: "inbox", Start: "-", End: "+", Count: 10} // the worker's consumer group
+	var pending []redis.XPendingExt
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		pending, _ = r.Store.Client().XPendingExt(ctx, args).Result()
+		if len(pending) == 1 && pending[0].RetryCount >= 2 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the inbox worker never tried the released case: pending %+v", pending)
 		}
 	}
 }
@@ -390,7 +442,7 @@ func TestFullFlowInBothLanguages(t *testing.T) {
 					t.Fatalf("inbox card lacks %q:\n%s", want, text)
 				}
 			}
-			inbox := bottest.CardOf(t, posted)
+			inbox := r.posted(t, posted)
 			caseID := action(t, inbox, dialogs.VerbCaseReply)[dialogs.KeyArg].(string)
 			caseNo := dialogs.CaseNo(caseID)
 			if !strings.Contains(bottest.CardText(receipt.Card), caseNo) {
@@ -511,7 +563,7 @@ func TestTypedTextArrivesInert(t *testing.T) {
 	}
 	code := receiptOf(t, r.press(t, "da-DK", d, "rsubmit", nil).Card)
 	r.release(t)
-	inbox := bottest.CardOf(t, r.next(t, "inbox card", toChannel))
+	inbox := r.inboxCard(t)
 	checkInert(t, "the inbox card", inbox, "Se [her]", 1)
 
 	r.MustPost(r.handler(handlerAAD, "", with(action(t, inbox, dialogs.VerbCaseReply), map[string]any{"reply": "Svar: " + hostile}), "bot-act-1"))
@@ -582,7 +634,7 @@ func TestWithoutNotificationNothingLinksTheCase(t *testing.T) {
 	r.checkAnonymous(t, story)
 	// No inbox registered yet: the released case waits, and is posted once it is.
 	r.release(t)
-	time.Sleep(200 * time.Millisecond)
+	r.waitTriedWithoutInbox(t)
 	r.registerInbox(t)
 	r.next(t, "inbox card after registration", toChannel)
 	r.checkAllCards(t)
@@ -663,21 +715,17 @@ func TestTwoReplicasPostEachReportOnce(t *testing.T) {
 	}
 	r1.run(t)
 	r2.run(t)
-	deadline := time.Now().Add(10 * time.Second)
-	var posts []bottest.Sent
-	for time.Now().Before(deadline) {
-		posts = posts[:0]
-		for _, s := range r1.Conn.Settle(20 * time.Millisecond) {
+	r1.Conn.Until(10*time.Second, func(got []bottest.Sent) bool {
+		n := 0
+		for _, s := range got {
 			if toChannel(s) {
-				posts = append(posts, s)
+				n++
 			}
 		}
-		if len(posts) >= reports {
-			break
-		}
-	}
+		return n >= reports
+	})
 	time.Sleep(time.Second) // give a duplicate every chance to appear
-	posts = posts[:0]
+	var posts []bottest.Sent
 	cases := map[string]int{}
 	for _, s := range r1.Conn.Settle(0) {
 		if toChannel(s) {
@@ -700,22 +748,11 @@ func TestDeadlineRemindersGoToTheInbox(t *testing.T) {
 	r.registerInbox(t)
 	r.fileReport(t, "da-DK", false)
 	r.release(t)
-	inbox := bottest.CardOf(t, r.next(t, "inbox card", toChannel))
-	thread := func(s bottest.Sent) bool {
-		return s.Method == http.MethodPost && s.Path == "/v3/conversations/"+channelConv+";messageid=bot-act-1/activities"
-	}
 	// The worker records the posted card's id just after Teams answered
 	// the post: wait for it (and its lease to go) before the deadlines run.
-	caseID := action(t, inbox, dialogs.VerbCaseReply)[dialogs.KeyArg].(string)
-	for deadline := time.Now().Add(8 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		posted, _ := r.Store.Exists(context.Background(), r.Store.PostedKey(caseID))
-		locked, _ := r.Store.Exists(context.Background(), r.Store.LockKey(caseID))
-		if posted && !locked {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the inbox worker never recorded the posted card")
-		}
+	inbox := r.inboxCard(t)
+	thread := func(s bottest.Sent) bool {
+		return s.Method == http.MethodPost && s.Path == "/v3/conversations/"+channelConv+";messageid=bot-act-1/activities"
 	}
 	at := func(d time.Duration) *schedule.Runner {
 		return &schedule.Runner{Store: r.Store, Handlers: r.svc.Handlers(), Now: func() time.Time { return time.Now().Add(d) }}

@@ -104,7 +104,7 @@ func TestStatisticsThroughTheWebhook(t *testing.T) {
 		inbox = append(inbox, s.next(t, "inbox card", toChannel))
 	}
 	// A handler acknowledges one case from its inbox card.
-	first := bottest.CardOf(t, inbox[0])
+	first := s.posted(t, inbox[0])
 	s.MustPost(s.handler(handlerAAD, "", with(action(t, first, dialogs.VerbCaseStatus), map[string]any{"status": dialogs.StatusAck}), "bot-act-1"))
 	s.next(t, "updated inbox card", func(x bottest.Sent) bool { return x.Method == http.MethodPut })
 

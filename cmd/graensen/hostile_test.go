@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+
+	"github.com/kk/graensen/internal/bottest"
 )
 
 // trickle writes s to conn one byte every interval until done or the
@@ -129,7 +131,8 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 func TestHostileRequestsOnTheRealServer(t *testing.T) {
 	var mu sync.Mutex
 	var got []string
-	conn := newRecorder(t, &mu, &got)
+	var arrived bottest.Signal
+	conn := newRecorder(t, &mu, &got, &arrived)
 	m := miniredis.RunT(t)
 	r, err := startServe(t, map[string]string{"REDIS_URL": "redis://" + m.Addr() + "/0", "GRAENSEN_REDIS_PREFIX": "hostile:", "LOG_LEVEL": "debug", "GRAENSEN_HASH_KEY": testHashKey, "GRAENSEN_DATA_KEYS": testDataKeys})
 	if err != nil {
@@ -181,16 +184,11 @@ func TestHostileRequestsOnTheRealServer(t *testing.T) {
 			t.Errorf("%s: status %d (%s)", tc.name, code, body)
 		}
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	arrived.Await(5*time.Second, func() bool {
 		mu.Lock()
-		n := len(got)
-		mu.Unlock()
-		if n >= len(accepted) || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		defer mu.Unlock()
+		return len(got) >= len(accepted)
+	})
 	mu.Lock()
 	defer mu.Unlock()
 	if len(got) != len(accepted) {
@@ -206,8 +204,9 @@ func TestHostileRequestsOnTheRealServer(t *testing.T) {
 	}
 }
 
-// newRecorder is a Bot Connector that keeps each request body.
-func newRecorder(t *testing.T, mu *sync.Mutex, got *[]string) string {
+// newRecorder is a Bot Connector that keeps each request body, and
+// notifies arrived after each.
+func newRecorder(t *testing.T, mu *sync.Mutex, got *[]string, arrived *bottest.Signal) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -218,6 +217,7 @@ func newRecorder(t *testing.T, mu *sync.Mutex, got *[]string) string {
 		mu.Lock()
 		*got = append(*got, string(b))
 		mu.Unlock()
+		arrived.Notify()
 		_, _ = io.WriteString(w, `{"id":"x"}`)
 	})}
 	go func() { _ = srv.Serve(ln) }()

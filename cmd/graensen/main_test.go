@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kk/graensen/dialogs/redisstore/redistest"
+	"github.com/kk/graensen/internal/bottest"
 )
 
 func env(m map[string]string) func(string) string {
@@ -93,12 +94,14 @@ func TestChatRendersCardsAsTextWithNumberedButtons(t *testing.T) {
 func TestServeEndToEnd(t *testing.T) {
 	var mu sync.Mutex
 	var got []map[string]any
+	var arrived bottest.Signal
 	conn := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var a map[string]any
 		_ = json.NewDecoder(r.Body).Decode(&a)
 		mu.Lock()
 		got = append(got, a)
 		mu.Unlock()
+		arrived.Notify()
 		_, _ = w.Write([]byte(`{"id":"x"}`))
 	}))
 	defer conn.Close()
@@ -129,18 +132,12 @@ func TestServeEndToEnd(t *testing.T) {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", resp.StatusCode)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	if !arrived.Await(5*time.Second, func() bool {
 		mu.Lock()
-		n := len(got)
-		mu.Unlock()
-		if n == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no reply reached the connector")
-		}
-		time.Sleep(10 * time.Millisecond)
+		defer mu.Unlock()
+		return len(got) == 1
+	}) {
+		t.Fatal("no reply reached the connector")
 	}
 	if b, _ := json.Marshal(got[0]); !strings.Contains(string(b), "Help") {
 		t.Fatalf("reply: %s", b)

@@ -58,6 +58,7 @@ type fakeBotFramework struct {
 	mu       sync.Mutex
 	replies  []map[string]any
 	outAuthz []string
+	replied  bottest.Signal // notified at each reply received
 }
 
 func newFakeBotFramework(t *testing.T) *fakeBotFramework {
@@ -96,6 +97,7 @@ func newFakeBotFramework(t *testing.T) *fakeBotFramework {
 		bf.replies = append(bf.replies, a)
 		bf.outAuthz = append(bf.outAuthz, r.Header.Get("Authorization"))
 		bf.mu.Unlock()
+		bf.replied.Notify()
 		_, _ = io.WriteString(w, `{"id":"reply-1"}`)
 	}))
 	t.Cleanup(bf.conn.Close)
@@ -130,6 +132,13 @@ func (bf *fakeBotFramework) replyCount() int {
 	bf.mu.Lock()
 	defer bf.mu.Unlock()
 	return len(bf.replies)
+}
+
+// awaitReplies waits up to d for n replies in all (woken at each reply)
+// and returns how many there are.
+func (bf *fakeBotFramework) awaitReplies(n int, d time.Duration) int {
+	bf.replied.Await(d, func() bool { return bf.replyCount() >= n })
+	return bf.replyCount()
 }
 
 // forgedTokens are Authorization headers that must all be refused: a
@@ -454,10 +463,7 @@ func TestNoIDsTextsOrSecretsInLogs(t *testing.T) {
 	}
 	waitReplies := func(n int) {
 		t.Helper()
-		deadline := time.Now().Add(5 * time.Second)
-		for bf.replyCount() < n && time.Now().Before(deadline) {
-			time.Sleep(5 * time.Millisecond)
-		}
+		bf.awaitReplies(n, 5*time.Second)
 	}
 	inst := bf.message("", "")
 	delete(inst, "text")
@@ -502,9 +508,12 @@ func TestNoIDsTextsOrSecretsInLogs(t *testing.T) {
 	inv["type"], inv["name"] = "invoke", "composeExtension/query"
 	send(inv)
 	// Redis goes away: turns fail, and say why without saying who.
+	failed := strings.Count(r.logs.String(), "turn failed")
 	m.Close()
 	send(bf.message("", "hemmeligtekst42 efter redis"))
-	time.Sleep(200 * time.Millisecond)
+	// The failed turn is logged before its answer; wait for the line all
+	// the same (up to 5 s), then stop.
+	r.logs.Await(5*time.Second, func(logs string) bool { return strings.Count(logs, "turn failed") > failed })
 	r.stop()
 
 	logs := r.logs.String()

@@ -77,6 +77,7 @@ func NewConnector(t testing.TB) *Connector {
 			code := f.Fail[0]
 			f.Fail = f.Fail[1:]
 			retryAfter := f.RetryAfter
+			f.cond.Broadcast() // an attempt arrived (WaitAttempts)
 			f.Mu.Unlock()
 			switch code {
 			case Drop:
@@ -118,18 +119,61 @@ func (f *Connector) Attempts() int {
 // Wait returns once n requests arrived (or fails the test after 5 s).
 func (f *Connector) Wait(t testing.TB, n int) []Sent {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	got, ok := f.Until(5*time.Second, func(got []Sent) bool { return len(got) >= n })
+	if !ok {
+		t.Fatalf("connector got %d requests, want %d", len(got), n)
+	}
+	return got
+}
+
+// Until waits up to d for cond to hold for everything received so far and
+// returns a copy of it, with whether cond held. cond runs with f.Mu held,
+// once at the start and again at each arrival: it must not keep the slice
+// nor call f's methods.
+func (f *Connector) Until(d time.Duration, cond func(got []Sent) bool) ([]Sent, bool) {
+	var held []Sent // what cond held for, copied under the same lock
+	if f.await(d, func() bool {
+		if !cond(f.got) {
+			return false
+		}
+		held = append([]Sent(nil), f.got...)
+		return true
+	}) {
+		return held, true
+	}
 	f.Mu.Lock()
 	defer f.Mu.Unlock()
-	for len(f.got) < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("connector got %d requests, want %d", len(f.got), n)
-		}
-		f.Mu.Unlock()
-		time.Sleep(2 * time.Millisecond)
+	return append([]Sent(nil), f.got...), false
+}
+
+// WaitAttempts waits up to d for n requests to have arrived, failed ones
+// included, and returns how many did (fewer than n if d passed first).
+func (f *Connector) WaitAttempts(n int, d time.Duration) int {
+	f.await(d, func() bool { return f.attempts >= n })
+	return f.Attempts()
+}
+
+// await blocks on the signal the server broadcasts at each arrival until
+// cond (called with f.Mu held) holds, or until d has passed: a timer then
+// broadcasts the same signal once more. It reports whether cond held.
+func (f *Connector) await(d time.Duration, cond func() bool) bool {
+	expired := false
+	timer := time.AfterFunc(d, func() {
 		f.Mu.Lock()
+		defer f.Mu.Unlock()
+		expired = true
+		f.cond.Broadcast()
+	})
+	defer timer.Stop()
+	f.Mu.Lock()
+	defer f.Mu.Unlock()
+	for !cond() {
+		if expired {
+			return false
+		}
+		f.cond.Wait()
 	}
-	return append([]Sent(nil), f.got...)
+	return true
 }
 
 // Settle waits a moment and returns everything received (to assert that
@@ -353,22 +397,81 @@ func CardText(card any) string {
 	return sb.String()
 }
 
-// SyncBuffer is a goroutine-safe log sink.
+// SyncBuffer is a goroutine-safe log sink; Await waits for what it is to
+// hold.
 type SyncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu    sync.Mutex
+	b     bytes.Buffer
+	wrote Signal
 }
 
 func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
+	n, err := s.b.Write(p)
+	s.mu.Unlock()
+	s.wrote.Notify()
+	return n, err
 }
 
 func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// Await waits up to d for cond to hold for everything written so far,
+// checking it at once and after each write; it returns that text and
+// whether cond held.
+func (s *SyncBuffer) Await(d time.Duration, cond func(text string) bool) (string, bool) {
+	var text string
+	ok := s.wrote.Await(d, func() bool { text = s.String(); return cond(text) })
+	return text, ok
+}
+
+// Signal wakes whoever waits for a change: the code that changes
+// something a test waits on calls Notify, and Await checks the test's
+// condition again at each Notify. The zero value is ready to use.
+type Signal struct {
+	mu sync.Mutex
+	ch chan struct{} // closed by the next Notify
+}
+
+// Notify wakes every Await under way.
+func (s *Signal) Notify() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ch != nil {
+		close(s.ch)
+		s.ch = nil
+	}
+}
+
+// Await waits up to d for cond to hold, checking it at once and after
+// each Notify (never on a timer of its own before d); it reports whether
+// cond held.
+func (s *Signal) Await(d time.Duration, cond func() bool) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		changed := s.next() // taken before the check: a Notify meanwhile is not missed
+		if cond() {
+			return true
+		}
+		select {
+		case <-changed:
+		case <-timer.C:
+			return cond()
+		}
+	}
+}
+
+func (s *Signal) next() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ch == nil {
+		s.ch = make(chan struct{})
+	}
+	return s.ch
 }
 
 func TextCard(msgID string) dialogs.Card {
