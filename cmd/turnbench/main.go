@@ -21,9 +21,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -46,6 +44,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/valyala/fasthttp"
 
+	"github.com/kk/graensen/internal/randid"
 	"github.com/kk/graensen/internal/testissuer"
 )
 
@@ -395,9 +394,7 @@ func redisFor(u string) (*redis.Client, string, error) {
 	if err := rdb.Ping(context.Background()).Err(); err != nil {
 		return nil, "", fmt.Errorf("redis: %w", err)
 	}
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	return rdb, "turnbench:" + hex.EncodeToString(b) + ":", nil
+	return rdb, "turnbench:" + randid.Hex(4) + ":", nil
 }
 
 // clean deletes the run's keys (its prefix only; never a flush).
