@@ -22,6 +22,7 @@ import (
 	"github.com/kk/graensen/dialogs/content"
 	"github.com/kk/graensen/dialogs/redisstore"
 	"github.com/kk/graensen/dialogs/redisstore/redistest"
+	"github.com/kk/graensen/internal/bottest"
 	"github.com/kk/graensen/locales"
 )
 
@@ -62,6 +63,7 @@ func BenchmarkTurnsOverHTTP(b *testing.B) {
 	bt, err := bot.New(bot.Config{
 		Engine: dialogs.New(dialogs.Config{Content: content.MustLoad()}), Store: redisstore.New(rdb, prefix),
 		Connector: client, Local: true, Renderer: cards.New(locales.MustBundle()), Hasher: hasher, Keys: keys,
+		Routes: bottest.Routes(), // the menu needs no feature
 	})
 	if err != nil {
 		b.Fatal(err)

@@ -60,13 +60,10 @@ type Config struct {
 	Rand        func(n int) []byte
 	// Routes is the effect table: each domain output type of the dialogs
 	// to the one handler that carries it out (cmd/graensen/effects.go).
-	// When set, New fails unless every type in dialogs.DomainOutputs has
-	// exactly one route.
+	// New fails unless every type in dialogs.DomainOutputs has exactly one
+	// route. (Tests that build the bot with a part of the features route
+	// the rest to handlers that take nothing: bottest.Routes.)
 	Routes []effect.Route
-	// Effects, used only when Routes is nil, are handlers for a part of
-	// the outputs, tried in order (tests that build the bot with one or
-	// two features; an output none of them handles fails its turn).
-	Effects []effect.Func
 	// CommitHooks add writes to every turn's commit (campaigns keep team
 	// channels and sealed Entra ids: bot/campaign.Service.CommitOps).
 	CommitHooks []effect.CommitHook
@@ -88,7 +85,7 @@ type Bot struct {
 	// Sender: the Bot sends proactively like its features do.
 	*Sender
 	cfg     Config
-	effects effect.Table // from cfg.Routes; nil when the bot runs cfg.Effects
+	effects effect.Table // from cfg.Routes
 	log     *slog.Logger
 	metrics *Metrics
 	// sends tracks outputs being carried out after the HTTP answer, so a
@@ -138,13 +135,11 @@ func New(cfg Config) (*Bot, error) {
 			Hasher: cfg.Hasher, Keys: cfg.Keys, Outbox: cfg.Outbox, Logger: cfg.Logger})
 	}
 	b := &Bot{Sender: cfg.Sender, cfg: cfg, log: cfg.Logger, metrics: cfg.Metrics, idle: make(chan func())}
-	if cfg.Routes != nil {
-		t, err := effect.NewTable(dialogs.DomainOutputs(), cfg.Routes...)
-		if err != nil {
-			return nil, fmt.Errorf("bot: %w", err)
-		}
-		b.effects = t
+	t, err := effect.NewTable(dialogs.DomainOutputs(), cfg.Routes...)
+	if err != nil {
+		return nil, fmt.Errorf("bot: %w", err)
 	}
+	b.effects = t
 	cfg.Renderer.Missing = func(id string) {
 		b.log.Error("message missing in both languages", "msg_id", id)
 	}

@@ -162,22 +162,13 @@ func (b *Bot) prepare(ctx context.Context, tc effect.TurnContext, outs []dialogs
 }
 
 // effect runs the one handler of o's type in the effect table
-// (Config.Routes), or, for a bot built with Effects, the first that takes
-// it.
+// (Config.Routes).
 func (b *Bot) effect(ctx context.Context, tc effect.TurnContext, o dialogs.Output) (effect.Prepared, bool, error) {
-	if b.effects != nil {
-		h := b.effects[reflect.TypeOf(o)]
-		if h == nil {
-			return effect.Prepared{}, false, nil
-		}
-		return h(ctx, tc, o)
+	h := b.effects[reflect.TypeOf(o)]
+	if h == nil {
+		return effect.Prepared{}, false, nil
 	}
-	for _, eff := range b.cfg.Effects {
-		if p, ok, err := eff(ctx, tc, o); ok || err != nil {
-			return p, ok, err
-		}
-	}
-	return effect.Prepared{}, false, nil
+	return h(ctx, tc, o)
 }
 
 // commitFor builds the write of one turn: the sealed dialog state, the

@@ -217,10 +217,13 @@ type Options struct {
 	CommitHooks func(h *Harness) []effect.CommitHook
 	Local       bool
 	Store       *redisstore.Store // override (e.g. a dead Redis)
-	// Engine configures the dialog engine (Content defaults to the embedded library).
+	// Engine configures the dialog engine (Content defaults to the fixture
+	// library, contenttest.Small).
 	Engine dialogs.Config
-	// Effects builds the bot's effects; h.Send (the bot's Sender) is set
-	// by the time they are built, h.Bot by the time they run.
+	// Effects are the features the bot is built with (each a feature's
+	// Effect, which takes the outputs its feature owns; see Routes); h.Send
+	// (the bot's Sender) is set by the time they are built, h.Bot by the
+	// time they run.
 	Effects func(h *Harness) []effect.Func
 	// ConnectorConfig, if set, adjusts the connector client's configuration
 	// (retries, sleep, HTTP client) before it is built.
@@ -281,7 +284,7 @@ func New(t testing.TB, o Options) *Harness {
 		AppID: o.AppID, Engine: dialogs.New(o.Engine), Store: store,
 		Connector: client, Verifier: o.Verifier, Local: o.Local, Renderer: r, Hasher: hasher, Keys: keys,
 		Logger: log, Metrics: metrics, Version: "test-1",
-		Effects: effects, CommitHooks: hooks, Outbox: ob, Sender: h.Send, CountUse: o.CountUse,
+		Routes: Routes(effects...), CommitHooks: hooks, Outbox: ob, Sender: h.Send, CountUse: o.CountUse,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -472,6 +475,27 @@ func (s *Signal) next() <-chan struct{} {
 		s.ch = make(chan struct{})
 	}
 	return s.ch
+}
+
+// Routes is an effect table for a bot built with a part of the features:
+// every domain output of the dialogs goes to the first of effects that
+// takes it (a feature's Effect takes the outputs it owns), and an output
+// none takes fails its turn, as one the bot cannot carry out. The bot
+// dispatches through it as through the table cmd/graensen builds.
+func Routes(effects ...effect.Func) []effect.Route {
+	first := func(ctx context.Context, tc effect.TurnContext, o dialogs.Output) (effect.Prepared, bool, error) {
+		for _, eff := range effects {
+			if p, ok, err := eff(ctx, tc, o); ok || err != nil {
+				return p, ok, err
+			}
+		}
+		return effect.Prepared{}, false, nil
+	}
+	var routes []effect.Route
+	for _, o := range dialogs.DomainOutputs() {
+		routes = append(routes, effect.Route{Output: o, Handle: first})
+	}
+	return routes
 }
 
 func TextCard(msgID string) dialogs.Card {
