@@ -125,7 +125,7 @@ func TestCampaignFormCannotBeUsedByOthers(t *testing.T) {
 	if len(replies) != 1 || !hasInputs(replies[0]) {
 		t.Fatal("the admin got no form")
 	}
-	preview := submitWith(replies[0], "kprev")
+	preview := submitWith(replies[0], "campaign-preview")
 	if preview == nil {
 		t.Fatal("no preview button on the form")
 	}
@@ -133,7 +133,7 @@ func TestCampaignFormCannotBeUsedByOthers(t *testing.T) {
 		preview[k] = v
 	}
 	// The colleague clicks "preview" and "schedule" on the admin's form.
-	for _, verb := range []string{"kprev", "ksched"} {
+	for _, verb := range []string{"campaign-preview", "campaign-schedule"} {
 		d := clone(preview)
 		d["a"] = verb
 		if outs, _ := as(t, h, ca, "aad-colleague", true, d); len(outs) != 0 {
@@ -143,12 +143,12 @@ func TestCampaignFormCannotBeUsedByOthers(t *testing.T) {
 	// The form was closed by the refusal; the admin starts again and
 	// schedules (the positive control).
 	_, replies = as(t, h, ca, authzAdmin, true, map[string]any{"a": dialogs.VerbCampaign})
-	preview = submitWith(replies[0], "kprev")
+	preview = submitWith(replies[0], "campaign-preview")
 	for k, v := range form {
 		preview[k] = v
 	}
 	_, replies = as(t, h, ca, authzAdmin, true, preview)
-	sched := submitWith(replies[0], "ksched")
+	sched := submitWith(replies[0], "campaign-schedule")
 	if sched == nil {
 		t.Fatalf("no schedule button on the preview: %s", bottest.CardText(bottest.CardOf(t, replies[0])))
 	}

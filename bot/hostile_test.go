@@ -144,7 +144,7 @@ func TestHostileBodiesAreRefusedWithoutState(t *testing.T) {
 		// Dialog invokes (task/fetch, task/submit) are answered; malformed ones refused.
 		{"task/fetch invoke without value", invoke("task/fetch", nil), http.StatusBadRequest},
 		{"task/fetch invoke with data a string", invoke("task/fetch", map[string]any{"data": "report"}), http.StatusBadRequest},
-		{"task/submit invoke with data a list", invoke("task/submit", map[string]any{"data": []any{"rnext"}}), http.StatusBadRequest},
+		{"task/submit invoke with data a list", invoke("task/submit", map[string]any{"data": []any{"report-next"}}), http.StatusBadRequest},
 		{"task/cancel invoke", invoke("task/cancel", map[string]any{"data": map[string]any{"a": "report"}}), http.StatusNotImplemented},
 		{"invoke with an empty name", invoke("", map[string]any{"action": map[string]any{"verb": "menu"}}), http.StatusNotImplemented},
 		{"signin invoke", invoke("signin/verifyState", map[string]any{"state": "x"}), http.StatusNotImplemented},

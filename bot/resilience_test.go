@@ -860,7 +860,7 @@ func prepare(h *bottest.Harness, r *turnRecord, playbook string) (a schema.Activ
 		if err != nil || !ok {
 			return a, false, err
 		}
-		pick := submitWith(s, "rpick")
+		pick := submitWith(s, "remind-pick")
 		if pick == nil {
 			return a, false, fmt.Errorf("%s: no pick button", r.id)
 		}
@@ -873,7 +873,7 @@ func prepare(h *bottest.Harness, r *turnRecord, playbook string) (a schema.Activ
 		if err != nil || !ok {
 			return a, false, err
 		}
-		prev := submitWith(s, "kprev")
+		prev := submitWith(s, "campaign-preview")
 		if prev == nil {
 			return a, false, fmt.Errorf("%s: no preview button", r.id)
 		}
@@ -883,7 +883,7 @@ func prepare(h *bottest.Harness, r *turnRecord, playbook string) (a schema.Activ
 		if s, ok, err = send(prev, ""); err != nil || !ok {
 			return a, false, err
 		}
-		sched := submitWith(s, "ksched")
+		sched := submitWith(s, "campaign-schedule")
 		if sched == nil {
 			return a, false, fmt.Errorf("%s: no schedule button", r.id)
 		}
@@ -902,7 +902,7 @@ func prepare(h *bottest.Harness, r *turnRecord, playbook string) (a schema.Activ
 			if err != nil || !ok {
 				return a, false, err
 			}
-			next := submitWith(s, "rnext")
+			next := submitWith(s, "report-next")
 			if next == nil {
 				return a, false, fmt.Errorf("%s: no next button in %q", r.id, bottest.CardText(s.Activity.Attachments[0].Content))
 			}
@@ -914,7 +914,7 @@ func prepare(h *bottest.Harness, r *turnRecord, playbook string) (a schema.Activ
 		if err != nil || !ok {
 			return a, false, err
 		}
-		submit := submitWith(s, "rsubmit")
+		submit := submitWith(s, "report-submit")
 		if submit == nil {
 			return a, false, fmt.Errorf("%s: no send button in %q", r.id, bottest.CardText(s.Activity.Attachments[0].Content))
 		}

@@ -21,9 +21,9 @@ const (
 	VerbCampaignRemind = "campaign-remind" // arg campaign id: admin: remind those who have not acknowledged
 	VerbMute           = "mute"            // mute campaign messages
 	VerbUnmute         = "unmute"          // unmute them
-	verbCPreview       = "kprev"
-	verbCEdit          = "kedit"
-	verbCSchedule      = "ksched"
+	verbCPreview       = "campaign-preview"
+	verbCEdit          = "campaign-edit"
+	verbCSchedule      = "campaign-schedule"
 	campaignDialog     = "campaign"
 )
 

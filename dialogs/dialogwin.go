@@ -66,6 +66,7 @@ func (e *Engine) dialogTurn(t *Turn) {
 	case verb == VerbReport:
 		e.openReportForm(t)
 	case form != nil && verb != "" && form.Tag != "" && t.In.Values[KeyTag] == form.Tag:
+		t.In = frameVerb(t.In, form.Dialog) // a window opened before the form's verbs were renamed
 		if e.dialogs[form.Dialog].Continue(t, form) == Done {
 			t.st.Form = nil
 		}

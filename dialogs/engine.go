@@ -313,6 +313,7 @@ func (e *Engine) Begin(t *Turn, name, arg string) {
 
 func (e *Engine) continueTop(t *Turn) {
 	fp := &t.st.Stack[len(t.st.Stack)-1]
+	t.In = frameVerb(t.In, fp.Dialog) // a card sent before the flow's verbs were renamed
 	if e.dialogs[fp.Dialog].Continue(t, fp) == Done {
 		t.pop(fp)
 	}

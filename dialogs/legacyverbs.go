@@ -36,18 +36,44 @@ var legacyVerbs = map[string]string{
 }
 
 // currentVerb gives an input whose button carries a verb's earlier name
-// that verb's name now, in a copy of its values (the caller's are not
-// touched).
+// that verb's name now.
 func currentVerb(in Input) Input {
-	now, ok := legacyVerbs[in.Values[KeyAction]]
-	if !ok {
-		return in
+	if now, ok := legacyVerbs[in.Values[KeyAction]]; ok {
+		return withVerb(in, now)
 	}
+	return in
+}
+
+// frameVerb is currentVerb for a click on a card of the flow named dialog.
+func frameVerb(in Input, dialog string) Input {
+	if now, ok := legacyFrameVerbs[dialog][in.Values[KeyAction]]; ok {
+		return withVerb(in, now)
+	}
+	return in
+}
+
+// withVerb is in with its verb replaced, in a copy of its values (the
+// caller's are not touched).
+func withVerb(in Input, verb string) Input {
 	vals := make(map[string]string, len(in.Values))
 	for k, v := range in.Values {
 		vals[k] = v
 	}
-	vals[KeyAction] = now
+	vals[KeyAction] = verb
 	in.Values = vals
 	return in
 }
+
+// legacyFrameVerbs are the earlier names of the verbs a flow's own cards
+// carry (tagged for the flow's frame, so only that flow takes them), by
+// flow: two flows once used the same names ("rback", "rsubmit"). A flow
+// under way when its verbs were renamed (a report draft, a reminder
+// being picked) goes on from its cards as they are.
+var legacyFrameVerbs = map[string]map[string]string{
+	campaignDialog:    {"kprev": verbCPreview, "kedit": verbCEdit, "ksched": verbCSchedule},
+	quizDialogName:    {"qans": verbQuizAnswer, "qnext": verbQuizNext},
+	reflectDialogName: {"rsubmit": verbReflectSubmit},
+	remindDialog:      {"rpick": verbRemindPick, "rback": verbRemindBack},
+	reportDialog:      {"rnext": verbRNext, "rback": verbRBack, "rsubmit": verbRSubmit, "rcancel": verbRCancel},
+}
+

@@ -15,8 +15,8 @@ import (
 
 const (
 	quizDialogName = "quiz"
-	verbQuizAnswer = "qans"  // arg an answer; the case index in keyQuizCase (tagged)
-	verbQuizNext   = "qnext" // the case index in keyQuizCase (tagged)
+	verbQuizAnswer = "quiz-answer" // arg an answer; the case index in keyQuizCase (tagged)
+	verbQuizNext   = "quiz-next"   // the case index in keyQuizCase (tagged)
 	// keyQuizCase carries the index of the case a button belongs to, so a
 	// stale or repeated click is recognised and never counts twice.
 	keyQuizCase = "i"

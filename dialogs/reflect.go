@@ -16,7 +16,7 @@ import (
 
 const (
 	reflectDialogName = "reflect"
-	verbReflectSubmit = "rsubmit" // the form's submit (tagged)
+	verbReflectSubmit = "reflect-submit" // the form's submit (tagged)
 )
 
 // reflectQuestion is one choice input of the form. Its id is the input id

@@ -20,8 +20,8 @@ import (
 const (
 	VerbReminders      = "reminders"       // list the user's reminders
 	VerbReminderCancel = "reminder-cancel" // arg reminder id: cancel it
-	verbRemindPick     = "rpick"           // tagged; arg one of the picks below
-	verbRemindBack     = "rback"           // tagged: leave the dialog, back to the step
+	verbRemindPick     = "remind-pick"     // tagged; arg one of the picks below
+	verbRemindBack     = "remind-back"     // tagged: leave the dialog, back to the step
 	remindDialog       = "remind"
 )
 

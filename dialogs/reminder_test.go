@@ -47,7 +47,7 @@ func pickIn(t *testing.T, s *gsess, pick string, values map[string]string) dialo
 func pickAction(t *testing.T, c dialogs.Card, pick string) map[string]string {
 	t.Helper()
 	for _, a := range c.AllActions() {
-		if a.Data[dialogs.KeyAction] == "rpick" && a.Data[dialogs.KeyArg] == pick {
+		if a.Data[dialogs.KeyAction] == "remind-pick" && a.Data[dialogs.KeyArg] == pick {
 			if a.Data[dialogs.KeyTag] == "" {
 				t.Fatal("pick action not tagged")
 			}

@@ -30,10 +30,10 @@ const (
 	VerbCaseReply      = "case-reply"      // handler: answer the reporter (arg: case id, input "reply")
 	VerbCaseNote       = "case-note"       // handler: add an internal note (arg: case id, input "note")
 
-	verbRNext   = "rnext"
-	verbRBack   = "rback"
-	verbRSubmit = "rsubmit"
-	verbRCancel = "rcancel"
+	verbRNext   = "report-next"
+	verbRBack   = "report-back"
+	verbRSubmit = "report-submit"
+	verbRCancel = "report-cancel"
 
 	reportDialog = "report"
 	// MaxReportText bounds the free text of a report and of later messages.

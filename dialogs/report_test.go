@@ -129,33 +129,33 @@ func TestReportIntakeFilesAndForgetsTheDraft(t *testing.T) {
 		steps = append(steps, r)
 		return wantCards(t, r, want...)
 	}
-	step(tr.tagged("rnext", nil), "dlg:report-what")
+	step(tr.tagged("report-next", nil), "dlg:report-what")
 	// The description is required; choices are not.
-	all := step(tr.tagged("rnext", map[string]string{"what": "  "}), "dlg:report-what")
+	all := step(tr.tagged("report-next", map[string]string{"what": "  "}), "dlg:report-what")
 	if !strings.Contains(all, "report.what.empty") {
 		t.Fatal("empty description not explained")
 	}
-	all = step(tr.tagged("rnext", map[string]string{"what": story, "when": "month", "where": "event"}), "dlg:report-pattern")
+	all = step(tr.tagged("report-next", map[string]string{"what": story, "when": "month", "where": "event"}), "dlg:report-pattern")
 	// Chatting meanwhile does not disturb the form: the chat's Q&A answers
 	// typed text, and the draft stays.
 	if res := tr.step("hvad er sexisme", nil); tr.st.Form == nil || len(res.Outputs) == 0 {
 		t.Fatal("chatting dropped the draft or got no answer")
 	}
 	// Back goes one step back, with the answers kept.
-	all += step(tr.tagged("rback", nil), "dlg:report-what")
-	all += step(tr.tagged("rnext", nil), "dlg:report-pattern")
-	all += step(tr.tagged("rnext", map[string]string{"often": "several", "duration": "months", "grave": "much", "affect": "some", "who": "colleague"}), "dlg:report-wants")
+	all += step(tr.tagged("report-back", nil), "dlg:report-what")
+	all += step(tr.tagged("report-next", nil), "dlg:report-pattern")
+	all += step(tr.tagged("report-next", map[string]string{"often": "several", "duration": "months", "grave": "much", "affect": "some", "who": "colleague"}), "dlg:report-wants")
 	// Closing the window and opening the form again continues the draft.
 	all += step(tr.dialog(map[string]string{dialogs.KeyAction: dialogs.VerbReport}), "dlg:report-wants")
 	if !strings.Contains(all, "report.dialog.resumed") {
 		t.Fatal("reopening does not say the draft continues")
 	}
-	all += step(tr.tagged("rnext", map[string]string{"wants": "advice,contact,bogus,advice,mediation", "notify": "true"}), "dlg:report-confirm")
+	all += step(tr.tagged("report-next", map[string]string{"wants": "advice,contact,bogus,advice,mediation", "notify": "true"}), "dlg:report-confirm")
 	// Edit goes back to the start with the text kept but not shown.
-	all += step(tr.tagged("rback", nil), "dlg:report-what")
-	all += step(tr.tagged("rnext", map[string]string{"what": "", "when": "garbage"}), "dlg:report-pattern")
-	all += step(tr.tagged("rnext", nil), "dlg:report-wants")
-	all += step(tr.tagged("rnext", map[string]string{"wants": "advice,mediation", "notify": "true"}), "dlg:report-confirm")
+	all += step(tr.tagged("report-back", nil), "dlg:report-what")
+	all += step(tr.tagged("report-next", map[string]string{"what": "", "when": "garbage"}), "dlg:report-pattern")
+	all += step(tr.tagged("report-next", nil), "dlg:report-wants")
+	all += step(tr.tagged("report-next", map[string]string{"wants": "advice,mediation", "notify": "true"}), "dlg:report-confirm")
 	if strings.Contains(all, "Jens") || strings.Contains(all, "rørte") {
 		t.Fatal("the reporter's text was echoed into a card")
 	}
@@ -164,7 +164,7 @@ func TestReportIntakeFilesAndForgetsTheDraft(t *testing.T) {
 	}
 
 	tag := tr.st.Form.Tag
-	res = tr.tagged("rsubmit", nil)
+	res = tr.tagged("report-submit", nil)
 	steps = append(steps, res)
 	var fr *dialogs.FileReport
 	for _, o := range res.Outputs {
@@ -192,20 +192,20 @@ func TestReportIntakeFilesAndForgetsTheDraft(t *testing.T) {
 		t.Fatalf("bad receipt %q", fr.Receipt)
 	}
 	// A button of the sent form does nothing but say so.
-	wantCards(t, tr.dialog(map[string]string{dialogs.KeyAction: "rsubmit", dialogs.KeyTag: tag}), "close:report.dialog.stale")
+	wantCards(t, tr.dialog(map[string]string{dialogs.KeyAction: "report-submit", dialogs.KeyTag: tag}), "close:report.dialog.stale")
 }
 
 func TestReportFormOffersTheSourcesOptions(t *testing.T) {
 	tr := newTranscript(t)
 	tr.dialog(map[string]string{dialogs.KeyAction: dialogs.VerbReport})
-	tr.tagged("rnext", nil)
-	pattern := wantCards(t, tr.tagged("rnext", map[string]string{"what": story}), "dlg:report-pattern")
+	tr.tagged("report-next", nil)
+	pattern := wantCards(t, tr.tagged("report-next", map[string]string{"what": story}), "dlg:report-pattern")
 	for _, id := range []string{"report.q.often", "report.q.duration", "report.q.grave", "report.q.affect"} {
 		if !strings.Contains(pattern, `"`+id+`"`) {
 			t.Fatalf("the load triangle step lacks %s", id)
 		}
 	}
-	wants := wantCards(t, tr.tagged("rnext", nil), "dlg:report-wants")
+	wants := wantCards(t, tr.tagged("report-next", nil), "dlg:report-wants")
 	if strings.Contains(wants, "report.opt.wants.contact") {
 		t.Fatal("the form still offers contacting the workplace")
 	}
@@ -223,11 +223,11 @@ func TestReportCancelDeletesDraft(t *testing.T) {
 		t.Run(how, func(t *testing.T) {
 			tr := newTranscript(t)
 			tr.dialog(map[string]string{dialogs.KeyAction: dialogs.VerbReport})
-			tr.tagged("rnext", nil)
-			tr.tagged("rnext", map[string]string{"what": story})
+			tr.tagged("report-next", nil)
+			tr.tagged("report-next", map[string]string{"what": story})
 			var res dialogs.Result
 			if how == "button" {
-				res = tr.tagged("rcancel", nil)
+				res = tr.tagged("report-cancel", nil)
 				wantCards(t, res, "close:report.cancelled")
 			} else {
 				res = tr.step("annuller", nil)

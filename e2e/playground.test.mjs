@@ -389,18 +389,18 @@ step('reports anonymously through the dialog invokes (as Teams sends them) and g
   const dlg = new DialogClient(h.botURL);
   let d = await dlg.open('report');
   assert.ok(d.text.includes(da('report.intro.title')) && d.text.includes(da('report.intro.stored')), d.text);
-  d = await dlg.press(d, 'rnext');
+  d = await dlg.press(d, 'report-next');
   assert.ok(d.text.includes(da('report.progress', { N: 1, Of: 4 })), d.text);
-  d = await dlg.press(d, 'rnext', { what: story, when: 'month', where: 'workplace' });
+  d = await dlg.press(d, 'report-next', { what: story, when: 'month', where: 'workplace' });
   assert.ok(d.text.includes(da('report.pattern.title')) && d.text.includes(da('report.q.grave')) && d.text.includes(da('report.q.affect')), d.text);
-  d = await dlg.press(d, 'rnext', { often: 'several', duration: 'months', grave: 'some', affect: 'much', who: 'colleague' });
+  d = await dlg.press(d, 'report-next', { often: 'several', duration: 'months', grave: 'some', affect: 'much', who: 'colleague' });
   assert.ok(d.text.includes(da('report.wants.title')) && !d.text.includes(da('report.opt.wants.contact')), d.text);
-  d = await dlg.press(d, 'rnext', { wants: 'advice,psych', notify: 'false' });
+  d = await dlg.press(d, 'report-next', { wants: 'advice,psych', notify: 'false' });
   for (const id of ['report.confirm.title', 'report.opt.when.month', 'report.opt.grave.some', 'report.opt.affect.much', 'report.opt.wants.psych']) {
     assert.ok(d.text.includes(da(id)), `confirm lacks ${id}: ${d.text}`);
   }
   assert.ok(!d.text.includes(story), 'the summary does not echo the story');
-  const receipt = await dlg.press(d, 'rsubmit');
+  const receipt = await dlg.press(d, 'report-submit');
   assert.ok(receipt.text.includes(da('report.done.title')), receipt.text);
   const code = /\b([2-9A-HJKMNP-TV-Z]{5}(?:-[2-9A-HJKMNP-TV-Z]{5}){3})\b/.exec(receipt.text)?.[1];
   const caseNo = /\bK-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}\b/.exec(receipt.text)?.[0];

@@ -67,7 +67,7 @@ func setReminder(t *testing.T, h *bottest.Harness, idp string) int {
 	post(t, h, h.Message(idp+"1", "menu"), 1)
 	post(t, h, h.Submit(idp+"2", map[string]any{"a": dialogs.VerbGuideStep, "v": "receive-report:round-off"}), 2)
 	pick := post(t, h, h.Submit(idp+"3", map[string]any{"a": "remind", "v": "receive-report:round-off", "chk:round-off.talk-again": "true"}), 3)
-	tomorrow := findSubmit(t, pick, "rpick", "tomorrow")
+	tomorrow := findSubmit(t, pick, "remind-pick", "tomorrow")
 	set := post(t, h, h.Submit(idp+"4", tomorrow), 4)
 	if txt := bottest.CardText(set); !strings.Contains(txt, "Påmindelsen er sat") {
 		t.Fatalf("no confirmation: %s", txt)

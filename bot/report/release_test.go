@@ -179,7 +179,7 @@ func TestDoubleSendFilesOnce(t *testing.T) {
 	if txt := bottest.CardText(confirm.Card); !strings.Contains(txt, "ved næste frigivelse") || !strings.Contains(txt, "Send med det samme") {
 		t.Fatalf("the confirmation does not say when the unit sees the report:\n%s", txt)
 	}
-	submit := action(t, confirm.Card, "rsubmit")
+	submit := action(t, confirm.Card, "report-submit")
 	var wg sync.WaitGroup
 	answers := make([]bottest.Dialog, 4)
 	for i := range answers {
@@ -217,7 +217,7 @@ func TestSendNowPostsAtOnce(t *testing.T) {
 	r := newRig(t, bottest.Options{}, nil)
 	r.run(t)
 	r.registerInbox(t)
-	receipt := r.press(t, "en-US", r.toConfirm(t, "en-US", false), "rsubmit", map[string]any{"now": "true"})
+	receipt := r.press(t, "en-US", r.toConfirm(t, "en-US", false), "report-submit", map[string]any{"now": "true"})
 	if txt := bottest.CardText(receipt.Card); !strings.Contains(txt, "Thank you") || !strings.Contains(txt, "Sent at once") {
 		t.Fatalf("receipt: %s", txt)
 	}

@@ -302,7 +302,7 @@ func wantDialog(t *testing.T, d bottest.Dialog, texts ...string) {
 // invokes and returns the window showing the receipt (or a refusal).
 func (r *rig) fileReport(t *testing.T, locale string, notify bool) bottest.Dialog {
 	t.Helper()
-	return r.press(t, locale, r.toConfirm(t, locale, notify), "rsubmit", nil)
+	return r.press(t, locale, r.toConfirm(t, locale, notify), "report-submit", nil)
 }
 
 // toConfirm runs the form in the dialog window up to its confirmation step.
@@ -316,7 +316,7 @@ func (r *rig) toConfirm(t *testing.T, locale string, notify bool) bottest.Dialog
 // choices, the "pattern" step's, and the wishes (comma-separated).
 func (r *rig) fileReportWith(t *testing.T, locale string, notify bool, whatStep, patternStep map[string]any, wishes string) bottest.Dialog {
 	t.Helper()
-	return r.press(t, locale, r.toConfirmWith(t, locale, notify, whatStep, patternStep, wishes), "rsubmit", nil)
+	return r.press(t, locale, r.toConfirmWith(t, locale, notify, whatStep, patternStep, wishes), "report-submit", nil)
 }
 
 // toConfirmWith is toConfirm with chosen answers.
@@ -326,10 +326,10 @@ func (r *rig) toConfirmWith(t *testing.T, locale string, notify bool, whatStep, 
 	if d.Size != [2]string{"large", "large"} {
 		t.Fatalf("form window size %v", d.Size)
 	}
-	d = r.press(t, locale, d, "rnext", nil)
-	d = r.press(t, locale, d, "rnext", with(map[string]any{"what": story}, whatStep))
-	d = r.press(t, locale, d, "rnext", patternStep)
-	d = r.press(t, locale, d, "rnext", map[string]any{"wants": wishes, "notify": map[bool]string{true: "true", false: "false"}[notify]})
+	d = r.press(t, locale, d, "report-next", nil)
+	d = r.press(t, locale, d, "report-next", with(map[string]any{"what": story}, whatStep))
+	d = r.press(t, locale, d, "report-next", patternStep)
+	d = r.press(t, locale, d, "report-next", map[string]any{"wants": wishes, "notify": map[bool]string{true: "true", false: "false"}[notify]})
 	if strings.Contains(bottest.CardText(d.Card), "julefrokosten") {
 		t.Fatal("the summary echoed the reporter's text")
 	}
@@ -556,12 +556,12 @@ func TestTypedTextArrivesInert(t *testing.T) {
 	r.run(t)
 	r.registerInbox(t)
 	d := r.dialog(t, "da-DK", "task/fetch", map[string]any{"a": dialogs.VerbReport})
-	d = r.press(t, "da-DK", d, "rnext", nil)
-	d = r.press(t, "da-DK", d, "rnext", map[string]any{"what": hostile})
+	d = r.press(t, "da-DK", d, "report-next", nil)
+	d = r.press(t, "da-DK", d, "report-next", map[string]any{"what": hostile})
 	for range 2 {
-		d = r.press(t, "da-DK", d, "rnext", nil)
+		d = r.press(t, "da-DK", d, "report-next", nil)
 	}
-	code := receiptOf(t, r.press(t, "da-DK", d, "rsubmit", nil).Card)
+	code := receiptOf(t, r.press(t, "da-DK", d, "report-submit", nil).Card)
 	r.release(t)
 	inbox := r.inboxCard(t)
 	checkInert(t, "the inbox card", inbox, "Se [her]", 1)
