@@ -30,15 +30,15 @@ func (e *Engine) globalCommand(text string) (verb, arg string) {
 	return "", ""
 }
 
-func (e *Engine) globals() map[string]func(*Turn, string) {
-	return map[string]func(*Turn, string){
-		VerbMenu:    func(t *Turn, arg string) { e.saveChecksOf(t, arg); t.Reply(e.menuCard(t)) },
-		VerbHelp:    func(t *Turn, _ string) { t.Reply(helpCard()) },
-		VerbCancel:  e.cancel,
-		VerbRestart: e.restart,
-		VerbLang:    e.setLang,
-		VerbRole:    e.setRole,
-	}
+// registerCore registers the global verbs: they act in any dialog, before
+// a flow under way sees the click (engine.go, message).
+func (e *Engine) registerCore() {
+	e.global(VerbMenu, func(t *Turn, arg string) { e.saveChecksOf(t, arg); t.Reply(e.menuCard(t)) })
+	e.global(VerbHelp, func(t *Turn, _ string) { t.Reply(helpCard()) })
+	e.global(VerbCancel, e.cancel)
+	e.global(VerbRestart, e.restart)
+	e.global(VerbLang, e.setLang)
+	e.global(VerbRole, e.setRole)
 }
 
 // welcome greets a new user (or a team) and asks the role once.

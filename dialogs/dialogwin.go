@@ -74,19 +74,22 @@ func (e *Engine) dialogTurn(t *Turn) {
 		// A window of a form that has since been sent or cancelled.
 		t.Emit(CloseDialog{Msg: M("report.dialog.stale")})
 	default:
-		if view, ok := dialogViews[verb]; ok {
-			view(e, t, t.Arg())
+		if view, ok := e.windowViews[verb]; ok {
+			view(t, t.Arg())
 			return
 		}
 		t.Emit(CloseDialog{Msg: M("report.dialog.unknown")})
 	}
 }
 
-// dialogViews are the stateless screens of the dialog window.
-var dialogViews = map[string]func(e *Engine, t *Turn, arg string){
-	VerbReceipt:        func(_ *Engine, t *Turn, _ string) { t.Emit(ReceiptDialog(ReceiptEntryCard(""))) },
-	VerbReceiptCheck:   (*Engine).receiptCheckView,
-	VerbReceiptMessage: (*Engine).reporterSendView,
+// registerDialogWindow registers the stateless screens of the Teams
+// dialog window: "My receipt", a code checked there, and the reporter's
+// message on a case. The report form's own verbs go to its frame
+// (dialogTurn), and "report" and "dialog-close" are handled there first.
+func (e *Engine) registerDialogWindow() {
+	e.windowView(VerbReceipt, func(t *Turn, _ string) { t.Emit(ReceiptDialog(ReceiptEntryCard(""))) })
+	e.windowView(VerbReceiptCheck, e.receiptCheckView)
+	e.windowView(VerbReceiptMessage, e.reporterSendView)
 }
 
 // openReportForm starts the form, or continues a draft left open.

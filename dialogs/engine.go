@@ -47,6 +47,11 @@ type Engine struct {
 	dialogs map[string]Dialog
 	// views are stateless screens reachable by verb from any card.
 	views map[string]func(t *Turn, arg string)
+	// globals act in any dialog, before a flow under way (core.go).
+	globals map[string]func(t *Turn, arg string)
+	// windowViews are the stateless screens of the Teams dialog window
+	// (dialogwin.go).
+	windowViews map[string]func(t *Turn, arg string)
 	// starts maps a verb to the dialog it begins.
 	starts map[string]string
 	// SeenMax is how many recent activity ids a conversation remembers.
@@ -96,20 +101,23 @@ type Config struct {
 // New builds an Engine with every dialog registered.
 func New(cfg Config) *Engine {
 	e := &Engine{
-		lib:      cfg.Content,
-		matcher:  cfg.Matcher,
-		dialogs:  map[string]Dialog{},
-		views:    map[string]func(*Turn, string){},
-		starts:   map[string]string{},
-		seenMax:  32,
-		handlers: set(cfg.Handlers),
-		admins:   set(cfg.Admins),
-		release:  cfg.Release,
-		commands: cfg.Content.CommandIndex(),
+		lib:         cfg.Content,
+		matcher:     cfg.Matcher,
+		dialogs:     map[string]Dialog{},
+		views:       map[string]func(*Turn, string){},
+		globals:     map[string]func(*Turn, string){},
+		windowViews: map[string]func(*Turn, string){},
+		starts:      map[string]string{},
+		seenMax:     32,
+		handlers:    set(cfg.Handlers),
+		admins:      set(cfg.Admins),
+		release:     cfg.Release,
+		commands:    cfg.Content.CommandIndex(),
 	}
 	// Every feature's dialogs and views, in one place: the handler of a
 	// button's verb is registered by one of these (a verb registered
 	// twice stops the bot at start).
+	e.registerCore()                       // core.go: menu, help, cancel, restart, language, role (in any dialog)
 	e.registerQA()                         // qa.go: topics, "read more", excuses
 	e.registerSituations()                 // situation.go: described situations, "did this help?", sharing with AMK
 	e.registerStats()                      // statistics.go: the statistics card
@@ -118,7 +126,8 @@ func New(cfg Config) *Engine {
 	e.register(quizFlow{}, VerbQuiz)       // quiz.go
 	e.register(reflectFlow{}, VerbReflect) // reflect.go: "is this over the line?"
 	e.registerReminders()                  // reminder.go
-	e.registerReport()                     // report.go, dialogwin.go, inboxrules.go: anonymous reporting and the inbox
+	e.registerReport()                     // report.go, inboxrules.go: anonymous reporting and the inbox
+	e.registerDialogWindow()               // dialogwin.go: the Teams dialog window's screens (the form, My receipt)
 	return e
 }
 
@@ -141,6 +150,25 @@ func (e *Engine) view(verb string, fn func(t *Turn, arg string)) {
 	e.views[verb] = fn
 }
 
+// global adds a verb that acts in any dialog, before a flow under way.
+func (e *Engine) global(verb string, fn func(t *Turn, arg string)) {
+	e.claim(verb)
+	e.globals[verb] = fn
+}
+
+// windowView adds a stateless screen of the Teams dialog window, reached
+// by verb from a card shown there. The window has verbs of its own (a
+// verb may also name a chat view, e.g. "receipt"), each registered once.
+func (e *Engine) windowView(verb string, fn func(t *Turn, arg string)) {
+	if _, dup := e.windowViews[verb]; dup {
+		panic("dialogs: dialog window verb " + verb + " registered twice")
+	}
+	if now, old := legacyVerbs[verb]; old {
+		panic("dialogs: verb " + verb + " is the earlier name of " + now)
+	}
+	e.windowViews[verb] = fn
+}
+
 // claim panics when a verb already has a handler (a dialog or a view), or
 // is an earlier name of another verb (legacyverbs.go).
 func (e *Engine) claim(verb string) {
@@ -151,6 +179,9 @@ func (e *Engine) claim(verb string) {
 		panic("dialogs: verb " + verb + " registered twice")
 	}
 	if _, dup := e.views[verb]; dup {
+		panic("dialogs: verb " + verb + " registered twice")
+	}
+	if _, dup := e.globals[verb]; dup {
 		panic("dialogs: verb " + verb + " registered twice")
 	}
 }
@@ -265,7 +296,7 @@ func (e *Engine) message(t *Turn) {
 	if e.dropStaleVersion(t) {
 		return
 	}
-	if g, ok := e.globals()[verb]; ok {
+	if g, ok := e.globals[verb]; ok {
 		g(t, arg)
 		return
 	}

@@ -76,4 +76,3 @@ var legacyFrameVerbs = map[string]map[string]string{
 	remindDialog:      {"rpick": verbRemindPick, "rback": verbRemindBack},
 	reportDialog:      {"rnext": verbRNext, "rback": verbRBack, "rsubmit": verbRSubmit, "rcancel": verbRCancel},
 }
-

@@ -31,7 +31,7 @@ func TestButtonsWithEarlierVerbNamesStillWork(t *testing.T) {
 		if old == now {
 			t.Errorf("%s is its own earlier name", old)
 		}
-		if _, registered := e.starts[now]; !registered && e.views[now] == nil && now != VerbDialogClose && dialogViews[now] == nil {
+		if _, registered := e.starts[now]; !registered && e.views[now] == nil && now != VerbDialogClose && e.windowViews[now] == nil {
 			t.Errorf("%s was renamed to %s, which nothing handles", old, now)
 		}
 		for _, dialog := range []bool{false, true} {

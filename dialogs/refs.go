@@ -57,7 +57,7 @@ func (e *Engine) CheckContent() error {
 			errs = append(errs, fmt.Errorf("playbook %q is in group %q, which no list shows (one of %v)", p.ID, p.Group, playbookGroups))
 		}
 	}
-	globals := e.globals()
+	globals := e.globals
 	for _, c := range e.lib.Commands {
 		if _, ok := globals[c.Verb]; !ok && !e.reachable(c.Verb) {
 			errs = append(errs, fmt.Errorf("command %q (words %v) starts no registered verb", c.Verb, c.Words))

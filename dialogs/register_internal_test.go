@@ -21,6 +21,9 @@ func TestRegisteringTwicePanicsAtStart(t *testing.T) {
 		{"a dialog's verb for a new dialog", "verb " + VerbReflect + " registered twice", func(e *Engine) { e.register(renamed{quizFlow{}}, VerbReflect) }},
 		{"a dialog's name", "dialog " + quizFlow{}.Name() + " registered twice", func(e *Engine) { e.register(quizFlow{}, "quiz-again") }},
 		{"a verb's earlier name", "verb gsum is the earlier name of " + VerbGuideSummary, func(e *Engine) { e.view("gsum", noView) }},
+		{"a global verb as a view", "verb " + VerbMenu + " registered twice", func(e *Engine) { e.view(VerbMenu, noView) }},
+		{"a view's verb as a global", "verb " + VerbTopics + " registered twice", func(e *Engine) { e.global(VerbTopics, noView) }},
+		{"a dialog window's verb twice", "dialog window verb " + VerbReceiptCheck + " registered twice", func(e *Engine) { e.windowView(VerbReceiptCheck, noView) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := New(Config{Content: contenttest.Small()}) // the registrations New makes do not collide
