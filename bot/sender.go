@@ -97,9 +97,13 @@ func (s *Sender) loadRef(ctx context.Context, userKey string) (activity.Ref, dia
 	return ref, dialogs.ResolveLang(p.Lang, ref.Locale), nil
 }
 
-// OpenProfile opens a stored profile with the bot's keys (profile.Open).
+// OpenProfile opens a stored profile with the bot's keys (profile.Open);
+// one that cannot be read is logged and taken as a fresh one.
 func (s *Sender) OpenProfile(user string, raw []byte) dialogs.Profile {
-	p, _ := profile.Open(s.cfg.Keys, user, raw)
+	p, _, err := profile.Open(s.cfg.Keys, user, raw)
+	if err != nil {
+		s.log.Warn("taking a stored profile as fresh", "err", err)
+	}
 	return p
 }
 

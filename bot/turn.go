@@ -78,7 +78,10 @@ func (b *Bot) runTurn(ctx context.Context, a *schema.Activity, kind dialogs.Kind
 			return turnResult{outcome: "store_error"}, fmt.Errorf("%w: %w", errStore, err)
 		}
 		st := b.openState(conv, data.Conv)
-		prof, legacy := profile.Open(b.cfg.Keys, user, data.Profile)
+		prof, legacy, perr := profile.Open(b.cfg.Keys, user, data.Profile)
+		if perr != nil {
+			b.log.Warn("starting the user afresh", "err", perr) // no id: the error names none
+		}
 		res = b.cfg.Engine.Step(st, prof, in)
 		res.ProfileChanged = res.ProfileChanged || legacy // rewrite an old unsealed profile sealed
 		if res.Duplicate {

@@ -504,14 +504,11 @@ func (s *Service) expand(ctx context.Context, id string, spec dialogs.CampaignSp
 	a := spec.Audience
 	switch a.Kind {
 	case dialogs.AudienceAll, dialogs.AudienceRole:
+		unreadable := 0
 		err := s.db.ScanUsers(ctx, func(page []redisstore.CampaignUser) error {
 			for _, u := range page {
-				if a.Kind == dialogs.AudienceRole {
-					var p dialogs.Profile
-					p, _ = profile.Open(s.cfg.Keys, u.Key, u.Profile)
-					if p.Role != a.Role {
-						continue
-					}
+				if a.Kind == dialogs.AudienceRole && s.roleOf(u, &unreadable) != a.Role {
+					continue
 				}
 				if err := add(recipient{Member: u.Key, Status: string(Queued), Aad: u.Aad}); err != nil {
 					return err
@@ -519,6 +516,7 @@ func (s *Service) expand(ctx context.Context, id string, spec dialogs.CampaignSp
 			}
 			return nil
 		})
+		s.logUnreadable(unreadable)
 		if err != nil {
 			return fmt.Errorf("campaign: %w", err)
 		}
@@ -584,6 +582,24 @@ func (s *Service) expandAads(ctx context.Context, ids []string, add func(recipie
 		}
 	}
 	return nil
+}
+
+// roleOf is the role in a user's stored profile; a profile that cannot be
+// read has none, and is counted in unreadable.
+func (s *Service) roleOf(u redisstore.CampaignUser, unreadable *int) dialogs.Role {
+	p, _, err := profile.Open(s.cfg.Keys, u.Key, u.Profile)
+	if err != nil {
+		*unreadable++
+	}
+	return p.Role
+}
+
+// logUnreadable logs, once per scan, how many profiles could not be read
+// (a role audience leaves them out).
+func (s *Service) logUnreadable(n int) {
+	if n > 0 {
+		s.log.Warn("profiles unreadable in a role audience's scan, left out", "n", n)
+	}
 }
 
 // UserKey is the keyed hash a user is known by, from the Entra object id

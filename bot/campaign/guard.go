@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/kk/graensen/bot/profile"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
 )
@@ -155,17 +154,17 @@ func (s *Service) Estimate(ctx context.Context, a dialogs.CampaignAudience) (int
 	case dialogs.AudienceChannels:
 		err = s.db.ScanTeams(ctx, func(string) error { n++; return nil })
 	case dialogs.AudienceAll, dialogs.AudienceRole:
+		unreadable := 0
 		err = s.db.ScanUsers(ctx, func(page []redisstore.CampaignUser) error {
 			for _, u := range page {
-				if a.Kind == dialogs.AudienceRole {
-					if p, _ := profile.Open(s.cfg.Keys, u.Key, u.Profile); p.Role != a.Role {
-						continue
-					}
+				if a.Kind == dialogs.AudienceRole && s.roleOf(u, &unreadable) != a.Role {
+					continue
 				}
 				n++
 			}
 			return nil
 		})
+		s.logUnreadable(unreadable)
 	case dialogs.AudienceGroup:
 		if s.cfg.Directory == nil {
 			return 0, ErrNoDirectory

@@ -19,6 +19,7 @@ import (
 	"github.com/kk/graensen/bot/profile"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/redisstore"
+	"github.com/kk/graensen/internal/randid"
 )
 
 // item is one stream entry handed to a worker.
@@ -188,7 +189,10 @@ func (s *Service) loadTarget(ctx context.Context, member string, honourMute bool
 			return t, false, false, nil
 		}
 		if p != "" {
-			prof, _ = profile.Open(s.cfg.Keys, member, []byte(p))
+			var err error
+			if prof, _, err = profile.Open(s.cfg.Keys, member, []byte(p)); err != nil {
+				s.log.Warn("campaign recipient's profile taken as fresh (not muted)", "err", err)
+			}
 		}
 		if prof.Muted && honourMute {
 			return t, true, true, nil
@@ -380,7 +384,7 @@ func backoff(n int) time.Duration {
 
 func (s *Service) acquire(ctx context.Context, id, member string) (code, n int64, err error) {
 	now := s.cfg.Now()
-	unique := id + ":" + strconv.FormatInt(now.UnixNano(), 36) + ":" + strconv.Itoa(rand.N(1<<30))
+	unique := id + ":" + strconv.FormatInt(now.UnixNano(), 36) + ":" + randid.Hex(4)
 	return s.db.Acquire(ctx, id, member, now, s.cfg.Lease, 1e6/s.cfg.Rate, 200_000, unique, convWindows)
 }
 

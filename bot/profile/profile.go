@@ -26,20 +26,24 @@ func Seal(keys *seal.Keyring, user string, p dialogs.Profile) ([]byte, error) {
 
 // Open opens a stored profile. legacy is true for an unsealed profile of
 // an older version (to be rewritten sealed). A profile that neither opens
-// nor decodes is a fresh one.
-func Open(keys *seal.Keyring, user string, raw []byte) (p dialogs.Profile, legacy bool) {
+// nor decodes is a fresh one, with an error saying so (for the caller's
+// log: the user goes on as new).
+func Open(keys *seal.Keyring, user string, raw []byte) (p dialogs.Profile, legacy bool, err error) {
 	if len(raw) == 0 {
-		return p, false
+		return p, false, nil
 	}
 	if raw[0] == '{' { // a sealed value starts with its key id, never a brace
-		if json.Unmarshal(raw, &p) != nil {
-			return dialogs.Profile{}, false
+		if err := json.Unmarshal(raw, &p); err != nil {
+			return dialogs.Profile{}, false, fmt.Errorf("profile unreadable: %w", err)
 		}
-		return p, true
+		return p, true, nil
 	}
 	plain, err := keys.Open(raw, aad(user))
-	if err != nil || json.Unmarshal(plain, &p) != nil {
-		return dialogs.Profile{}, false
+	if err == nil {
+		err = json.Unmarshal(plain, &p)
 	}
-	return p, false
+	if err != nil {
+		return dialogs.Profile{}, false, fmt.Errorf("profile unreadable: %w", err)
+	}
+	return p, false, nil
 }

@@ -247,8 +247,8 @@ func TestProfileIsSealedAndOldProfilesMigrate(t *testing.T) {
 	}
 	keys, _ := seal.ParseKeys(testDataKeys)
 	user := strings.TrimPrefix(userKey, prefix+"user:")
-	if p, legacy := profile.Open(keys, user, []byte(raw)); p.Lang != dialogs.English || legacy {
-		t.Fatalf("sealed profile opens to %+v (legacy %v)", p, legacy)
+	if p, legacy, err := profile.Open(keys, user, []byte(raw)); err != nil || p.Lang != dialogs.English || legacy {
+		t.Fatalf("sealed profile opens to %+v (legacy %v, %v)", p, legacy, err)
 	}
 	// An older version's unsealed profile: English, a manager.
 	old, _ := json.Marshal(dialogs.Profile{Lang: dialogs.English, Role: dialogs.RoleManager, Asked: true})
@@ -269,12 +269,12 @@ func TestProfileIsSealedAndOldProfilesMigrate(t *testing.T) {
 	if strings.HasPrefix(raw, "{") {
 		t.Fatalf("the old profile was not rewritten sealed: %q", raw)
 	}
-	if p, legacy := profile.Open(keys, user, []byte(raw)); p.Role != dialogs.RoleManager || p.Lang != dialogs.English || legacy {
-		t.Fatalf("migrated profile %+v (legacy %v)", p, legacy)
+	if p, legacy, err := profile.Open(keys, user, []byte(raw)); err != nil || p.Role != dialogs.RoleManager || p.Lang != dialogs.English || legacy {
+		t.Fatalf("migrated profile %+v (legacy %v, %v)", p, legacy, err)
 	}
 	// Sealed under this user: copied to another user's key it does not open.
-	if p, _ := profile.Open(keys, "someone-else", []byte(raw)); p.Role != "" {
-		t.Fatal("a profile opened under another user's key")
+	if p, _, err := profile.Open(keys, "someone-else", []byte(raw)); p.Role != "" || err == nil {
+		t.Fatalf("a profile opened under another user's key: %+v, %v", p, err)
 	}
 }
 
