@@ -13,7 +13,6 @@ import (
 	"github.com/kk/graensen/dialogs/content"
 	"github.com/kk/graensen/dialogs/match"
 	"github.com/kk/graensen/internal/contenttest"
-	"github.com/kk/graensen/locales"
 )
 
 // The guidance transcripts: every playbook walked step by step, ticks,
@@ -25,7 +24,7 @@ import (
 
 var (
 	guideLib      = contenttest.Small()
-	guideRenderer = cards.New(locales.MustBundle())
+	guideRenderer = cards.New(contenttest.Bundle()) // the fixture items' texts frozen (contenttest)
 )
 
 // gsess is the driver (driver_test.go) of the guidance transcripts: every
@@ -523,7 +522,7 @@ func TestItems12To26ReachableFromTheMenuInBothLanguages(t *testing.T) {
 }
 
 func TestEntryByQuestionOpensThePlaybook(t *testing.T) {
-	text := func(lang, id string) string { return guideRenderer.Text(dialogs.Lang(lang), dialogs.M(id)) }
+	text := func(lang, id string) string { return reachRenderer.Text(dialogs.Lang(lang), dialogs.M(id)) }
 	m := match.FromLibrary(realLib, text)
 	cfg := dialogs.Config{Content: realLib, Matcher: func(lang, q string) (string, []string) {
 		d := m.Decide(lang, q)

@@ -16,7 +16,7 @@ import (
 // Adaptive Card schema).
 
 func matcherConfig() dialogs.Config {
-	m := match.FromLibrary(realLib, func(lang, id string) string { return guideRenderer.Text(dialogs.Lang(lang), dialogs.M(id)) })
+	m := match.FromLibrary(realLib, func(lang, id string) string { return reachRenderer.Text(dialogs.Lang(lang), dialogs.M(id)) })
 	return dialogs.Config{Content: realLib, Matcher: func(lang, q string) (string, []string) {
 		d := m.Decide(lang, q)
 		return d.Best, d.Choices
@@ -27,7 +27,7 @@ func matcherConfig() dialogs.Config {
 func cardText(lang dialogs.Lang, c dialogs.Card) string {
 	var b strings.Builder
 	for _, id := range c.MsgIDs() {
-		b.WriteString(guideRenderer.Text(lang, dialogs.M(id)))
+		b.WriteString(reachRenderer.Text(lang, dialogs.M(id)))
 		b.WriteString("\n")
 	}
 	return b.String()
@@ -111,7 +111,7 @@ func urgentFirst(t *testing.T, lang dialogs.Lang, c dialogs.Card) {
 	if len(c.Blocks) < 2 || c.Blocks[0].Msg.ID != "situation.urgent.title" || c.Blocks[1].Msg.ID != "situation.urgent.text" {
 		t.Fatalf("%s: immediate help does not come first: %v", c.Name, c.MsgIDs())
 	}
-	txt := strings.ToLower(guideRenderer.Text(lang, c.Blocks[1].Msg))
+	txt := strings.ToLower(reachRenderer.Text(lang, c.Blocks[1].Msg))
 	want := map[dialogs.Lang][]string{
 		dialogs.Danish:  {"112", "politiet", "arbejdsskade", "krisehjælp", "enhed for anonym håndtering"},
 		dialogs.English: {"112", "police", "occupational injury", "crisis help", "unit for anonymous handling"},

@@ -4,8 +4,11 @@
 //	{"error": {"code": "unavailable", "message": "the store is unavailable; try again"}}
 //
 // where code is one of the constants below and message a fixed English
-// sentence for people. Neither ever carries an internal error's text: the
-// cause of a failure is logged once, here, and the client gets the code.
+// sentence for people, or, where a request is refused for a reason of its
+// own, that reason's fixed problem id (a campaign spec's, a scope's or an
+// approval's, such as campaign.approve.self). Neither ever carries an
+// internal error's text: the cause of a failure is logged once, here, and
+// the client gets the code.
 package apierr
 
 import (

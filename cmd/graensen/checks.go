@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/kk/graensen/bot"
+	"github.com/kk/graensen/bot/admin"
 	"github.com/kk/graensen/bot/outbox"
 	"github.com/kk/graensen/bot/reminder"
 	"github.com/kk/graensen/bot/report"
@@ -15,4 +16,5 @@ var (
 	_ reminder.Sender = (*bot.Sender)(nil)
 	_ reminder.Sender = bot.NoticeSender{}
 	_ bot.Outbox      = (*outbox.Service)(nil)
+	_ admin.Checker   = (*admin.Authenticator)(nil) // the admin API's routes (campaign, feedback, statistics)
 )

@@ -12,10 +12,13 @@ import (
 	"io/fs"
 	"sync"
 
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+
 	"github.com/kk/graensen/dialogs/content"
+	"github.com/kk/graensen/locales"
 )
 
-//go:embed small/*.toml
+//go:embed small/*.toml locales/*.toml
 var files embed.FS
 
 var small = sync.OnceValue(func() *content.Library {
@@ -32,3 +35,25 @@ var small = sync.OnceValue(func() *content.Library {
 // Small returns the fixture library, loaded once and shared: a Library is
 // read-only once loaded.
 func Small() *content.Library { return small() }
+
+var bundle = sync.OnceValue(func() *i18n.Bundle {
+	b, err := locales.NewBundle()
+	if err != nil {
+		panic("contenttest: " + err.Error())
+	}
+	names, _ := fs.Glob(files, "locales/*.toml")
+	for _, n := range names {
+		if _, err := b.LoadMessageFileFS(files, n); err != nil {
+			panic("contenttest: " + n + ": " + err.Error())
+		}
+	}
+	return b
+})
+
+// Bundle returns the shipped messages with the fixture items' texts
+// (topics, links, excuses, quiz cases, playbooks, situations) in the
+// frozen copies of locales/ (contenttest/locales), so cards of the
+// fixture render the same whatever AMK writes in the real texts. The
+// product's own words (menus, buttons, forms) are the shipped ones: a
+// change there is a change of the cards.
+func Bundle() *i18n.Bundle { return bundle() }
