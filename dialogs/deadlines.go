@@ -43,3 +43,18 @@ func DeadlineReminders(ackDue, feedbackDue string) (ack, feedback time.Time, ok 
 	feedback, ok2 := DayAt(feedbackDue, -fbReminderDays, deadlineReminderH)
 	return ack, feedback, ok1 && ok2
 }
+
+// DeadlineReminder decides what the unit's inbox is told when a case's
+// deadline reminder comes (feedback: the 3-month one, else the 7-day
+// acknowledgement): nothing once the case is closed or what is due has
+// been given (acknowledged: a status beyond new, or any answer; feedback:
+// an answer to the reporter), else the card's name and message.
+func DeadlineReminder(feedback bool, status string, acknowledged, answered bool) (name, msg string, remind bool) {
+	switch {
+	case status == StatusClosed, !feedback && acknowledged, feedback && answered:
+		return "", "", false
+	case feedback:
+		return "inbox-feedback-reminder", "report.inbox.feedbackReminder", true
+	}
+	return "inbox-ack-reminder", "report.inbox.ackReminder", true
+}

@@ -42,3 +42,25 @@ func TestCaseDeadlines(t *testing.T) {
 		t.Error("a date that does not parse has deadlines")
 	}
 }
+
+// The unit is reminded of a deadline only while what is due has not been
+// given and the case is open.
+func TestDeadlineReminder(t *testing.T) {
+	for _, tc := range []struct {
+		feedback, acked, answered bool
+		status, want              string
+	}{
+		{false, false, false, dialogs.StatusNew, "inbox-ack-reminder"},
+		{false, true, false, dialogs.StatusProgress, ""},                       // acknowledged by a status
+		{false, true, true, dialogs.StatusNew, ""},                             // acknowledged by an answer
+		{false, false, false, dialogs.StatusClosed, ""},                        // closed
+		{true, true, false, dialogs.StatusProgress, "inbox-feedback-reminder"}, // acknowledged, no answer yet
+		{true, true, true, dialogs.StatusProgress, ""},                         // answered
+		{true, false, false, dialogs.StatusClosed, ""},                         // closed
+	} {
+		name, msg, remind := dialogs.DeadlineReminder(tc.feedback, tc.status, tc.acked, tc.answered)
+		if name != tc.want || remind != (tc.want != "") || (remind && msg == "") {
+			t.Errorf("%+v: got %q %q %v, want %q", tc, name, msg, remind, tc.want)
+		}
+	}
+}

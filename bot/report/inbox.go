@@ -362,22 +362,19 @@ func (s *Service) deadline(feedback bool) schedule.Handler {
 		s.defaults()
 		id := string(d.Payload)
 		c, ref, found, err := s.caseForInbox(ctx, id)
-		if errors.Is(err, errNoInbox) && (c.View.Status == dialogs.StatusClosed || (!feedback && c.Acked) || (feedback && c.Feedback)) {
+		name, msg, remind := dialogs.DeadlineReminder(feedback, c.View.Status, c.Acked, c.Feedback)
+		if errors.Is(err, errNoInbox) && !remind {
 			return nil // nothing to remind of, inbox or not
 		}
 		if !found || err != nil {
 			return err
 		}
-		if c.View.Status == dialogs.StatusClosed || (!feedback && c.Acked) || (feedback && c.Feedback) {
+		if !remind {
 			return nil
 		}
 		p, err := s.posted(ctx, id)
 		if err != nil {
 			return err
-		}
-		name, msg := "inbox-ack-reminder", "report.inbox.ackReminder"
-		if feedback {
-			name, msg = "inbox-feedback-reminder", "report.inbox.feedbackReminder"
 		}
 		if _, err := s.Send.SendToRef(ctx, ref, threadOf(p), ref.Lang(), dialogs.InboxEventCard(name, msg, c.View)); err != nil {
 			return fmt.Errorf("deadline reminder: %s", safeErr(err))
