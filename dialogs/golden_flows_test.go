@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/kk/graensen/dialogs"
-	"github.com/kk/graensen/dialogs/match"
 	"github.com/kk/graensen/dialogs/stats"
 	"github.com/kk/graensen/internal/contenttest"
 )
@@ -36,17 +35,9 @@ const (
 // goldenEngine is the flows' engine: the fixture library, the real
 // free-text matcher over it, a handler and an admin.
 func goldenEngine() *dialogs.Engine {
-	lib := contenttest.Small()
-	m := match.FromLibrary(lib, func(lang, id string) string { return guideRenderer.Text(dialogs.Lang(lang), dialogs.M(id)) })
-	return dialogs.New(dialogs.Config{
-		Content: lib,
-		Matcher: func(lang, q string) (string, []string) {
-			d := m.Decide(lang, q)
-			return d.Best, d.Choices
-		},
-		Handlers: []string{goldenHandler},
-		Admins:   []string{goldenAdmin},
-	})
+	cfg := matcherFor(contenttest.Small(), guideRenderer)
+	cfg.Handlers, cfg.Admins = []string{goldenHandler}, []string{goldenAdmin}
+	return dialogs.New(cfg)
 }
 
 // goldenButton is the data of the first button labelled labelID on the

@@ -11,7 +11,6 @@ import (
 	"github.com/kk/graensen/bot/cards/cardschema"
 	"github.com/kk/graensen/dialogs"
 	"github.com/kk/graensen/dialogs/content"
-	"github.com/kk/graensen/dialogs/match"
 	"github.com/kk/graensen/internal/contenttest"
 )
 
@@ -522,12 +521,7 @@ func TestItems12To26ReachableFromTheMenuInBothLanguages(t *testing.T) {
 }
 
 func TestEntryByQuestionOpensThePlaybook(t *testing.T) {
-	text := func(lang, id string) string { return reachRenderer.Text(dialogs.Lang(lang), dialogs.M(id)) }
-	m := match.FromLibrary(realLib, text)
-	cfg := dialogs.Config{Content: realLib, Matcher: func(lang, q string) (string, []string) {
-		d := m.Decide(lang, q)
-		return d.Best, d.Choices
-	}}
+	cfg := matcherConfig()
 	for _, tc := range []struct{ loc, q string }{
 		{"da-DK", "hvordan håndterer jeg en henvendelse om en lederkollega?"},
 		{"en-US", "how do I handle a report about a fellow manager?"},

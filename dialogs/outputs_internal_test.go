@@ -2,12 +2,8 @@ package dialogs
 
 import (
 	"go/ast"
-	"go/parser"
-	"go/token"
-	"path/filepath"
 	"reflect"
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -17,20 +13,9 @@ import (
 // would not notice until it is emitted.
 func TestDomainOutputsListsEveryOutputType(t *testing.T) {
 	pipeline := []string{"Reply", "Update", "Forget", "ShowDialog", "CloseDialog", "CountUse"} // bot/turn.go delivers these
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var declared []string
-	fset := token.NewFileSet()
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		file, err := parser.ParseFile(fset, f, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+	_, files := ParseSources(t)
+	for _, file := range files {
 		for _, d := range file.Decls {
 			if fn, ok := d.(*ast.FuncDecl); ok && fn.Name.Name == "IsOutput" && fn.Recv != nil {
 				if id, ok := fn.Recv.List[0].Type.(*ast.Ident); ok {

@@ -2,9 +2,7 @@ package dialogs_test
 
 import (
 	"go/ast"
-	"go/parser"
 	"go/token"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -66,16 +64,8 @@ words = { da = ["intet"], en = ["nothing"] }
 // Go names topics only through the declared table (refs.go), so the check
 // above sees every reference: no string literal is a topic argument.
 func TestNoTopicIDLiteralsInGo(t *testing.T) {
-	files, _ := filepath.Glob("*.go")
-	fset := token.NewFileSet()
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+	fset, files := dialogs.ParseSources(t)
+	for _, f := range files {
 		ast.Inspect(f, func(n ast.Node) bool {
 			call, ok := n.(*ast.CallExpr)
 			if !ok || len(call.Args) < 2 {

@@ -6,7 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kk/graensen/bot/cards"
 	"github.com/kk/graensen/dialogs"
+	"github.com/kk/graensen/dialogs/content"
 	"github.com/kk/graensen/dialogs/match"
 )
 
@@ -15,9 +17,13 @@ import (
 // gsess checks every card of every turn (ids in both languages, the
 // Adaptive Card schema).
 
-func matcherConfig() dialogs.Config {
-	m := match.FromLibrary(realLib, func(lang, id string) string { return reachRenderer.Text(dialogs.Lang(lang), dialogs.M(id)) })
-	return dialogs.Config{Content: realLib, Matcher: func(lang, q string) (string, []string) {
+func matcherConfig() dialogs.Config { return matcherFor(realLib, reachRenderer) }
+
+// matcherFor is an engine configuration with lib and the real free-text
+// matcher over it, its words read through r.
+func matcherFor(lib *content.Library, r *cards.Renderer) dialogs.Config {
+	m := match.FromLibrary(lib, func(lang, id string) string { return r.Text(dialogs.Lang(lang), dialogs.M(id)) })
+	return dialogs.Config{Content: lib, Matcher: func(lang, q string) (string, []string) {
 		d := m.Decide(lang, q)
 		return d.Best, d.Choices
 	}}

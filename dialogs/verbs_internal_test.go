@@ -2,9 +2,7 @@ package dialogs
 
 import (
 	"go/ast"
-	"go/parser"
 	"go/token"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,20 +12,9 @@ import (
 // (Verb…, and the flows' own verb…) share a value, as "rback" and
 // "rsubmit" once did, and none is an earlier name of another verb.
 func TestEveryVerbOnTheWireIsUnique(t *testing.T) {
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
 	byValue := map[string]string{}
-	fset := token.NewFileSet()
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		file, err := parser.ParseFile(fset, f, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
+	_, files := ParseSources(t)
+	for _, file := range files {
 		ast.Inspect(file, func(n ast.Node) bool {
 			vs, ok := n.(*ast.ValueSpec)
 			if !ok {
